@@ -1,0 +1,399 @@
+"""Django admin: the catalogue, and question sets edited as versioned data.
+
+Nested inlines are not available in Django admin, so a set shows its sections (and levels) inline,
+a section its questions, and a question its choices; each inline row links to the next level down.
+Anything belonging to a published or retired set is shown read-only.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from assessments import selectors, services
+from assessments.models import (
+    Category,
+    Choice,
+    DataItem,
+    Level,
+    Municipality,
+    Project,
+    Question,
+    QuestionSet,
+    Section,
+    Source,
+)
+from assessments.questionset_io import QuestionSetDataError
+
+FROZEN_MESSAGE = _("この質問セットは公開済み（または廃止済み）のため変更できません。変更するには「新しい版として複製」してください。")
+
+
+# --- Catalogue ----------------------------------------------------------------------------------------
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "project_count"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_project_count=Count("projects"))
+
+    @admin.display(description=_("事業数"), ordering="_project_count")
+    def project_count(self, obj):
+        return obj._project_count
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "key", "stated_total_thousand_yen"]
+    search_fields = ["title", "key"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "key"]
+
+
+class DataItemInline(admin.TabularInline):
+    model = DataItem
+    extra = 0
+    fields = ["position", "group", "name", "use_types", "vendor", "note"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["source_row", "municipality", "title", "amount_thousand_yen", "kind"]
+    list_display_links = ["title"]
+    list_filter = ["kind", "categories", "municipality__kind", "fiscal_year"]
+    search_fields = ["title", "description", "municipality__name", "key"]
+    list_select_related = ["municipality"]
+    filter_horizontal = ["categories"]
+    inlines = [DataItemInline]
+    list_per_page = 100
+
+
+# --- Question sets -------------------------------------------------------------------------------------
+
+
+class FrozenAwareAdminMixin:
+    """Parts of a frozen set are view-only: no change, add or delete, and a message that says why.
+
+    Each admin using it defines ``question_set_of(obj)``.
+    """
+
+    def _frozen(self, obj) -> bool:
+        question_set = self.question_set_of(obj) if obj is not None else None
+        return bool(question_set and question_set.is_frozen)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._frozen(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and self._frozen(obj):
+            messages.warning(request, FROZEN_MESSAGE)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class FrozenParentInlineMixin:
+    """An inline whose parent belongs to a frozen set offers no add, change or delete."""
+
+    def _frozen(self, obj) -> bool:
+        question_set = self.parent_question_set(obj) if obj is not None else None
+        return bool(question_set and question_set.is_frozen)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not self._frozen(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._frozen(obj)
+
+
+class UniqueKeyInlineFormSet(BaseInlineFormSet):
+    """Two new rows with the same key in one save would otherwise fail only in the database."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            key = form.cleaned_data.get("key")
+            if key in seen:
+                form.add_error("key", _("同じキーが複数の行にあります。"))
+            seen.add(key)
+
+
+def _edit_link(obj, label):
+    if obj is None or obj.pk is None:
+        return "—"
+    url = reverse(f"admin:assessments_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, label)
+
+
+class LevelInline(FrozenParentInlineMixin, admin.TabularInline):
+    model = Level
+    formset = UniqueKeyInlineFormSet
+    extra = 0
+    fields = ["position", "key", "label", "min_percent", "description"]
+
+    def parent_question_set(self, obj):
+        return obj
+
+
+class SectionInline(FrozenParentInlineMixin, admin.TabularInline):
+    model = Section
+    formset = UniqueKeyInlineFormSet
+    extra = 0
+    fields = ["position", "key", "title", "question_count", "edit"]
+    readonly_fields = ["question_count", "edit"]
+    ordering = ["position"]
+
+    def parent_question_set(self, obj):
+        return obj
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_question_count=Count("questions"))
+
+    @admin.display(description=_("質問数"))
+    def question_count(self, obj):
+        return getattr(obj, "_question_count", "—")
+
+    @admin.display(description=_("質問の編集"))
+    def edit(self, obj):
+        return _edit_link(obj, _("質問を開く"))
+
+
+@admin.register(QuestionSet)
+class QuestionSetAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "key", "version", "status", "question_count", "published_at", "preview_link"]
+    list_filter = ["status", "key"]
+    search_fields = ["title", "key", "description"]
+    readonly_fields = ["status", "published_at", "cloned_from", "preview_link"]
+    fieldsets = [
+        (None, {"fields": ["key", "version", "title", "description", "status", "published_at", "cloned_from", "preview_link"]}),
+        (
+            _("スクリーニングの基準"),
+            {
+                "fields": [
+                    "persons_not_required_below",
+                    "persons_small_band_from",
+                    "persons_priority_from",
+                    "persons_full_from",
+                    "handlers_threshold",
+                    "criteria_for_full",
+                ]
+            },
+        ),
+    ]
+    inlines = [LevelInline, SectionInline]
+    actions = ["publish", "clone", "retire"]
+
+    def question_set_of(self, obj):
+        return obj
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_question_count=Count("questions"))
+
+    @admin.display(description=_("質問数"), ordering="_question_count")
+    def question_count(self, obj):
+        return getattr(obj, "_question_count", "—")
+
+    @admin.display(description=_("プレビュー"))
+    def preview_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:assessments_questionset_preview", args=[obj.pk]), _("回答画面のプレビュー")
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="assessments_questionset_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, pk):
+        question_set = get_object_or_404(QuestionSet, pk=pk)
+        if not self.has_view_permission(request, question_set):
+            return TemplateResponse(request, "admin/403.html", status=403)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "question_set": question_set,
+            "sections": selectors.questionset_structure(question_set),
+            "problems": services.questionset_problems(question_set) if not question_set.is_frozen else [],
+            "title": _("プレビュー: %(title)s") % {"title": question_set},
+        }
+        return TemplateResponse(request, "admin/assessments/questionset/preview.html", context)
+
+    @admin.action(description=_("公開する（全体を検証してから）"))
+    def publish(self, request, queryset):
+        for question_set in queryset:
+            try:
+                services.questionset_publish(question_set=question_set)
+            except QuestionSetDataError as exc:
+                messages.error(
+                    request,
+                    _("%(set)s は公開できません。問題 %(n)s 件:") % {"set": question_set, "n": len(exc.problems)},
+                )
+                for problem in exc.problems:
+                    messages.error(request, str(problem))
+            else:
+                messages.success(request, _("%(set)s を公開しました。") % {"set": question_set})
+
+    @admin.action(description=_("新しい版として複製する（下書き）"))
+    def clone(self, request, queryset):
+        for question_set in queryset:
+            try:
+                clone = services.questionset_clone(question_set=question_set)
+            except QuestionSetDataError as exc:
+                messages.error(request, _("%(set)s は複製できません:") % {"set": question_set})
+                for problem in exc.problems:
+                    messages.error(request, str(problem))
+            else:
+                messages.success(request, _("%(set)s を作成しました（下書き）。") % {"set": clone})
+
+    @admin.action(description=_("廃止する"))
+    def retire(self, request, queryset):
+        for question_set in queryset:
+            try:
+                services.questionset_retire(question_set=question_set)
+            except QuestionSetDataError as exc:
+                messages.error(request, f"{question_set}: {exc.problems[0].message}")
+            else:
+                messages.success(request, _("%(set)s を廃止しました。") % {"set": question_set})
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.pk:
+            # The version of a stored set is its identity: a new version is made by cloning.
+            return [*self.readonly_fields, "key", "version"]
+        return self.readonly_fields
+
+
+class QuestionInline(FrozenParentInlineMixin, admin.TabularInline):
+    model = Question
+    formset = UniqueKeyInlineFormSet
+    extra = 0
+    fields = ["position", "key", "text", "type", "required", "risk_weight", "edit"]
+    readonly_fields = ["edit"]
+    ordering = ["position"]
+
+    def parent_question_set(self, obj):
+        return obj.question_set
+
+    @admin.display(description=_("詳細"))
+    def edit(self, obj):
+        return _edit_link(obj, _("選択肢・条件を編集"))
+
+
+@admin.register(Section)
+class SectionAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "key", "question_set", "position"]
+    list_filter = ["question_set"]
+    search_fields = ["title", "key", "introduction"]
+    list_select_related = ["question_set"]
+    inlines = [QuestionInline]
+
+    def question_set_of(self, obj):
+        return obj.question_set
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "question_set":
+            kwargs["queryset"] = QuestionSet.objects.filter(status=QuestionSet.Status.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ChoiceInline(FrozenParentInlineMixin, admin.TabularInline):
+    model = Choice
+    formset = UniqueKeyInlineFormSet
+    extra = 0
+    fields = ["position", "key", "label", "score", "meaning", "red_flag"]
+    ordering = ["position"]
+
+    def parent_question_set(self, obj):
+        return obj.question_set
+
+
+class QuestionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        condition = cleaned.get("condition_question")
+        chosen = cleaned.get("condition_choices")
+        if chosen and not condition:
+            self.add_error("condition_choices", _("表示条件の質問を選んでください。"))
+        elif condition and not chosen:
+            self.add_error("condition_choices", _("表示条件の選択肢を1つ以上選んでください。"))
+        elif condition and any(choice.question_id != condition.pk for choice in chosen):
+            self.add_error("condition_choices", _("表示条件の質問の選択肢だけを選んでください。"))
+        return cleaned
+
+
+@admin.register(Question)
+class QuestionAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
+    form = QuestionAdminForm
+    list_display = ["key", "short_text", "type", "required", "section", "question_set"]
+    list_filter = ["question_set", "type", "required", "risk_category", "section__key"]
+    search_fields = ["key", "text", "guidance", "basis"]
+    list_select_related = ["section", "question_set"]
+    inlines = [ChoiceInline]
+    fieldsets = [
+        (None, {"fields": ["section", "position", "key", "text", "type", "required", "unit"]}),
+        (_("説明と根拠"), {"fields": ["guidance", "basis"]}),
+        (_("採点"), {"fields": ["risk_weight", "risk_category", "screening_role"]}),
+        (_("自治体への質問"), {"fields": ["municipality_question", "documents_to_request"]}),
+        (_("表示条件"), {"fields": ["condition_question", "condition_choices"]}),
+    ]
+
+    def question_set_of(self, obj):
+        return obj.question_set
+
+    @admin.display(description=_("質問文"))
+    def short_text(self, obj):
+        return obj.text[:60]
+
+    def _set_id_for(self, request):
+        obj_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        if obj_id:
+            return Question.objects.filter(pk=obj_id).values_list("question_set_id", flat=True).first()
+        return None
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        set_id = self._set_id_for(request)
+        if db_field.name == "section":
+            sections = Section.objects.filter(question_set__status=QuestionSet.Status.DRAFT)
+            kwargs["queryset"] = sections.filter(question_set_id=set_id) if set_id else sections
+        if db_field.name == "condition_question":
+            questions = Question.objects.filter(type__in=Question.CHOICE_TYPES)
+            kwargs["queryset"] = questions.filter(question_set_id=set_id) if set_id else questions.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "condition_choices":
+            set_id = self._set_id_for(request)
+            choices = Choice.objects.select_related("question")
+            kwargs["queryset"] = choices.filter(question__question_set_id=set_id) if set_id else choices.none()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

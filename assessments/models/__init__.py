@@ -1,0 +1,16 @@
+from .catalogue import Category, DataItem, Municipality, Project, Source
+from .questionsets import Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
+
+__all__ = [
+    "Category",
+    "Choice",
+    "DataItem",
+    "Level",
+    "Municipality",
+    "Project",
+    "Question",
+    "QuestionSet",
+    "QuestionSetFrozen",
+    "Section",
+    "Source",
+]

@@ -1,0 +1,160 @@
+"""Load the shipped fixtures (municipalities, catalogue, question sets) idempotently.
+
+Rows are matched on their natural keys (団体コード, project key, question-set key and version), so
+running the seed again changes nothing that is already right and never duplicates a row.
+"""
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from assessments.models import Category, DataItem, Municipality, Project, QuestionSet, Source
+from assessments.questionset_io import questionset_from_data, questionset_to_data, read_questionset_file
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+_KINDS = {
+    "政令指定都市": Municipality.Kind.DESIGNATED_CITY,
+    "市": Municipality.Kind.CITY,
+    "町": Municipality.Kind.TOWN,
+    "村": Municipality.Kind.VILLAGE,
+}
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, bucket: str, name: str) -> None:
+        counts = self.created if bucket == "created" else self.updated
+        counts[name] = counts.get(name, 0) + 1
+
+
+def _save_if_changed(model, lookup: dict, values: dict, report: SeedReport, name: str):
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.full_clean()
+        obj.save()
+        report.count("created", name)
+        return obj
+    changed = [k for k, v in values.items() if getattr(obj, k) != v]
+    if changed:
+        for k in changed:
+            setattr(obj, k, values[k])
+        obj.full_clean()
+        obj.save()
+        report.count("updated", name)
+    return obj
+
+
+def seed_municipalities(report: SeedReport, path: Path = FIXTURES / "municipalities.tsv") -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            _save_if_changed(
+                Municipality,
+                {"code": row["code"]},
+                {"name": row["name"], "kind": _KINDS[row["kind"]]},
+                report,
+                "municipalities",
+            )
+
+
+def seed_projects(report: SeedReport, path: Path = FIXTURES / "projects.json") -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    sources = {
+        item["key"]: _save_if_changed(
+            Source,
+            {"key": item["key"]},
+            {
+                "title": item["title"],
+                "stated_total_thousand_yen": item.get("stated_total_thousand_yen"),
+                "note": item.get("note", ""),
+            },
+            report,
+            "sources",
+        )
+        for item in data.get("sources", [])
+    }
+    categories = {}
+    for position, item in enumerate(data["categories"]):
+        categories[item["key"]] = _save_if_changed(
+            Category, {"key": item["key"]}, {"name": item["name"], "position": position}, report, "categories"
+        )
+    municipalities = {m.code: m for m in Municipality.objects.all()}
+    for item in data["projects"]:
+        code = item.get("municipality_code")
+        project = _save_if_changed(
+            Project,
+            {"key": item["key"]},
+            {
+                "municipality": municipalities[code] if code else None,
+                "title": item["title"],
+                "program": item.get("program", ""),
+                "fiscal_year": item.get("fiscal_year"),
+                "budget_note": item.get("budget_note", ""),
+                "amount_thousand_yen": item.get("amount_thousand_yen"),
+                "derived_amount_thousand_yen": item.get("derived_amount_thousand_yen"),
+                "amount_note": item.get("amount_note", ""),
+                "source_row": item.get("source_row"),
+                "source_note": item.get("source_note", ""),
+                "kind": item.get("kind", Project.Kind.OTHER),
+                "source": sources[item["source"]] if item.get("source") else None,
+                "description": item.get("description", ""),
+            },
+            report,
+            "projects",
+        )
+        wanted_categories = {categories[key].pk for key in item.get("categories", [])}
+        if set(project.categories.values_list("pk", flat=True)) != wanted_categories:
+            project.categories.set(wanted_categories)
+        _seed_data_items(project, item.get("data_items", []), report)
+
+
+def _seed_data_items(project: Project, items: list[dict], report: SeedReport) -> None:
+    wanted = [
+        {
+            "position": position,
+            "group": item.get("group", ""),
+            "name": item["name"],
+            "use_types": list(item.get("use_types", [])),
+            "vendor": item.get("vendor", ""),
+            "note": item.get("note", ""),
+        }
+        for position, item in enumerate(items)
+    ]
+    stored = list(project.data_items.values("position", "group", "name", "use_types", "vendor", "note"))
+    if stored == wanted:
+        return
+    project.data_items.all().delete()
+    DataItem.objects.bulk_create(DataItem(project=project, **values) for values in wanted)
+    report.count("updated" if stored else "created", "data item lists")
+
+
+def seed_questionsets(report: SeedReport, folder: Path = FIXTURES / "questionsets") -> None:
+    for path in sorted(folder.glob("*.json")):
+        data = read_questionset_file(path)
+        existing = QuestionSet.objects.filter(key=data.get("key"), version=data.get("version")).first()
+        if existing is None:
+            questionset_from_data(data)
+            report.count("created", "question sets")
+        elif questionset_to_data(existing) != data:
+            report.notes.append(
+                f"{path.name}: {existing} は既にあり、内容が異なります。公開済みの版は変更できないため、"
+                "変更は新しい版（version）として追加してください。"
+            )
+
+
+@transaction.atomic
+def seed_all() -> SeedReport:
+    report = SeedReport()
+    seed_municipalities(report)
+    seed_projects(report)
+    seed_questionsets(report)
+    return report

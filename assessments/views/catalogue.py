@@ -1,0 +1,38 @@
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from assessments import selectors
+from assessments.forms import ProjectFilterForm
+from assessments.models import Project
+
+PROJECTS_PER_PAGE = 25
+
+
+def home(request):
+    return render(
+        request,
+        "catalogue/home.html",
+        {"totals": selectors.source_totals(), "questionsets": selectors.published_questionsets()},
+    )
+
+
+def project_list(request):
+    form = ProjectFilterForm(request.GET or None)
+    projects = selectors.project_search(**form.search_arguments()) if form.is_bound else selectors.project_search()
+    page = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "catalogue/project_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def project_detail(request, key):
+    try:
+        project = selectors.project_detail(key)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    return render(request, "catalogue/project_detail.html", {"project": project})

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# dxpia's two commands.
+#   bash scripts/dev.sh run    set everything up (system packages, virtualenv, database, fixtures,
+#                              a local administrator) and serve the app on 127.0.0.1:8000
+#   bash scripts/dev.sh test   the same set-up, then the whole test suite on SQLite and on a
+#                              PostgreSQL server that this script starts and stops itself
+# Both are safe to run again: each step is skipped when it is already done.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+VENV=${DXPIA_VENV:-$ROOT/.venv}
+RUN_PACKAGES=(fonts-ipaexfont-gothic fonts-ipaexfont-mincho libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0)
+TEST_PACKAGES=(chromium postgresql poppler-utils)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+install_system_packages() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Missing Debian packages: ${missing[*]}. Install them as root (apt-get install ${missing[*]}) and run again." >&2
+        exit 1
+    fi
+    say "Installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+find_python() {
+    local candidate
+    for candidate in ${PYTHON:-} python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+            command -v "$candidate"
+            return 0
+        fi
+    done
+    echo "dxpia needs Python 3.11 (set PYTHON=/path/to/python3.11)." >&2
+    exit 1
+}
+
+setup_virtualenv() {
+    local extras=$1 python stamp wanted
+    if [ ! -x "$VENV/bin/python" ]; then
+        python=$(find_python)
+        say "Creating the virtualenv in $VENV"
+        if ! "$python" -m venv "$VENV" 2>/dev/null; then
+            rm -rf "$VENV"
+            install_system_packages python3.11-venv
+            "$python" -m venv "$VENV"
+        fi
+    fi
+    stamp="$VENV/.dxpia-installed"
+    wanted="$extras $(cat pyproject.toml build-constraints.txt | sha256sum | cut -c1-16)"
+    if [ ! -f "$stamp" ] || ! grep -qxF "$wanted" "$stamp"; then
+        say "Installing Python packages ($extras)"
+        "$VENV/bin/python" -m pip install -q --upgrade "pip>=25.3"
+        # build-constraints.txt: see the comment in it (an sdist that needs an older setuptools to build).
+        "$VENV/bin/python" -m pip install -q --build-constraint build-constraints.txt -e ".$extras"
+        echo "$wanted" >>"$stamp"
+    fi
+}
+
+manage() { "$VENV/bin/python" manage.py "$@"; }
+
+prepare_database() {
+    say "Migrating and loading fixtures"
+    manage migrate --noinput -v0
+    manage seed
+}
+
+cmd_run() {
+    install_system_packages "${RUN_PACKAGES[@]}"
+    setup_virtualenv ""
+    mkdir -p var/static
+    prepare_database
+    manage ensure_admin
+    say "dxpia: http://127.0.0.1:${DXPIA_PORT:-8000}/ (admin: /admin/)"
+    exec "$VENV/bin/python" manage.py runserver "127.0.0.1:${DXPIA_PORT:-8000}"
+}
+
+# A throwaway PostgreSQL cluster on a free loopback port, removed on exit.
+PG_DIR=""
+start_postgres() {
+    local bin port
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$bin" ] || { echo "PostgreSQL binaries not found under /usr/lib/postgresql" >&2; exit 1; }
+    port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    PG_DIR=$(mktemp -d /tmp/dxpia-pg.XXXXXX)
+    local as_pg=()
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres:postgres "$PG_DIR"
+        as_pg=(runuser -u postgres --)
+    fi
+    say "Starting PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+    "${as_pg[@]}" "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+    "${as_pg[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o \
+        "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null
+    PG_STOP=("${as_pg[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate stop)
+    trap stop_postgres EXIT
+    export PG_URL="postgres://postgres@127.0.0.1:$port/dxpia"
+}
+
+stop_postgres() {
+    if [ -n "$PG_DIR" ]; then
+        "${PG_STOP[@]}" >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+    fi
+}
+
+cmd_test() {
+    install_system_packages "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    setup_virtualenv "[test]"
+    mkdir -p var/static
+    local status=0
+    say "Test suite on SQLite"
+    env -u DATABASE_URL "$VENV/bin/python" -m pytest "$@" || status=$?
+    start_postgres
+    say "Test suite on PostgreSQL"
+    DATABASE_URL=$PG_URL "$VENV/bin/python" -m pytest "$@" || status=$?
+    if [ "$status" -eq 0 ]; then say "All tests passed on SQLite and PostgreSQL"; else say "Tests failed"; fi
+    return "$status"
+}
+
+case "${1:-}" in
+    run) shift; cmd_run "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    *) echo "usage: bash scripts/dev.sh run | test [pytest arguments]" >&2; exit 2 ;;
+esac

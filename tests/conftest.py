@@ -1,0 +1,114 @@
+"""Shared cast and data for the tests.
+
+The cast follows healthchecks: Alice is the administrator (staff), Bob a signed-in resident, Charlie
+an outsider. Catalogue and question-set data come from the shipped fixtures, loaded per test through
+the same code as `manage.py seed`, so the tests check the real content.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from assessments import seed
+from assessments.models import QuestionSet
+from assessments.questionset_io import questionset_from_data, read_questionset_file
+
+PASSWORD = "correct horse battery staple 42"
+QUESTIONSET_FILE = seed.FIXTURES / "questionsets" / "dx-pia-v1.json"
+
+
+@pytest.fixture
+def alice(db):
+    return get_user_model().objects.create_superuser("alice", "alice@example.org", PASSWORD)
+
+
+@pytest.fixture
+def bob(db):
+    return get_user_model().objects.create_user("bob", "bob@example.org", PASSWORD)
+
+
+@pytest.fixture
+def charlie(db):
+    return get_user_model().objects.create_user("charlie", "charlie@example.org", PASSWORD)
+
+
+@pytest.fixture
+def admin_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def catalogue(db):
+    report = seed.SeedReport()
+    seed.seed_municipalities(report)
+    seed.seed_projects(report)
+    return report
+
+
+@pytest.fixture
+def questionset_data():
+    return read_questionset_file(QUESTIONSET_FILE)
+
+
+@pytest.fixture
+def published_set(db, questionset_data) -> QuestionSet:
+    return questionset_from_data(questionset_data)
+
+
+def make_questionset_data(*, key="test-set", version=1, status="draft", questions_per_section=3, sections=2):
+    """A small, valid question set in the file format, for tests that need their own."""
+    status_choices = [
+        {"key": "done", "label": "実施・確認済み", "score": 2, "meaning": "answer", "red_flag": ""},
+        {"key": "partial", "label": "一部", "score": 1, "meaning": "answer", "red_flag": ""},
+        {"key": "not-done", "label": "未実施", "score": 0, "meaning": "answer", "red_flag": "未実施"},
+        {"key": "unknown", "label": "不明", "score": 0, "meaning": "unknown", "red_flag": ""},
+        {"key": "not-disclosed", "label": "未開示", "score": 0, "meaning": "not_disclosed", "red_flag": ""},
+        {"key": "na", "label": "該当なし", "score": None, "meaning": "not_applicable", "red_flag": ""},
+    ]
+    data_sections = []
+    for s in range(sections):
+        questions = []
+        for q in range(questions_per_section):
+            questions.append(
+                {
+                    "key": f"s{s}-q{q}",
+                    "text": f"質問 {s}-{q}",
+                    "guidance": "ガイダンス（根拠: テスト）",
+                    "basis": "テスト",
+                    "type": "single",
+                    "required": True,
+                    "unit": "",
+                    "risk_weight": 1,
+                    "risk_category": "transparency",
+                    "screening_role": "",
+                    "municipality_question": f"質問 {s}-{q} について教えてください。",
+                    "documents_to_request": ["委託契約書"],
+                    "condition": None,
+                    "choices": [dict(c) for c in status_choices],
+                }
+            )
+        data_sections.append(
+            {"key": f"s{s}", "title": f"節 {s}", "introduction": "", "questions": questions}
+        )
+    return {
+        "format": "dxpia-questionset",
+        "format_version": 1,
+        "key": key,
+        "version": version,
+        "title": "テスト用質問セット",
+        "description": "",
+        "status": status,
+        "screening": {
+            "persons_not_required_below": 1000,
+            "persons_small_band_from": 10000,
+            "persons_priority_from": 100000,
+            "persons_full_from": 300000,
+            "handlers_threshold": 500,
+            "criteria_for_full": 2,
+        },
+        "levels": [
+            {"key": "good", "label": "良好", "min_percent": 80, "description": ""},
+            {"key": "bad", "label": "懸念", "min_percent": 0, "description": ""},
+        ],
+        "sections": data_sections,
+    }

@@ -1,0 +1,197 @@
+"""Editing question sets in Django admin."""
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import Choice, Question, QuestionSet, Section
+from assessments.questionset_io import questionset_from_data
+from tests.conftest import make_questionset_data
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(obj):
+    return reverse(f"admin:assessments_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def inline_management(prefix, total, initial):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def question_post_data(question, **changes):
+    data = {
+        "section": question.section_id,
+        "position": question.position,
+        "key": question.key,
+        "text": question.text,
+        "type": question.type,
+        "required": "on" if question.required else "",
+        "unit": question.unit,
+        "guidance": question.guidance,
+        "basis": question.basis,
+        "risk_weight": question.risk_weight,
+        "risk_category": question.risk_category,
+        "screening_role": question.screening_role,
+        "municipality_question": question.municipality_question,
+        "documents_to_request": question.documents_to_request,
+        "condition_question": question.condition_question_id or "",
+        **inline_management("choices", question.choices.count(), question.choices.count()),
+    }
+    for index, choice in enumerate(question.choices.all()):
+        data.update(
+            {
+                f"choices-{index}-id": choice.pk,
+                f"choices-{index}-question": question.pk,
+                f"choices-{index}-position": choice.position,
+                f"choices-{index}-key": choice.key,
+                f"choices-{index}-label": choice.label,
+                f"choices-{index}-score": "" if choice.score is None else choice.score,
+                f"choices-{index}-meaning": choice.meaning,
+                f"choices-{index}-red_flag": choice.red_flag,
+            }
+        )
+    data.update(changes)
+    return data
+
+
+def test_admin_pages_of_a_published_set_open_read_only(admin_client, published_set):
+    question = published_set.questions.filter(type="single").first()
+    for url in (
+        reverse("admin:assessments_questionset_changelist"),
+        change_url(published_set),
+        change_url(published_set.sections.first()),
+        change_url(question),
+    ):
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+    response = admin_client.get(change_url(question))
+    assert "公開済み" in response.content.decode()
+    assert 'name="_save"' not in response.content.decode()
+
+
+def test_posting_a_change_to_a_published_question_is_refused(admin_client, published_set):
+    question = published_set.questions.filter(type="single").first()
+    response = admin_client.post(change_url(question), question_post_data(question, text="書き換え"))
+    assert response.status_code == 403
+    question.refresh_from_db()
+    assert question.text != "書き換え"
+
+
+def test_a_draft_question_is_edited_with_its_choices(admin_client):
+    draft = questionset_from_data(make_questionset_data())
+    question = draft.questions.get(key="s0-q0")
+    data = question_post_data(question, text="住民説明会は開かれましたか？", **{"choices-0-label": "開催済み"})
+    response = admin_client.post(change_url(question), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    question.refresh_from_db()
+    assert question.text == "住民説明会は開かれましたか？"
+    assert question.choices.get(key="done").label == "開催済み"
+
+
+def test_duplicate_choice_keys_get_a_message_not_an_error_page(admin_client):
+    draft = questionset_from_data(make_questionset_data())
+    question = draft.questions.get(key="s0-q0")
+    response = admin_client.post(change_url(question), question_post_data(question, **{"choices-1-key": "done"}))
+    assert response.status_code == 200
+    assert "同じキー" in response.content.decode() or "既に存在" in response.content.decode()
+    assert question.choices.filter(key="partial").exists()
+
+
+def test_a_question_key_used_elsewhere_in_the_set_is_refused(admin_client):
+    draft = questionset_from_data(make_questionset_data())
+    question = draft.questions.get(key="s1-q0")
+    response = admin_client.post(change_url(question), question_post_data(question, key="s0-q0"))
+    assert response.status_code == 200
+    assert "このキーは質問セット内で既に使われています" in response.content.decode()
+    question.refresh_from_db()
+    assert question.key == "s1-q0"
+
+
+def test_a_condition_choice_must_belong_to_the_condition_question(admin_client):
+    draft = questionset_from_data(make_questionset_data())
+    first, second, third = draft.questions.filter(section__key="s0").order_by("position")
+    foreign_choice = second.choices.get(key="done")
+    data = question_post_data(third, condition_question=first.pk, condition_choices=[foreign_choice.pk])
+    response = admin_client.post(change_url(third), data)
+    assert response.status_code == 200
+    assert "表示条件の質問の選択肢だけ" in response.content.decode()
+    third.refresh_from_db()
+    assert third.condition_question is None
+
+
+def run_action(admin_client, action, question_set):
+    return admin_client.post(
+        reverse("admin:assessments_questionset_changelist"),
+        {"action": action, "_selected_action": [question_set.pk]},
+        follow=True,
+    )
+
+
+def test_the_publish_action_lists_every_problem(admin_client):
+    draft = questionset_from_data(make_questionset_data())
+    draft.questions.get(key="s0-q0").choices.exclude(key="done").delete()
+    draft.questions.get(key="s1-q1").choices.exclude(key="na").delete()
+    response = run_action(admin_client, "publish", draft)
+    page = response.content.decode()
+    assert "公開できません" in page and "問題 2 件" in page
+    assert "(s0-q0)" in page and "(s1-q1)" in page
+    draft.refresh_from_db()
+    assert draft.status == QuestionSet.Status.DRAFT
+
+
+def test_the_publish_action_publishes_a_sound_draft(admin_client):
+    draft = questionset_from_data(make_questionset_data())
+    response = run_action(admin_client, "publish", draft)
+    assert "公開しました" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == QuestionSet.Status.PUBLISHED
+
+
+def test_the_clone_and_retire_actions(admin_client, published_set):
+    response = run_action(admin_client, "clone", published_set)
+    assert "v2" in response.content.decode()
+    clone = QuestionSet.objects.get(key="dx-pia", version=2)
+    assert clone.status == QuestionSet.Status.DRAFT
+    assert clone.questions.count() == published_set.questions.count()
+    run_action(admin_client, "retire", published_set)
+    published_set.refresh_from_db()
+    assert published_set.status == QuestionSet.Status.RETIRED
+
+
+def test_the_preview_shows_the_set_as_a_respondent_sees_it(admin_client, published_set):
+    response = admin_client.get(reverse("admin:assessments_questionset_preview", args=[published_set.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    for section in published_set.sections.all():
+        assert section.title in page
+    question = published_set.questions.filter(type="single").first()
+    assert question.text in page and question.choices.first().label in page
+    assert "表示条件" in page
+
+
+def test_the_preview_of_a_draft_lists_its_problems(admin_client):
+    draft = questionset_from_data(make_questionset_data())
+    draft.questions.get(key="s0-q0").choices.exclude(key="done").delete()
+    page = admin_client.get(reverse("admin:assessments_questionset_preview", args=[draft.pk])).content.decode()
+    assert "公開の前に直す必要がある問題" in page and "(s0-q0)" in page
+
+
+def test_admin_is_for_staff_only(client, bob, published_set):
+    client.force_login(bob)
+    response = client.get(reverse("admin:assessments_questionset_preview", args=[published_set.pk]))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_sections_can_only_be_added_to_drafts(admin_client, published_set):
+    page = admin_client.get(reverse("admin:assessments_section_add")).content.decode()
+    assert str(published_set) not in page
+    draft = questionset_from_data(make_questionset_data())
+    assert str(draft) in page
+    assert Section.objects.filter(question_set=published_set).count() == published_set.sections.count()
+    assert Question.objects.filter(question_set=draft).count() == 6
+    assert Choice.objects.filter(question__question_set=draft).count() == 36
