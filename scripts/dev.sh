@@ -59,9 +59,13 @@ setup_virtualenv() {
     wanted="$extras $(cat pyproject.toml build-constraints.txt | sha256sum | cut -c1-16)"
     if [ ! -f "$stamp" ] || ! grep -qxF "$wanted" "$stamp"; then
         say "Installing Python packages ($extras)"
-        "$VENV/bin/python" -m pip install -q --upgrade "pip>=25.3"
+        local log="$VENV/pip-install.log"
         # build-constraints.txt: see the comment in it (an sdist that needs an older setuptools to build).
-        "$VENV/bin/python" -m pip install -q --build-constraint build-constraints.txt -e ".$extras"
+        if ! { "$VENV/bin/python" -m pip install -q --upgrade "pip>=25.3" &&
+            "$VENV/bin/python" -m pip install -q --build-constraint build-constraints.txt -e ".$extras"; } >"$log" 2>&1; then
+            cat "$log" >&2
+            exit 1
+        fi
         echo "$wanted" >>"$stamp"
     fi
 }
