@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from assessments.models import Choice, Question, QuestionSet, Section
+from assessments.models import QuestionSet
 from assessments.questionset_io import questionset_from_data
 from tests.conftest import make_questionset_data
 
@@ -188,10 +188,15 @@ def test_admin_is_for_staff_only(client, bob, published_set):
 
 
 def test_sections_can_only_be_added_to_drafts(admin_client, published_set):
+    draft = questionset_from_data(make_questionset_data())
     page = admin_client.get(reverse("admin:assessments_section_add")).content.decode()
     assert str(published_set) not in page
-    draft = questionset_from_data(make_questionset_data())
     assert str(draft) in page
-    assert Section.objects.filter(question_set=published_set).count() == published_set.sections.count()
-    assert Question.objects.filter(question_set=draft).count() == 6
-    assert Choice.objects.filter(question__question_set=draft).count() == 36
+    before = published_set.sections.count()
+    response = admin_client.post(
+        reverse("admin:assessments_section_add"),
+        {"question_set": published_set.pk, "key": "extra", "title": "追加の節", "position": 9,
+         **inline_management("questions", 0, 0)},
+    )
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert published_set.sections.count() == before

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from assessments import services
 from assessments.models import Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
@@ -64,7 +65,7 @@ def test_nothing_can_be_added_to_a_published_set(published_set):
 
 def test_conditions_of_a_published_set_cannot_change(published_set):
     dependent = published_set.questions.exclude(condition_question=None).first()
-    with pytest.raises(QuestionSetFrozen):
+    with pytest.raises(QuestionSetFrozen), transaction.atomic():
         dependent.condition_choices.clear()
     assert dependent.condition_choices.exists()
 
