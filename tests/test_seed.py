@@ -125,9 +125,11 @@ def test_the_question_set_is_published_and_complete(db):
     assert list(question_set.sections.values_list("key", flat=True)) == [
         "screening", "a", "b", "c", "d", "e", "f", "g", "h",
     ]
+    # Every question names its basis and says what to ask the municipality when the answer is unknown.
+    for question in question_set.questions.all():
+        assert "根拠" in question.guidance and question.basis, question.key
+        assert question.municipality_question, question.key
     assessed = question_set.questions.exclude(section__key="screening")
-    assert not assessed.filter(guidance="").exists()
-    assert not assessed.filter(municipality_question="").exists()
     assert set(question_set.questions.values_list("type", flat=True)) == set(Question.Type.values)
     # "We do not know" and "they did not disclose" are answers, not blanks.
     for question in assessed.filter(type=Question.Type.SINGLE).prefetch_related("choices"):
