@@ -1,10 +1,23 @@
 """Reads: queries shaped for the pages that show them, each a fixed number of SQL queries."""
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, F, Prefetch, Q
 
-from assessments.models import Project, Question, QuestionSet, Section, Source
+from assessments import scoring
+from assessments.models import (
+    Answer,
+    Assessment,
+    Choice,
+    InventoryRow,
+    Level,
+    Project,
+    Question,
+    QuestionSet,
+    Section,
+    Source,
+)
 
 
 def questionset_structure(question_set: QuestionSet) -> list[Section]:
@@ -90,4 +103,162 @@ def project_detail(key: str) -> Project:
         Project.objects.select_related("municipality", "source")
         .prefetch_related("categories", "data_items")
         .get(key=key)
+    )
+
+
+# --- Assessments --------------------------------------------------------------------------------------
+
+
+def question_spec(question: Question) -> scoring.QuestionSpec:
+    """Plain data for the pure scoring code (choices and condition choices must be prefetched)."""
+    return scoring.QuestionSpec(
+        key=question.key,
+        section=question.section.key,
+        text=question.text,
+        type=question.type,
+        required=question.required,
+        weight=question.risk_weight,
+        choices=tuple(
+            scoring.ChoiceSpec(key=c.key, label=c.label, score=c.score, meaning=c.meaning, red_flag=c.red_flag)
+            for c in question.choices.all()
+        ),
+        condition_question=question.condition_question.key if question.condition_question_id else None,
+        condition_choices=frozenset(c.key for c in question.condition_choices.all()),
+        screening_role=question.screening_role,
+    )
+
+
+@dataclass
+class SectionProgress:
+    section: Section
+    answered: int
+    visible: int
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.visible
+
+
+@dataclass
+class Workspace:
+    """Everything the wizard, the summary and the reports need about one assessment.
+
+    Built in a fixed number of queries whatever the number of questions: the set's structure
+    (sections, questions, choices, condition choices) and the answers with their rows.
+    """
+
+    assessment: Assessment
+    sections: list[Section]
+    questions: list[Question]
+    answers: dict[str, Answer]
+    specs: list[scoring.QuestionSpec]
+    result: scoring.Result
+    levels: list[Level]
+
+    @property
+    def by_key(self) -> dict[str, Question]:
+        return {question.key: question for question in self.questions}
+
+    def values(self) -> dict[str, object]:
+        return {key: answer.value for key, answer in self.answers.items()}
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def progress(self) -> list[SectionProgress]:
+        progress = []
+        for section in self.sections:
+            keys = [q.key for q in section.questions.all() if q.key in self.result.visible]
+            answered = sum(1 for key in keys if self._answered(key))
+            progress.append(SectionProgress(section=section, answered=answered, visible=len(keys)))
+        return progress
+
+    def _answered(self, key: str) -> bool:
+        answer = self.answers.get(key)
+        if answer is None:
+            return False
+        spec = next(s for s in self.specs if s.key == key)
+        rows = len(answer.inventory_rows.all()) + len(answer.evidence.all())
+        return scoring.is_answered(spec, answer.value, has_rows=rows > 0)
+
+    def screening(self) -> scoring.ScreeningResult:
+        values = self.values()
+        by_role = {q.screening_role: q for q in self.questions if q.screening_role}
+
+        def number(role):
+            question = by_role.get(role)
+            raw = values.get(question.key) if question else None
+            try:
+                return int(Decimal(raw)) if raw not in (None, "") else None
+            except (InvalidOperation, TypeError, ValueError):
+                return None
+
+        incident_question = by_role.get(Question.ScreeningRole.SERIOUS_INCIDENT)
+        incident = values.get(incident_question.key) if incident_question else None
+        criteria_question = by_role.get(Question.ScreeningRole.CRITERIA)
+        criteria = []
+        if criteria_question is not None:
+            chosen = set(scoring.chosen_keys(values.get(criteria_question.key)))
+            criteria = [
+                c.label
+                for c in criteria_question.choices.all()
+                if c.key in chosen and c.meaning == Choice.Meaning.ANSWER
+            ]
+        qs = self.assessment.question_set
+        thresholds = scoring.ScreeningThresholds(
+            persons_not_required_below=qs.persons_not_required_below,
+            persons_small_band_from=qs.persons_small_band_from,
+            persons_priority_from=qs.persons_priority_from,
+            persons_full_from=qs.persons_full_from,
+            handlers_threshold=qs.handlers_threshold,
+            criteria_for_full=qs.criteria_for_full,
+        )
+        return scoring.screen(
+            persons=number(Question.ScreeningRole.PERSONS_COVERED),
+            handlers=number(Question.ScreeningRole.HANDLERS),
+            incident=incident if isinstance(incident, str) else None,
+            criteria=criteria,
+            thresholds=thresholds,
+        )
+
+    def flagged_rows(self) -> list[InventoryRow]:
+        return [
+            row
+            for answer in self.answers.values()
+            if answer.question.key in self.result.visible
+            for row in answer.inventory_rows.all()
+            if row.flagged
+        ]
+
+    def municipality_questions(self) -> list[Question]:
+        """The visible questions answered 不明 or 未開示, in order: what to ask the municipality."""
+        keys = {q.key for q in self.result.unknown} | {q.key for q in self.result.not_disclosed}
+        return [q for q in self.questions if q.key in keys]
+
+
+def assessment_workspace(assessment: Assessment) -> Workspace:
+    sections = questionset_structure(assessment.question_set)
+    questions = [question for section in sections for question in section.questions.all()]
+    for section in sections:  # spare a query per question when specs read question.section
+        for question in section.questions.all():
+            question.section = section
+    answers = {
+        answer.question.key: answer
+        for answer in Answer.objects.filter(assessment=assessment)
+        .select_related("question")
+        .prefetch_related("evidence", "inventory_rows")
+    }
+    specs = [question_spec(q) for q in questions]
+    levels = list(assessment.question_set.levels.all())
+    level_specs = [scoring.LevelSpec(key=lv.key, label=lv.label, min_percent=lv.min_percent) for lv in levels]
+    rows = {key: len(a.evidence.all()) + len(a.inventory_rows.all()) for key, a in answers.items()}
+    result = scoring.score(specs, {k: a.value for k, a in answers.items()}, level_specs, rows=rows)
+    return Workspace(
+        assessment=assessment,
+        sections=sections,
+        questions=questions,
+        answers=answers,
+        specs=specs,
+        result=result,
+        levels=levels,
     )

@@ -112,3 +112,51 @@ def make_questionset_data(*, key="test-set", version=1, status="draft", question
         ],
         "sections": data_sections,
     }
+
+
+@pytest.fixture
+def misato(catalogue):
+    from assessments.models import Project
+
+    return Project.objects.get(key="case-misato-kodomo-data")
+
+
+@pytest.fixture
+def assessment(bob, misato, published_set):
+    """Bob's assessment of 美里町 こどもデータ連携実証事業 against the shipped question set."""
+    from assessments.answering import assessment_create
+
+    return assessment_create(
+        user=bob, project=misato, question_set=published_set, title="美里町の評価", standpoint="resident"
+    )
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    client.force_login(bob)
+    return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser; no background traffic on a closed network."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ja-JP", "viewport": {"width": 1280, "height": 900}}

@@ -1,7 +1,12 @@
+from .answering import Answer, Assessment, Evidence, InventoryRow
 from .catalogue import Category, DataItem, Municipality, Project, Source
 from .questionsets import Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
+    "Answer",
+    "Assessment",
+    "Evidence",
+    "InventoryRow",
     "Category",
     "Choice",
     "DataItem",

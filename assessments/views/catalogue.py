@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from assessments import selectors
+from assessments.access import assessments_visible_to
 from assessments.forms import ProjectFilterForm
 from assessments.models import Project
 
@@ -35,4 +36,5 @@ def project_detail(request, key):
         project = selectors.project_detail(key)
     except Project.DoesNotExist:
         raise Http404 from None
-    return render(request, "catalogue/project_detail.html", {"project": project})
+    assessments = assessments_visible_to(request.user).filter(project=project).select_related("question_set")
+    return render(request, "catalogue/project_detail.html", {"project": project, "assessments": assessments})

@@ -1,0 +1,128 @@
+"""Assessments and their answers: what a resident, council member or staff member records."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .catalogue import Project
+from .questionsets import Question, QuestionSet
+
+
+class Assessment(models.Model):
+    class Standpoint(models.TextChoices):
+        RESIDENT = "resident", _("住民・団体")
+        COUNCIL = "council", _("議員")
+        STAFF = "staff", _("自治体職員")
+        OTHER = "other", _("その他")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("作成中")
+
+    project = models.ForeignKey(Project, verbose_name=_("事業"), on_delete=models.PROTECT, related_name="assessments")
+    question_set = models.ForeignKey(
+        QuestionSet, verbose_name=_("質問セット"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("作成者"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    title = models.CharField(_("評価の題名"), max_length=200)
+    standpoint = models.CharField(_("評価者の立場"), max_length=20, choices=Standpoint.choices)
+    status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Bumped by every save; a save based on an older revision is checked for conflicts.
+    revision = models.PositiveIntegerField(_("版数"), default=0)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("評価")
+        verbose_name_plural = _("評価")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Answer(models.Model):
+    """One question's answer. ``value`` is the cleaned value (see ``answers.clean_answer``):
+    a choice key, a list of keys, text, a number as a decimal string, an ISO date, or null for
+    evidence and inventory questions, whose content is in their rows."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.JSONField(_("回答"), null=True, blank=True)
+    note = models.TextField(_("補足（分かっていること）"), blank=True)
+    # The question and chosen choices as shown when the answer was given (never changes afterwards).
+    snapshot = models.JSONField(_("回答時の質問"), default=dict)
+    revision = models.PositiveIntegerField(_("更新時の版数"), default=0)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assessment", "question"], name="one_answer_per_question")]
+        verbose_name = _("回答")
+        verbose_name_plural = _("回答")
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}/{self.question_id}"
+
+
+class Evidence(models.Model):
+    """A source for an answer. The URL is stored and shown as text; the app never fetches it."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("資料名"), max_length=300)
+    url = models.CharField(_("URL"), max_length=2000, blank=True)
+    page = models.CharField(_("ページ"), max_length=50, blank=True)
+    date = models.DateField(_("日付"), null=True, blank=True)
+    note = models.TextField(_("メモ"), blank=True)
+
+    class Meta:
+        ordering = ["answer", "position", "pk"]
+        verbose_name = _("根拠資料")
+        verbose_name_plural = _("根拠資料")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_web_link(self) -> bool:
+        return self.url.lower().startswith(("https://", "http://"))
+
+
+class InventoryRow(models.Model):
+    """A row of the data inventory (データ棚卸し表), attached to the inventory question's answer."""
+
+    class YesNo(models.TextChoices):
+        YES = "yes", _("はい")
+        NO = "no", _("いいえ")
+        UNKNOWN = "unknown", _("不明")
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="inventory_rows")
+    position = models.PositiveSmallIntegerField(default=0)
+    data_item = models.CharField(_("データ項目"), max_length=200)
+    held_by = models.CharField(_("保有部署・元のシステム"), max_length=200, blank=True)
+    purpose = models.CharField(_("利用目的・活用類型"), max_length=300, blank=True)
+    legal_basis = models.CharField(_("法的根拠"), max_length=300, blank=True)
+    sensitive = models.CharField(_("要配慮個人情報"), max_length=10, choices=YesNo.choices, default=YesNo.UNKNOWN)
+    children = models.CharField(_("こどものデータ"), max_length=10, choices=YesNo.choices, default=YesNo.UNKNOWN)
+    necessity = models.TextField(_("目的に必要な理由"), blank=True)
+    retention = models.CharField(_("保存期間"), max_length=200, blank=True)
+    shared_with_vendor = models.CharField(
+        _("委託先との共有"), max_length=10, choices=YesNo.choices, default=YesNo.UNKNOWN
+    )
+
+    class Meta:
+        ordering = ["answer", "position", "pk"]
+        verbose_name = _("データ項目の行")
+        verbose_name_plural = _("データ項目の行")
+
+    def __str__(self) -> str:
+        return self.data_item
+
+    @property
+    def flagged(self) -> bool:
+        """要配慮個人情報 with no stated necessity for the purpose."""
+        return self.sensitive == self.YesNo.YES and not self.necessity.strip()

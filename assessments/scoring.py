@@ -1,0 +1,299 @@
+"""Scoring, visibility and screening: pure functions over plain data, no database.
+
+The wizard, the summary, the reports and the tests all use these, so that a hidden question is
+hidden the same way everywhere and a score means the same thing on every page. Thresholds and
+weights come from the question set (data), never from constants here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+UNKNOWN = "unknown"
+NOT_DISCLOSED = "not_disclosed"
+NOT_APPLICABLE = "not_applicable"
+ANSWER = "answer"
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    key: str
+    label: str
+    score: int | None
+    meaning: str = ANSWER
+    red_flag: str = ""
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    key: str
+    section: str
+    text: str
+    type: str
+    required: bool = False
+    weight: int = 1
+    choices: tuple[ChoiceSpec, ...] = ()
+    condition_question: str | None = None
+    condition_choices: frozenset[str] = frozenset()
+    screening_role: str = ""
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in ("single", "multiple")
+
+    def choice(self, key: str) -> ChoiceSpec | None:
+        return next((c for c in self.choices if c.key == key), None)
+
+    @property
+    def max_score(self) -> int | None:
+        scores = [c.score for c in self.choices if c.score is not None]
+        return max(scores) if scores else None
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    key: str
+    label: str
+    min_percent: int
+
+
+def chosen_keys(value) -> list[str]:
+    """The choice keys of a stored choice answer (single: a key, multiple: a list)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)]
+
+
+def is_answered(question: QuestionSpec, value, *, has_rows: bool = False) -> bool:
+    if question.type == "inventory" or question.type == "evidence":
+        return has_rows
+    if question.is_choice:
+        return bool(chosen_keys(value))
+    return value not in (None, "", [])
+
+
+def visible_keys(questions: Sequence[QuestionSpec], answers: Mapping[str, object]) -> set[str]:
+    """Keys of the questions shown: no condition, or a visible condition question answered with one
+    of the condition's choices. Conditions point at earlier questions, so one pass in order suffices."""
+    visible: set[str] = set()
+    for question in questions:
+        if question.condition_question is None:
+            visible.add(question.key)
+        elif question.condition_question in visible and (
+            set(chosen_keys(answers.get(question.condition_question))) & question.condition_choices
+        ):
+            visible.add(question.key)
+    return visible
+
+
+@dataclass
+class SectionScore:
+    section: str
+    achieved: int = 0
+    maximum: int = 0
+    answered: int = 0
+    scored: int = 0
+    level: LevelSpec | None = None
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.maximum == 0 else round(100 * self.achieved / self.maximum, 1)
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    question: str
+    section: str
+    message: str
+
+
+@dataclass
+class Result:
+    sections: dict[str, SectionScore]
+    overall: SectionScore
+    unanswered_required: list[QuestionSpec] = field(default_factory=list)
+    unknown: list[QuestionSpec] = field(default_factory=list)
+    not_disclosed: list[QuestionSpec] = field(default_factory=list)
+    red_flags: list[RedFlag] = field(default_factory=list)
+    visible: set[str] = field(default_factory=set)
+
+
+def level_for(percent: float | None, levels: Sequence[LevelSpec]) -> LevelSpec | None:
+    """The first level (highest first) whose lower bound the percentage reaches."""
+    if percent is None:
+        return None
+    for level in sorted(levels, key=lambda lv: -lv.min_percent):
+        if percent >= level.min_percent:
+            return level
+    return None
+
+
+def score(
+    questions: Sequence[QuestionSpec],
+    answers: Mapping[str, object],
+    levels: Sequence[LevelSpec],
+    *,
+    rows: Mapping[str, int] | None = None,
+) -> Result:
+    """Score the visible questions of an assessment.
+
+    - A choice's score times the question's weight counts against the question's best score times
+      its weight. For multiple choice the best chosen score counts.
+    - 不明 and 未開示 score what their choice says (0 in the shipped set): a protection nobody can
+      confirm earns nothing, but the question still counts towards the maximum.
+    - 該当なし (score null) and unanswered questions count neither way; unanswered required ones
+      are listed as incomplete.
+    - Hidden questions (condition not met) count nowhere, whatever their stored answer.
+    ``rows`` gives the number of inventory rows or evidence entries per question key.
+    """
+    rows = rows or {}
+    visible = visible_keys(questions, answers)
+    sections: dict[str, SectionScore] = {}
+    overall = SectionScore(section="")
+    result = Result(sections=sections, overall=overall, visible=visible)
+    for question in questions:
+        section = sections.setdefault(question.section, SectionScore(section=question.section))
+        if question.key not in visible:
+            continue
+        value = answers.get(question.key)
+        answered = is_answered(question, value, has_rows=rows.get(question.key, 0) > 0)
+        if answered:
+            section.answered += 1
+        elif question.required:
+            result.unanswered_required.append(question)
+        if not question.is_choice or not answered:
+            continue
+        picked = [c for c in (question.choice(k) for k in chosen_keys(value)) if c is not None]
+        meanings = {c.meaning for c in picked}
+        if UNKNOWN in meanings:
+            result.unknown.append(question)
+        if NOT_DISCLOSED in meanings:
+            result.not_disclosed.append(question)
+        result.red_flags.extend(
+            RedFlag(question=question.key, section=question.section, message=c.red_flag) for c in picked if c.red_flag
+        )
+        scores = [c.score for c in picked if c.score is not None]
+        best = question.max_score
+        if not scores or best is None or question.weight == 0:
+            continue
+        for target in (section, overall):
+            target.achieved += max(scores) * question.weight
+            target.maximum += best * question.weight
+            target.scored += 1
+    for target in (*sections.values(), overall):
+        target.level = level_for(target.percent, levels)
+    overall.answered = sum(s.answered for s in sections.values())
+    return result
+
+
+# --- Screening (modelled on 特定個人情報保護評価 and the WP29 criteria) -------------------------------
+
+DEPTHS = ("not_required", "basic", "priority", "full")
+DEPTH_LABELS = {
+    "not_required": "評価は必須ではない（しきい値未満）",
+    "basic": "基礎的な評価（基礎項目評価に相当）",
+    "priority": "重点的な評価（重点項目評価に相当）",
+    "full": "詳細な評価（全項目評価に相当）",
+    None: "判定できない（情報不足）",
+}
+
+
+@dataclass(frozen=True)
+class ScreeningThresholds:
+    persons_not_required_below: int = 1000
+    persons_small_band_from: int = 10000
+    persons_priority_from: int = 100000
+    persons_full_from: int = 300000
+    handlers_threshold: int = 500
+    criteria_for_full: int = 2
+
+
+@dataclass
+class ScreeningResult:
+    depth: str | None
+    reasons: list[str]
+
+    @property
+    def label(self) -> str:
+        return DEPTH_LABELS[self.depth]
+
+
+def _deeper(a: str | None, b: str | None) -> str | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if DEPTHS.index(a) >= DEPTHS.index(b) else b
+
+
+def screen(
+    *,
+    persons: int | None,
+    handlers: int | None,
+    incident: str | None,
+    criteria: Sequence[str],
+    thresholds: ScreeningThresholds,
+) -> ScreeningResult:
+    """The recommended depth of assessment and the reasons for it.
+
+    ``incident`` is "yes", "no", or None/other for unknown; ``criteria`` are the labels of the
+    criteria that apply. The deeper of the two recommendations (PPC thresholds, criteria) wins.
+    """
+    t = thresholds
+    reasons: list[str] = []
+    many_handlers = handlers is not None and handlers >= t.handlers_threshold
+    had_incident = incident == "yes"
+    aggravating = []
+    if many_handlers:
+        aggravating.append(f"取扱者数が{handlers:,}人（{t.handlers_threshold:,}人以上）")
+    if had_incident:
+        aggravating.append("過去1年以内に重大事故があった")
+    if handlers is None:
+        reasons.append("取扱者数が不明です。自治体に確認してください。")
+    if incident not in ("yes", "no"):
+        reasons.append("過去1年以内の重大事故の有無が不明です。自治体に確認してください。")
+
+    ppc: str | None
+    if persons is None:
+        ppc = None
+        reasons.append("対象人数が不明なため、人数のしきい値を当てはめられません。自治体に確認してください。")
+    elif persons < t.persons_not_required_below:
+        ppc = "not_required"
+        reasons.append(f"対象人数{persons:,}人は{t.persons_not_required_below:,}人未満です。")
+    elif persons >= t.persons_full_from:
+        ppc = "full"
+        reasons.append(f"対象人数{persons:,}人は{t.persons_full_from:,}人以上です。")
+    elif persons >= t.persons_priority_from:
+        if aggravating:
+            ppc = "full"
+            reasons.append(
+                f"対象人数{persons:,}人（{t.persons_priority_from:,}〜{t.persons_full_from - 1:,}人）で、"
+                + "、".join(aggravating)
+                + "。"
+            )
+        else:
+            ppc = "priority"
+            reasons.append(f"対象人数{persons:,}人は{t.persons_priority_from:,}〜{t.persons_full_from - 1:,}人です。")
+    elif persons >= t.persons_small_band_from and aggravating:
+        ppc = "priority"
+        reasons.append(
+            f"対象人数{persons:,}人（{t.persons_small_band_from:,}〜{t.persons_priority_from - 1:,}人）で、"
+            + "、".join(aggravating)
+            + "（この基準は未確認です）。"
+        )
+    else:
+        ppc = "basic"
+        reasons.append(f"対象人数{persons:,}人は{t.persons_not_required_below:,}〜{t.persons_priority_from - 1:,}人です。")
+
+    wp29 = None
+    if len(criteria) >= t.criteria_for_full:
+        wp29 = "full"
+        reasons.append(
+            f"該当する基準が{len(criteria)}つ（{t.criteria_for_full}つ以上）: " + "、".join(criteria) + "。"
+        )
+    elif criteria:
+        reasons.append(f"該当する基準は{len(criteria)}つ: " + "、".join(criteria) + "。")
+    return ScreeningResult(depth=_deeper(ppc, wp29), reasons=reasons)

@@ -1,0 +1,72 @@
+"""One walk through the wizard in real Chromium (Debian's /usr/bin/chromium through Playwright)."""
+
+import os
+
+import pytest
+from playwright.sync_api import expect
+
+from assessments.models import Answer, InventoryRow, Question
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are still plain
+# synchronous calls made between browser steps.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def test_a_resident_walks_through_an_assessment(live_server, page, bob, misato, published_set):
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("ユーザー名").fill("bob")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="ログイン").click()
+
+    # Pick 美里町 こどもデータ連携実証事業 from the catalogue.
+    page.goto(f"{base}/projects/")
+    page.get_by_label("自治体").select_option(label="美里町")
+    page.get_by_role("button", name="検索").click()
+    page.get_by_role("link", name="こどもデータ連携実証事業").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("こどもデータ連携実証事業")
+    page.get_by_role("link", name="この事業を評価する").click()
+    page.get_by_label("住民・団体").check()
+    page.locator("main").get_by_role("button", name="始める").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("スクリーニング（評価の深さ）")
+
+    # A conditional question appears without a reload when its condition is met.
+    page.locator("nav").get_by_role("button", name="F. 住民も含めた公正な審査体制").click()
+    follow_up = page.locator("#q-f-resident-members")
+    expect(follow_up).to_be_hidden()
+    page.locator("#q-f-review-body").get_by_label("実施・確認済み").check()
+    expect(follow_up).to_be_visible()
+    follow_up.get_by_label("不明").check()
+
+    # A long answer is saved in the background and is still there after a reload.
+    long_answer = "審査会の会議録は公開されていない。" * 200
+    opinion = page.locator("#id_q-f-review-opinion")
+    opinion.fill(long_answer)
+    opinion.blur()
+    expect(page.locator("#save-status")).to_contain_text("保存済み")
+    page.reload()
+    expect(page.locator("#id_q-f-review-opinion")).to_have_value(long_answer)
+    expect(page.locator("#q-f-resident-members")).to_be_visible()
+
+    # Add a row to the data inventory.
+    page.locator("nav").get_by_role("button", name="B. 目的と収集データの妥当性・因果関係").click()
+    rows = page.locator("#inventory-rows tr")
+    expect(rows).to_have_count(21)
+    page.get_by_role("button", name="行を追加").click()
+    expect(rows).to_have_count(22)
+    rows.last.locator("input[name$=data_item]").fill("保健室来室理由")
+    rows.last.locator("select[name$=children]").select_option("yes")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator(".alert-success")).to_contain_text("保存しました")
+
+    # The summary lists the unknown answer and the question to put to the municipality.
+    page.get_by_role("button", name="まとめを見る").click()
+    resident_members = Question.objects.get(question_set=published_set, key="f-resident-members")
+    expect(page.locator("#unknown-list")).to_contain_text(resident_members.text)
+    expect(page.get_by_text(resident_members.municipality_question)).to_be_visible()
+
+    assert Answer.objects.get(question__key="f-review-opinion").value == long_answer
+    assert InventoryRow.objects.filter(data_item="保健室来室理由", children="yes").count() == 1

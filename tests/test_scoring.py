@@ -1,0 +1,171 @@
+"""Scoring, visibility and screening: pure functions, no database."""
+
+import pytest
+
+from assessments.scoring import (
+    ChoiceSpec,
+    LevelSpec,
+    QuestionSpec,
+    ScreeningThresholds,
+    level_for,
+    score,
+    screen,
+    visible_keys,
+)
+
+STATUS = (
+    ChoiceSpec("done", "実施・確認済み", 2),
+    ChoiceSpec("partial", "一部", 1),
+    ChoiceSpec("not-done", "未実施", 0, red_flag="未実施です"),
+    ChoiceSpec("unknown", "不明", 0, meaning="unknown"),
+    ChoiceSpec("not-disclosed", "未開示", 0, meaning="not_disclosed"),
+    ChoiceSpec("na", "該当なし", None, meaning="not_applicable"),
+)
+LEVELS = [LevelSpec("a", "良好", 80), LevelSpec("b", "課題", 50), LevelSpec("c", "懸念", 0)]
+
+
+def status_question(key, section="a", weight=1, required=True, **kwargs):
+    return QuestionSpec(key=key, section=section, text=key, type="single", required=required, weight=weight,
+                        choices=STATUS, **kwargs)
+
+
+QUESTIONS = [
+    status_question("q1", weight=2),
+    status_question("q2"),
+    status_question("q3", condition_question="q2", condition_choices=frozenset({"done", "partial"})),
+    status_question("q4", condition_question="q3", condition_choices=frozenset({"done"})),
+    status_question("q5", section="b", weight=3),
+]
+
+
+def test_maximum_scores_give_100_percent_and_the_top_level():
+    answers = {"q1": "done", "q2": "done", "q3": "done", "q4": "done", "q5": "done"}
+    result = score(QUESTIONS, answers, LEVELS)
+    assert result.overall.percent == 100.0 and result.overall.level.label == "良好"
+    assert result.sections["a"].achieved == result.sections["a"].maximum == 2 * 2 + 2 + 2 + 2
+    assert not result.unanswered_required and not result.red_flags
+
+
+def test_all_unknown_scores_zero_and_lists_every_question():
+    answers = {key: "unknown" for key in ("q1", "q2", "q5")}
+    result = score(QUESTIONS, answers, LEVELS)
+    assert result.overall.percent == 0.0 and result.overall.level.label == "懸念"
+    assert [q.key for q in result.unknown] == ["q1", "q2", "q5"]
+    # q3 and q4 depend on q2 being done/partial, so they are hidden, not missing.
+    assert not result.unanswered_required and result.visible == {"q1", "q2", "q5"}
+
+
+def test_not_disclosed_is_listed_apart_from_unknown():
+    result = score(QUESTIONS, {"q1": "not-disclosed", "q2": "unknown", "q5": "done"}, LEVELS)
+    assert [q.key for q in result.not_disclosed] == ["q1"]
+    assert [q.key for q in result.unknown] == ["q2"]
+
+
+def test_all_not_applicable_cannot_be_scored():
+    result = score(QUESTIONS, {"q1": "na", "q2": "na", "q5": "na"}, LEVELS)
+    assert result.overall.percent is None and result.overall.level is None
+    assert result.overall.maximum == 0 and result.sections["a"].answered == 2
+
+
+def test_hidden_answers_are_kept_but_never_counted():
+    # q3 and q4 were answered when q2 was "done"; q2 is now "not-done", so they are hidden.
+    answers = {"q1": "done", "q2": "not-done", "q3": "not-done", "q4": "unknown", "q5": "done"}
+    result = score(QUESTIONS, answers, LEVELS)
+    assert "q3" not in result.visible and "q4" not in result.visible
+    assert result.sections["a"].maximum == 2 * 2 + 2
+    assert [flag.question for flag in result.red_flags] == ["q2"]
+    assert not result.unknown
+
+
+def test_conditions_chain_through_hidden_questions():
+    assert visible_keys(QUESTIONS, {"q2": "done", "q3": "done"}) == {"q1", "q2", "q3", "q4", "q5"}
+    # q4's own condition holds, but q3 is hidden because q2 changed: q4 is hidden too.
+    assert visible_keys(QUESTIONS, {"q2": "unknown", "q3": "done"}) == {"q1", "q2", "q5"}
+
+
+def test_unanswered_required_visible_questions_are_incomplete():
+    result = score(QUESTIONS, {"q2": "partial"}, LEVELS)
+    assert [q.key for q in result.unanswered_required] == ["q1", "q3", "q5"]
+
+
+def test_weights_multiply_scores():
+    result = score(QUESTIONS, {"q1": "done", "q2": "not-done", "q5": "partial"}, LEVELS)
+    assert (result.sections["a"].achieved, result.sections["a"].maximum) == (4, 6)
+    assert (result.sections["b"].achieved, result.sections["b"].maximum) == (3, 6)
+    assert (result.overall.achieved, result.overall.maximum) == (7, 12)
+    assert result.overall.percent == 58.3 and result.overall.level.label == "課題"
+
+
+def test_multiple_choice_counts_its_best_chosen_score():
+    multi = QuestionSpec(
+        key="m", section="a", text="m", type="multiple",
+        choices=(ChoiceSpec("x", "x", 1), ChoiceSpec("y", "y", 3), ChoiceSpec("z", "z", None)),
+    )
+    result = score([multi], {"m": ["x", "y"]}, LEVELS)
+    assert (result.overall.achieved, result.overall.maximum) == (3, 3)
+    result = score([multi], {"m": ["z"]}, LEVELS)
+    assert result.overall.maximum == 0 and result.sections["a"].answered == 1
+
+
+def test_an_empty_inventory_is_unanswered_and_rows_answer_it():
+    inventory = QuestionSpec(key="inv", section="b", text="inv", type="inventory", required=True)
+    assert [q.key for q in score([inventory], {}, LEVELS).unanswered_required] == ["inv"]
+    assert not score([inventory], {}, LEVELS, rows={"inv": 3}).unanswered_required
+
+
+def test_unknown_choice_keys_and_zero_weights_do_not_score():
+    result = score([status_question("q", weight=0), status_question("r")], {"q": "done", "r": "bogus"}, LEVELS)
+    assert result.overall.maximum == 0
+
+
+@pytest.mark.parametrize("percent, label", [(100, "良好"), (80, "良好"), (79.9, "課題"), (50, "課題"), (0, "懸念")])
+def test_levels_come_from_their_lower_bounds(percent, label):
+    assert level_for(percent, LEVELS).label == label
+
+
+T = ScreeningThresholds()
+
+
+def test_screening_below_1000_persons_is_not_required():
+    result = screen(persons=999, handlers=10, incident="no", criteria=[], thresholds=T)
+    assert result.depth == "not_required" and "1,000人未満" in result.reasons[0]
+
+
+def test_screening_300000_or_more_is_full():
+    assert screen(persons=300_000, handlers=1, incident="no", criteria=[], thresholds=T).depth == "full"
+
+
+@pytest.mark.parametrize(
+    "handlers, incident, depth", [(499, "no", "priority"), (500, "no", "full"), (10, "yes", "full")]
+)
+def test_screening_100000_to_299999_depends_on_handlers_and_incidents(handlers, incident, depth):
+    assert screen(persons=150_000, handlers=handlers, incident=incident, criteria=[], thresholds=T).depth == depth
+
+
+def test_screening_1000_to_99999_is_basic():
+    assert screen(persons=5_000, handlers=600, incident="yes", criteria=[], thresholds=T).depth == "basic"
+    assert screen(persons=50_000, handlers=10, incident="no", criteria=[], thresholds=T).depth == "basic"
+
+
+def test_screening_applies_the_unverified_small_band_rule_and_says_so():
+    result = screen(persons=50_000, handlers=500, incident="no", criteria=[], thresholds=T)
+    assert result.depth == "priority" and any("未確認" in reason for reason in result.reasons)
+
+
+def test_two_criteria_call_for_a_full_assessment_whatever_the_numbers():
+    result = screen(persons=500, handlers=3, incident="no", criteria=["こどものデータ", "データの突合"], thresholds=T)
+    assert result.depth == "full"
+    assert any("こどものデータ、データの突合" in reason for reason in result.reasons)
+    one = screen(persons=500, handlers=3, incident="no", criteria=["こどものデータ"], thresholds=T)
+    assert one.depth == "not_required"
+
+
+def test_screening_with_unknown_numbers_says_what_to_ask():
+    result = screen(persons=None, handlers=None, incident=None, criteria=[], thresholds=T)
+    assert result.depth is None and "判定できない" in result.label
+    assert sum("確認してください" in reason for reason in result.reasons) == 3
+
+
+def test_screening_thresholds_are_data():
+    strict = ScreeningThresholds(persons_not_required_below=10, persons_full_from=1000, handlers_threshold=5)
+    assert screen(persons=2000, handlers=1, incident="no", criteria=[], thresholds=strict).depth == "full"
