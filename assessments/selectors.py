@@ -221,11 +221,13 @@ class Workspace:
             thresholds=thresholds,
         )
 
-    def flagged_rows(self) -> list[InventoryRow]:
+    def flagged_rows(self) -> list[tuple[Question, InventoryRow]]:
+        """Inventory rows with problems, with the (visible) question they belong to."""
+        by_key = self.by_key
         return [
-            row
-            for answer in self.answers.values()
-            if answer.question.key in self.result.visible
+            (by_key[key], row)
+            for key, answer in self.answers.items()
+            if key in self.result.visible
             for row in answer.inventory_rows.all()
             if row.flagged
         ]

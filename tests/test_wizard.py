@@ -369,3 +369,28 @@ def test_pages_use_the_same_number_of_queries_for_10_and_100_questions(bob_clien
     assert counts[0] == counts[1]
     assert counts[0] <= 15
     assert QuestionSet.objects.count() == 2
+
+
+def test_the_screening_page_states_the_recommended_depth_and_why(bob_client, assessment):
+    page = bob_client.get(section_url(assessment, "screening")).content.decode()
+    assert "判定できない" in page and "対象人数が不明" in page
+    post_section(bob_client, assessment, "screening", {
+        "q-screening-persons-covered": "2,400",
+        "q-screening-handlers": "30",
+        "q-screening-serious-incident": "no",
+        "q-screening-criteria": ["sensitive", "vulnerable"],
+    })
+    page = bob_client.get(section_url(assessment, "screening")).content.decode()
+    result = page.split('id="screening-result"')[1].split("</div>")[0]
+    assert "詳細な評価（全項目評価に相当）" in result
+    assert "対象人数2,400人" in result and "該当する基準が2つ" in result
+
+
+def test_sensitive_rows_without_legal_basis_are_red_flags(bob_client, assessment):
+    data = open_section(bob_client, assessment, "b")
+    data.update({"inv-2-sensitive": "yes", "inv-2-necessity": "虐待の早期発見に健診結果が必要", "inv-2-legal_basis": ""})
+    post_section(bob_client, assessment, "b", data=data)
+    item = InventoryRow.objects.get(answer__assessment=assessment, position=2).data_item
+    summary = bob_client.get(reverse("assessment_summary", args=[assessment.pk])).content.decode()
+    assert f"要配慮個人情報「{item}」について、法的根拠（同意または法令）が書かれていません" in summary
+    assert f"要配慮個人情報「{item}」について、目的に必要な理由が書かれていません" not in summary

@@ -123,6 +123,18 @@ class InventoryRow(models.Model):
         return self.data_item
 
     @property
+    def problems(self) -> list[str]:
+        """What a reviewer should see about this row: 要配慮個人情報 with no stated necessity or
+        no legal basis for using it."""
+        if self.sensitive != self.YesNo.YES:
+            return []
+        problems = []
+        if not self.necessity.strip():
+            problems.append(_("要配慮個人情報「%(item)s」について、目的に必要な理由が書かれていません。") % {"item": self.data_item})
+        if not self.legal_basis.strip():
+            problems.append(_("要配慮個人情報「%(item)s」について、法的根拠（同意または法令）が書かれていません。") % {"item": self.data_item})
+        return problems
+
+    @property
     def flagged(self) -> bool:
-        """要配慮個人情報 with no stated necessity for the purpose."""
-        return self.sensitive == self.YesNo.YES and not self.necessity.strip()
+        return bool(self.problems)

@@ -112,6 +112,7 @@ def _section_context(request, workspace, section, page, **extra):
         "previous_section": sections[index - 1] if index > 0 else None,
         "next_section": sections[index + 1] if index + 1 < len(sections) else None,
         "row_types": ROW_TYPES,
+        "screening": workspace.screening() if any(q.screening_role for q in section.questions.all()) else None,
         **extra,
     }
 
