@@ -364,7 +364,7 @@ class QuestionAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["section", "position", "key", "text", "type", "required", "unit"]}),
         (_("説明と根拠"), {"fields": ["guidance", "basis"]}),
         (_("採点"), {"fields": ["risk_weight", "risk_category", "screening_role"]}),
-        (_("自治体への質問"), {"fields": ["municipality_question", "documents_to_request"]}),
+        (_("自治体への質問と提案"), {"fields": ["municipality_question", "documents_to_request", "proposal"]}),
         (_("表示条件"), {"fields": ["condition_question", "condition_choices"]}),
     ]
 

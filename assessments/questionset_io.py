@@ -98,6 +98,7 @@ def questionset_to_data(question_set: QuestionSet) -> dict:
                     "risk_category": question.risk_category,
                     "screening_role": question.screening_role,
                     "municipality_question": question.municipality_question,
+                    "proposal": question.proposal,
                     "documents_to_request": question.document_list(),
                     "condition": condition,
                     "choices": [
@@ -293,6 +294,7 @@ def _validate_question(check, question, where, question_keys, earlier, roles) ->
     check.string(question, "basis", where, max_length=300)
     check.string(question, "unit", where, max_length=20)
     check.string(question, "municipality_question", where, max_length=5000)
+    check.string(question, "proposal", where, max_length=5000)
     if not isinstance(question.get("required", False), bool):
         check.add(where, _("「required」は true か false にしてください。"))
     check.integer(question, "risk_weight", where, low=0, high=10) if "risk_weight" in question else None
@@ -453,6 +455,7 @@ def questionset_from_data(data: dict) -> QuestionSet:
                 risk_category=q_data.get("risk_category", ""),
                 screening_role=q_data.get("screening_role", ""),
                 municipality_question=q_data.get("municipality_question", ""),
+                proposal=q_data.get("proposal", ""),
                 documents_to_request="\n".join(q_data.get("documents_to_request", [])),
             )
             questions_by_key[question.key] = question

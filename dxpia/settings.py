@@ -163,6 +163,15 @@ STORAGES = {
     },
 }
 
+# Rendered PDFs are cached on disk so that every worker process shares them.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("DXPIA_CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": envint("DXPIA_CACHE_MAX_ENTRIES", 2000)},
+    }
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -82,6 +82,7 @@ def make_questionset_data(*, key="test-set", version=1, status="draft", question
                     "risk_category": "transparency",
                     "screening_role": "",
                     "municipality_question": f"質問 {s}-{q} について教えてください。",
+                    "proposal": f"質問 {s}-{q} の対策を求めます。",
                     "documents_to_request": ["委託契約書"],
                     "condition": None,
                     "choices": [dict(c) for c in status_choices],
@@ -160,3 +161,12 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP", "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Each test gets an empty in-memory cache (database ids repeat between tests)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()

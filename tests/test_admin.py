@@ -38,6 +38,7 @@ def question_post_data(question, **changes):
         "risk_category": question.risk_category,
         "screening_role": question.screening_role,
         "municipality_question": question.municipality_question,
+        "proposal": question.proposal,
         "documents_to_request": question.documents_to_request,
         "condition_question": question.condition_question_id or "",
         **inline_management("choices", question.choices.count(), question.choices.count()),

@@ -353,7 +353,7 @@ def query_count(client, url):
     return len(queries)
 
 
-@pytest.mark.parametrize("url_name", ["section", "summary"])
+@pytest.mark.parametrize("url_name", ["section", "summary", "report_preview"])
 def test_pages_use_the_same_number_of_queries_for_10_and_100_questions(bob_client, bob, misato, url_name):
     counts = []
     for sections, per_section in ((2, 5), (4, 25)):
@@ -364,7 +364,11 @@ def test_pages_use_the_same_number_of_queries_for_10_and_100_questions(bob_clien
         data = open_section(bob_client, assessment, "s0")
         data.update({f"q-s0-q{i}": "done" for i in range(per_section)})
         post_section(bob_client, assessment, "s0", data=data)
-        url = section_url(assessment, "s0") if url_name == "section" else reverse("assessment_summary", args=[assessment.pk])
+        url = {
+            "section": section_url(assessment, "s0"),
+            "summary": reverse("assessment_summary", args=[assessment.pk]),
+            "report_preview": reverse("report_preview", args=[assessment.pk]),
+        }[url_name]
         counts.append(query_count(bob_client, url))
     assert counts[0] == counts[1]
     assert counts[0] <= 15

@@ -266,6 +266,11 @@ class Question(FrozenAwareModel):
     municipality_question = models.TextField(
         _("自治体への質問"), blank=True, help_text=_("回答が「不明」「未開示」のとき自治体に尋ねる文。")
     )
+    proposal = models.TextField(
+        _("提案"),
+        blank=True,
+        help_text=_("回答が弱い（未実施・一部・不明・未開示）とき、評価報告書で自治体に提案する内容。"),
+    )
     documents_to_request = models.TextField(
         _("請求する文書"), blank=True, help_text=_("情報公開請求で求める文書。1行に1件。")
     )

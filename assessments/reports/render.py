@@ -1,0 +1,224 @@
+"""Turning an assessment into documents: the report and the letter, as HTML, PDF and text.
+
+One place makes the bytes (pretix's exporters do the same), so the views, the management commands
+and the benchmark all produce the same documents. PDFs are cached on the assessment's identity,
+its revision and a fingerprint of the templates, so an unchanged report is served without
+rendering again and any saved change makes a new one.
+"""
+
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from assessments import selectors
+from assessments.formatting import thousand_yen, wareki
+from assessments.models import Assessment, Question
+from assessments.reports import charts, letter
+from assessments.reports.fetcher import BASE_URL, StaticOnlyFetcher
+
+TEMPLATES = (
+    "reports/report.html",
+    "reports/report.css",
+    "reports/letter.html",
+    "reports/letter.txt",
+    "reports/_letter_intro.txt",
+    "reports/_letter_documents.txt",
+)
+
+
+def _template_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in TEMPLATES:
+        digest.update((Path(settings.BASE_DIR) / "templates" / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+TEMPLATE_VERSION = _template_fingerprint()
+
+
+@dataclass
+class ChapterItem:
+    question: Question
+    text: str
+    answer: str
+    meaning: str  # answer / unknown / not_disclosed / not_applicable / unanswered
+    note: str
+    evidence: list = field(default_factory=list)
+
+
+@dataclass
+class Chapter:
+    section: object
+    items: list[ChapterItem]
+    score: object
+
+
+def _answer_parts(question, answer):
+    """(question text, answer text, meaning) from the answer's snapshot where there is one."""
+    if answer is None:
+        return question.text, "", "unanswered"
+    snapshot = answer.snapshot or {}
+    text = snapshot.get("question") or question.text
+    choices = snapshot.get("choices") or []
+    if choices:
+        meanings = {c["meaning"] for c in choices}
+        meaning = next((m for m in ("not_disclosed", "unknown", "not_applicable") if m in meanings), "answer")
+        return text, "、".join(c["label"] for c in choices), meaning
+    value = answer.value
+    if value in (None, "", []):
+        has_rows = bool(answer.evidence.all()) or bool(answer.inventory_rows.all())
+        return text, "", "answer" if has_rows else "unanswered"
+    if question.type == Question.Type.NUMBER and question.unit == "千円":
+        try:
+            return text, thousand_yen(int(value)), "answer"
+        except ValueError:
+            pass
+    if question.type == Question.Type.DATE:
+        day = datetime.date.fromisoformat(value)
+        return text, f"{value}（{wareki(day)}）", "answer"
+    unit = snapshot.get("unit") or question.unit
+    return text, f"{value}{unit if question.type == Question.Type.NUMBER else ''}", "answer"
+
+
+def report_context(assessment: Assessment) -> dict:
+    workspace = selectors.assessment_workspace(assessment)
+    result = workspace.result
+    today = timezone.localdate()
+    chapters = []
+    inventory_rows = []
+    for section in workspace.sections:
+        items = []
+        for question in section.questions.all():
+            if question.key not in result.visible:
+                continue
+            answer = workspace.answers.get(question.key)
+            text, answer_text, meaning = _answer_parts(question, answer)
+            items.append(
+                ChapterItem(
+                    question=question,
+                    text=text,
+                    answer=answer_text,
+                    meaning=meaning,
+                    note=answer.note if answer else "",
+                    evidence=list(answer.evidence.all()) if answer else [],
+                )
+            )
+            if question.type == Question.Type.INVENTORY and answer is not None:
+                inventory_rows.extend(answer.inventory_rows.all())
+        chapters.append(Chapter(section=section, items=items, score=result.sections.get(section.key)))
+
+    scored_sections = [c for c in chapters if c.score is not None and c.score.maximum]
+    chart = charts.bar_chart(
+        [(c.section.title, c.score.percent) for c in chapters if c.score is not None and c.score.maximum],
+        title="節ごとの得点率",
+        description="、".join(f"{c.section.title} {c.score.percent}%" for c in scored_sections) or "採点できる回答なし",
+    )
+    weak_choice = {"unknown", "not_disclosed"}
+    proposals = []
+    for spec in workspace.specs:
+        question = workspace.by_key[spec.key]
+        answer = workspace.answers.get(spec.key)
+        if spec.key not in result.visible or answer is None or not question.proposal or not spec.is_choice:
+            continue
+        picked = [spec.choice(k) for k in (answer.value if isinstance(answer.value, list) else [answer.value])]
+        picked = [c for c in picked if c is not None]
+        best = spec.max_score
+        weak = any(c.meaning in weak_choice for c in picked) or (
+            best is not None and any(c.score is not None and c.score < best for c in picked)
+        )
+        if weak:
+            proposals.append((question, "、".join(c.label for c in picked)))
+    municipality_questions = workspace.municipality_questions()
+    sources = sorted(
+        {part.strip() for q in workspace.questions for part in q.basis.split(";") if part.strip()}
+    )
+    project = assessment.project
+    context = {
+        "assessment": assessment,
+        "project": project,
+        "municipality": project.municipality,
+        "question_set": assessment.question_set,
+        "workspace": workspace,
+        "result": result,
+        "chapters": chapters,
+        "chart": chart,
+        "screening": workspace.screening(),
+        "red_flags": [(workspace.by_key[f.question], f.message) for f in result.red_flags],
+        "flagged_rows": workspace.flagged_rows(),
+        "inventory_rows": inventory_rows,
+        "unknown": [workspace.by_key[q.key] for q in result.unknown],
+        "not_disclosed": [workspace.by_key[q.key] for q in result.not_disclosed],
+        "proposals": proposals,
+        "letter_questions": letter.letter_questions(municipality_questions, {q.key for q in result.not_disclosed}),
+        "documents": letter.documents_to_request(municipality_questions),
+        "addressee": letter.addressee(project.municipality),
+        "sources": sources,
+        "today": today,
+        "today_wareki": wareki(today),
+        "amount": thousand_yen(project.amount_thousand_yen),
+        "report_css": render_to_string("reports/report.css"),
+    }
+    return context
+
+
+def report_html(assessment: Assessment, context: dict | None = None) -> str:
+    return render_to_string("reports/report.html", context or report_context(assessment))
+
+
+def letter_html(assessment: Assessment, context: dict | None = None) -> str:
+    return render_to_string("reports/letter.html", context or report_context(assessment))
+
+
+def letter_text(assessment: Assessment) -> str:
+    return render_to_string("reports/letter.txt", report_context(assessment))
+
+
+logger = logging.getLogger(__name__)
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # imported here: WeasyPrint is heavy and only documents need it
+
+    fetcher = StaticOnlyFetcher()
+    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+    if fetcher.refused:
+        logger.warning("refused to fetch %s", fetcher.refused)
+    return pdf
+
+
+def _cache_key(kind: str, assessment: Assessment) -> str:
+    created = assessment.created_at.timestamp() if assessment.created_at else 0
+    identity = f"{assessment.title}|{assessment.standpoint}|{assessment.status}|{assessment.project_id}"
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
+    return f"dxpia:{kind}:{assessment.pk}:{created:.6f}:{assessment.revision}:{digest}:{TEMPLATE_VERSION}"
+
+
+def _cached_pdf(kind: str, assessment: Assessment, make_html) -> bytes:
+    key = _cache_key(kind, assessment)
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = html_to_pdf(make_html(assessment))
+        cache.set(key, pdf, timeout=60 * 60 * 24 * 30)
+    return pdf
+
+
+def report_pdf(assessment: Assessment) -> bytes:
+    return _cached_pdf("report", assessment, report_html)
+
+
+def letter_pdf(assessment: Assessment) -> bytes:
+    return _cached_pdf("letter", assessment, letter_html)
+
+
+def report_filename(assessment: Assessment, kind: str, extension: str) -> str:
+    label = {"report": "評価報告書", "letter": "質問書"}[kind]
+    project = assessment.project
+    name = f"{project.municipality.name}_" if project.municipality_id else ""
+    return f"{label}_{name}{project.title}_{timezone.localdate():%Y%m%d}.{extension}".replace("/", "／")

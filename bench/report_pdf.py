@@ -1,0 +1,100 @@
+"""Benchmark the PDF report of the demonstration assessment.
+
+    .venv/bin/python bench/report_pdf.py [--runs 5]
+
+Builds a fresh SQLite database in a temporary folder (migrate, seed, demo_assessment), then prints
+medians of warm runs: the report's HTML render, WeasyPrint's PDF render, page count and size,
+headless Chromium (Playwright, /usr/bin/chromium) printing the same HTML to PDF, the ratio, and a
+repeated download of the unchanged report through the view (served from the cache).
+"""
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def median_time(function, runs):
+    times = []
+    result = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="dxpia-bench-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
+    os.environ["DXPIA_CACHE_DIR"] = f"{workdir}/cache"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dxpia.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    from assessments.demo import create_demo_assessment
+    from assessments.reports import render
+
+    call_command("migrate", verbosity=0)
+    call_command("seed", stdout=io.StringIO())
+    assessment = create_demo_assessment()
+
+    render.html_to_pdf(render.report_html(assessment))  # warm up: fonts, imports
+    html_time, html = median_time(lambda: render.report_html(assessment), args.runs)
+    pdf_time, pdf = median_time(lambda: render.html_to_pdf(html), args.runs)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page()
+
+        def chromium_pdf():
+            page.set_content(html)
+            return page.pdf(format="A4", print_background=True)
+
+        chromium_pdf()
+        chromium_time, chromium_bytes = median_time(chromium_pdf, args.runs)
+        browser.close()
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(assessment.owner)
+    url = reverse("report_pdf", args=[assessment.pk])
+    first = client.get(url)
+    assert first.status_code == 200
+    cached_time, response = median_time(lambda: client.get(url), args.runs)
+    assert response.content == first.content
+
+    print(f"demo assessment: {assessment.answers.count()} answers, "
+          f"{sum(a.inventory_rows.count() for a in assessment.answers.all())} inventory rows")
+    print(f"report HTML render (median of {args.runs}): {html_time * 1000:.0f} ms")
+    print(f"WeasyPrint PDF render (median of {args.runs}): {pdf_time * 1000:.0f} ms")
+    print(f"pages: {pages}, size: {len(pdf) / 1024:.0f} KiB")
+    print(f"Chromium print of the same HTML (median of {args.runs}): {chromium_time * 1000:.0f} ms "
+          f"({len(chromium_bytes) / 1024:.0f} KiB)")
+    print(f"WeasyPrint / Chromium: {pdf_time / chromium_time:.2f}x")
+    print(f"cached download of the unchanged report (median of {args.runs}): {cached_time * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

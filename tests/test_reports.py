@@ -1,0 +1,251 @@
+"""The PDF report and the question letter."""
+
+import io
+import logging
+import re
+import socket
+import subprocess
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from pypdf import PdfReader
+
+from assessments import answering
+from assessments.demo import create_demo_assessment
+from assessments.models import Answer, InventoryRow, Municipality, Question
+from assessments.reports import charts, letter, render
+from assessments.reports.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
+
+pytestmark = pytest.mark.django_db
+
+
+def squash(text: str) -> str:
+    """PDF text without the line breaks and spaces that layout inserts."""
+    return re.sub(r"\s+", "", text)
+
+
+def pdf_text(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+@pytest.fixture
+def demo(catalogue, published_set):
+    return create_demo_assessment()
+
+
+def visible_questions(assessment, *meanings):
+    answers = Answer.objects.filter(assessment=assessment).select_related("question")
+    return [a for a in answers if any(c["meaning"] in meanings for c in a.snapshot.get("choices", []))]
+
+
+def test_the_demo_is_fully_answered(demo):
+    assert demo.answers.count() == demo.question_set.questions.count()
+    assert InventoryRow.objects.filter(answer__assessment=demo).count() == 40
+    assert visible_questions(demo, "unknown") and visible_questions(demo, "not_disclosed")
+
+
+def test_the_report_contains_the_assessment(demo, caplog):
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    pdf = render.report_pdf(demo)
+    pages = pdf_text(pdf)
+    text = squash("".join(pages))
+    assert "こどもデータ連携実証事業" in text and "美里町" in text
+    assert squash(demo.title) in text
+    # Long Japanese answers and notes from the demo appear.
+    textareas = Answer.objects.filter(assessment=demo, question__type="textarea")
+    for answer in textareas:
+        assert squash(answer.value)[:40] in text, answer.question.key
+    # Every unknown and not-disclosed item, and every inventory item.
+    for answer in visible_questions(demo, "unknown", "not_disclosed"):
+        assert squash(answer.question.text) in text, answer.question.key
+    for row in InventoryRow.objects.filter(answer__assessment=demo):
+        assert squash(row.data_item) in text, row.data_item
+    # The table of contents (page 2) lists every section with its page number.
+    toc = squash(pages[1])
+    for section in demo.question_set.sections.all():
+        assert re.search(re.escape(squash(section.title)) + r"\.*\d+", toc), section.title
+    assert not [r for r in caplog.records if "glyph" in r.getMessage().lower()]
+
+
+def test_the_report_embeds_a_japanese_font_and_metadata(demo, tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(render.report_pdf(demo))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    japanese = [line for line in fonts.splitlines() if "IPAex" in line]
+    assert japanese and all(" yes yes yes " in line for line in japanese)
+    reader = PdfReader(str(path))
+    assert reader.metadata.title == "プライバシー影響評価報告書: 美里町 こどもデータ連携実証事業"
+    assert reader.metadata.author == "デモ"
+    assert reader.metadata.creation_date is not None
+    assert reader.trailer["/Root"]["/Lang"] == "ja"
+    assert len(reader.outline) >= 10  # bookmarks: summary, sections, inventory, appendix…
+
+
+def test_the_letter_lists_exactly_the_unknown_and_undisclosed_questions_in_order(demo):
+    text = render.letter_text(demo)
+    assert text.splitlines()[2] == "美里町長 様"
+    expected = [
+        q for q in Question.objects.filter(question_set=demo.question_set).order_by("section__position", "position")
+        if q.pk in {a.question_id for a in visible_questions(demo, "unknown", "not_disclosed")}
+    ]
+    numbered = re.findall(r"^(\d+)\. (.+)$", text, flags=re.M)
+    assert [int(n) for n, _q in numbered] == list(range(1, len(expected) + 1))
+    assert [line.replace("（これまでに開示されていない事項です）", "") for _n, line in numbered] == [
+        q.municipality_question for q in expected
+    ]
+    documents = [line[1:] for line in text.splitlines() if line.startswith("・")]
+    assert documents and len(documents) == len(set(documents))
+
+
+def test_the_letter_pdf_has_the_same_questions(demo):
+    text = squash("".join(pdf_text(render.letter_pdf(demo))))
+    assert "美里町長様" in text and "質問書" in text
+    for answer in visible_questions(demo, "not_disclosed"):
+        assert squash(answer.question.municipality_question) in text
+
+
+@pytest.mark.parametrize("kind, head", [("city", "市長"), ("designated_city", "市長"), ("town", "町長"), ("village", "村長")])
+def test_the_letter_addresses_the_head_of_the_municipality(kind, head):
+    municipality = Municipality(code="111007", name="ある" + head[0], kind=kind)
+    assert municipality.head_title == head
+    assert letter.addressee(municipality) == f"ある{head[0]}長 様"
+    assert letter.addressee(None) == "ご担当者 様"
+
+
+def test_the_cache_serves_the_same_bytes_until_an_answer_changes(demo, client):
+    client.force_login(demo.owner)
+    url = reverse("report_pdf", args=[demo.pk])
+    first = client.get(url)
+    second = client.get(url)
+    assert first.status_code == 200 and first["Content-Type"] == "application/pdf"
+    assert first.content == second.content
+    question = demo.question_set.questions.get(key="c-legal-article")
+    answering.answers_save(
+        assessment=demo, user=demo.owner, base_revision=demo.revision,
+        changes={question: answering.AnswerChange(value="第69条第2項第3号（変更後）")},
+    )
+    third = client.get(url)
+    assert third.content != first.content
+    assert "第69条第2項第3号（変更後）" in squash("".join(pdf_text(third.content)))
+
+
+def test_downloads_have_japanese_file_names(demo, client):
+    client.force_login(demo.owner)
+    for name, extension in (("report_pdf", "pdf"), ("letter_pdf", "pdf"), ("letter_text", "txt")):
+        response = client.get(reverse(name, args=[demo.pk]))
+        disposition = response["Content-Disposition"]
+        assert response.status_code == 200
+        assert disposition.startswith("attachment; filename*=utf-8''") or "filename*=UTF-8''" in disposition
+        assert "%E7%BE%8E%E9%87%8C%E7%94%BA" in disposition  # 美里町, percent-encoded
+        assert disposition.endswith(f".{extension}")
+    assert "美里町長 様" in client.get(reverse("letter_text", args=[demo.pk])).content.decode()
+
+
+def test_previews_and_downloads_are_only_for_the_owner(demo, client, charlie):
+    client.force_login(charlie)
+    for name in ("report_pdf", "report_preview", "letter_pdf", "letter_text", "letter_preview"):
+        assert client.get(reverse(name, args=[demo.pk])).status_code == 404, name
+    client.force_login(demo.owner)
+    preview = client.get(reverse("report_preview", args=[demo.pk])).content.decode()
+    assert "目次" in preview and demo.title in preview
+    assert "美里町長 様" in client.get(reverse("letter_preview", args=[demo.pk])).content.decode()
+
+
+def test_the_summary_links_both_documents(demo, client):
+    client.force_login(demo.owner)
+    page = client.get(reverse("assessment_summary", args=[demo.pk])).content.decode()
+    for name in ("report_pdf", "letter_pdf", "letter_text"):
+        assert reverse(name, args=[demo.pk]) in page
+
+
+def test_user_urls_and_markup_are_never_fetched(demo, monkeypatch):
+    connections = []
+
+    def refuse(self, address):
+        connections.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    question = demo.question_set.questions.get(key="f-review-opinion")
+    evidence_question = demo.question_set.questions.get(key="d-contract-document")
+    answering.answers_save(
+        assessment=demo, user=demo.owner, base_revision=demo.revision,
+        changes={
+            question: answering.AnswerChange(value='<img src="file:///etc/passwd"> と <script>alert(1)</script>'),
+            evidence_question: answering.AnswerChange(evidence=[
+                {"title": "パスワードファイル", "url": "file:///etc/passwd", "page": "", "date": None, "note": ""},
+                {"title": "ローカルのサーバー", "url": "http://127.0.0.1:9/", "page": "", "date": None, "note": ""},
+            ]),
+        },
+    )
+    demo.refresh_from_db()
+    html = render.report_html(demo)
+    assert '<img src="file:///etc/passwd">' not in html and "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
+    assert 'href="file:' not in html and 'href="http://127.0.0.1:9/"' in html  # a link in the PDF, never fetched
+    text = "".join(pdf_text(render.html_to_pdf(html)))
+    assert '<img src="file:///etc/passwd">' in squash(text).replace("<imgsrc", "<img src")
+    assert "file:///etc/passwd" in text
+    with open("/etc/passwd", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                assert line.strip() not in text
+    assert connections == []
+
+
+def test_the_fetcher_serves_only_the_apps_static_files():
+    fetcher = StaticOnlyFetcher()
+    css = fetcher.fetch(BASE_URL + "static/css/dxpia.css")
+    assert b"font-family" in css.read() and css.content_type == "text/css"
+    for url in (
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/",
+        "https://example.org/static/css/dxpia.css",
+        BASE_URL + "static/../../../../etc/passwd",
+        BASE_URL + "static/no-such-file.css",
+        BASE_URL + "admin/",
+    ):
+        with pytest.raises((RefusedURL, ValueError)):
+            fetcher.fetch(url)
+    assert fetcher.fetch("data:text/plain;base64,5pel5pys").read().decode() == "日本"
+
+
+def test_huge_answers_and_200_row_inventories_still_render(demo):
+    changes = {}
+    for question in demo.question_set.questions.filter(type="textarea"):
+        changes[question] = answering.AnswerChange(value=("長い回答。" * 4000)[:20_000])
+    inventory = demo.question_set.questions.get(type="inventory")
+    changes[inventory] = answering.AnswerChange(rows=[
+        {"data_item": f"データ項目{i}", "held_by": "TKC", "purpose": "虐待", "legal_basis": "", "sensitive": "yes",
+         "children": "yes", "necessity": "", "retention": "不明", "shared_with_vendor": "unknown"}
+        for i in range(200)
+    ])
+    answering.answers_save(assessment=demo, user=demo.owner, base_revision=demo.revision, changes=changes)
+    demo.refresh_from_db()
+    pdf = render.report_pdf(demo)
+    pages = pdf_text(pdf)
+    assert len(pages) > 40
+    text = squash("".join(pages))
+    assert "データ項目199" in text and "データ項目0" in text
+
+
+def test_the_chart_escapes_labels_and_marks_unscored_sections():
+    svg = charts.bar_chart([("A. <b>説明</b>", 62.5), ("B", None)], title="得点率", description="A 62.5%")
+    assert "&lt;b&gt;説明&lt;/b&gt;" in svg and "<b>" not in svg
+    assert "62.5%" in svg and "採点なし" in svg and "<title" in svg and "<desc" in svg
+
+
+def test_the_commands_write_both_documents(demo, tmp_path, capsys):
+    call_command("render_report", str(demo.pk), "-o", str(tmp_path / "r.pdf"))
+    call_command("render_letter", str(demo.pk), "-o", str(tmp_path / "l.txt"))
+    call_command("render_letter", str(demo.pk), "-o", str(tmp_path / "l.pdf"))
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF")
+    assert "美里町長 様" in (tmp_path / "l.txt").read_text(encoding="utf-8")
+
+
+def test_demo_assessment_prints_the_new_id(catalogue, published_set, capsys):
+    call_command("demo_assessment")
+    assessment_id = int(capsys.readouterr().out.strip())
+    answers = Answer.objects.filter(assessment_id=assessment_id)
+    assert answers.count() == published_set.questions.count()
