@@ -1,28 +1,86 @@
-"""The one place that decides who may see or change an assessment.
+"""The one place that decides who may see or do what with an assessment.
 
-Every view that touches an assessment gets it through ``get_assessment_for_user``; lists use
-``assessments_visible_to``. Today an assessment is its owner's alone; outsiders get 404 so that the
-existence of somebody else's assessment is not revealed.
+Every view that touches an assessment calls ``get_assessment_for_user`` with what it needs; lists
+and exports use ``assessments_visible_to``. A person with no relation to an assessment gets 404, so
+that its existence is not revealed; a member or reviewer without the right gets 403.
+
+Rights: ``view``, ``edit`` (answers, residents' views, submitting), ``review`` (opinions, review
+transitions), ``own`` (review body, publication), ``comment``.
 """
 
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
-from assessments.models import Assessment
+from assessments.models import Assessment, Membership, Reviewer
+
+VIEW, EDIT, REVIEW, OWN, COMMENT = "view", "edit", "review", "own", "comment"
+
+ROLE_RIGHTS = {
+    Membership.Role.VIEWER: {VIEW, COMMENT},
+    Membership.Role.EDITOR: {VIEW, COMMENT, EDIT},
+    Membership.Role.OWNER: {VIEW, COMMENT, EDIT, OWN},
+}
+REVIEWER_RIGHTS = {VIEW, COMMENT, REVIEW}
+STAFF_RIGHTS = {VIEW}  # staff administer everything in the Django admin; in the app they may look
+
+
+def rights_of(user, assessment: Assessment, *, role: str | None = None, is_reviewer: bool | None = None) -> set[str]:
+    """The rights ``user`` has on ``assessment``. ``role``/``is_reviewer`` may be passed when known."""
+    if not user.is_authenticated:
+        return set()
+    if role is None:
+        role = (
+            Membership.objects.filter(organisation_id=assessment.organisation_id, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+    if is_reviewer is None:
+        is_reviewer = Reviewer.objects.filter(assessment=assessment, user=user).exists()
+    rights = set(ROLE_RIGHTS.get(role, set()))
+    if is_reviewer:
+        rights |= REVIEWER_RIGHTS
+    if user.is_staff:
+        rights |= STAFF_RIGHTS
+    return rights
 
 
 def assessments_visible_to(user):
+    """Every assessment ``user`` may view: their organisations', those they review (staff: all)."""
     if not user.is_authenticated:
         return Assessment.objects.none()
-    return Assessment.objects.filter(owner=user)
+    if user.is_staff:
+        return Assessment.objects.all()
+    return Assessment.objects.filter(
+        Q(organisation__memberships__user=user) | Q(reviewers__user=user)
+    ).distinct()
 
 
-def get_assessment_for_user(user, pk, *, write: bool = False) -> Assessment:
-    """The assessment ``pk`` if ``user`` may see it (and change it, with ``write``), else 404."""
+def get_assessment_for_user(user, pk, *, need: str = VIEW) -> Assessment:
+    """The assessment ``pk`` with ``assessment.rights`` set, if ``user`` has the right ``need``.
+
+    404 for anyone with no relation to it, 403 for a member or reviewer without that right.
+    """
     try:
-        return (
-            assessments_visible_to(user)
-            .select_related("project__municipality", "question_set", "owner")
-            .get(pk=pk)
+        assessment = Assessment.objects.select_related(
+            "project__municipality", "question_set", "owner", "organisation"
+        ).get(pk=pk)
+    except (Assessment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    rights = rights_of(user, assessment)
+    if VIEW not in rights:
+        raise Http404
+    if need not in rights:
+        raise PermissionDenied
+    assessment.rights = rights
+    return assessment
+
+
+def get_published_assessment(pk) -> Assessment:
+    """A published assessment for anyone, signed in or not; anything else is 404."""
+    try:
+        return Assessment.objects.select_related("project__municipality", "question_set", "owner", "organisation").get(
+            pk=pk, status=Assessment.Status.PUBLISHED
         )
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

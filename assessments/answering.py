@@ -3,11 +3,22 @@ silently overwriting a newer save."""
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments.models import Answer, Assessment, Evidence, InventoryRow, Project, Question, QuestionSet
+from assessments.models import (
+    Answer,
+    AnswerHistory,
+    Assessment,
+    Evidence,
+    InventoryRow,
+    Organisation,
+    Project,
+    Question,
+    QuestionSet,
+)
 
 UNCHANGED = object()
 
@@ -48,6 +59,22 @@ class StaleRevision(Exception):
         self.conflicts = conflicts
         self.revision = revision
         super().__init__(", ".join(c.question.key for c in conflicts))
+
+
+class AnswersLocked(PermissionDenied):
+    """Answers are read-only between submission and return."""
+
+
+def _history_state(answer: Answer, change: "AnswerChange | None" = None) -> dict:
+    """What the history keeps of an answer: value, note, sources and inventory rows."""
+    evidence = change.evidence if change is not None and change.evidence is not UNCHANGED else evidence_dicts(answer)
+    rows = change.rows if change is not None and change.rows is not UNCHANGED else row_dicts(answer)
+    return {
+        "value": answer.value,
+        "note": answer.note,
+        "evidence": [{**item, "date": item["date"].isoformat() if item.get("date") else None} for item in evidence],
+        "rows": rows,
+    }
 
 
 @dataclass
@@ -103,7 +130,9 @@ def answers_save(
     # Take the assessment's row lock first (an UPDATE locks on PostgreSQL and takes SQLite's write
     # lock), so that the answers read below cannot change before this transaction commits.
     Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
-    current = Assessment.objects.only("revision").get(pk=assessment.pk).revision
+    current, status = Assessment.objects.values_list("revision", "status").get(pk=assessment.pk)
+    if status not in Assessment.EDITABLE_STATUSES:
+        raise AnswersLocked()
     stored = {
         answer.question_id: answer
         for answer in Answer.objects.filter(assessment=assessment, question__in=list(changes)).prefetch_related(
@@ -123,8 +152,10 @@ def answers_save(
 
     changed = {q: c for q, c in changes.items() if q.pk not in stored or _differs(stored[q.pk], c)}
     revision = current + 1 if changed else current
+    history = []
     for question, change in changed.items():
         answer = stored.get(question.pk) or Answer(assessment=assessment, question=question)
+        before = _history_state(answer) if answer.pk else None
         if change.value is not UNCHANGED:
             answer.value = change.value
             answer.snapshot = snapshot_of(question, change.value)
@@ -145,6 +176,13 @@ def answers_save(
             InventoryRow.objects.bulk_create(
                 InventoryRow(answer=answer, position=i, **item) for i, item in enumerate(change.rows)
             )
+        history.append(
+            AnswerHistory(
+                assessment=assessment, question=question, user=user, revision=revision,
+                old=before, new=_history_state(answer, change),
+            )
+        )
+    AnswerHistory.objects.bulk_create(history)
     if changed:
         Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
     assessment.revision = revision
@@ -153,11 +191,18 @@ def answers_save(
 
 @transaction.atomic
 def assessment_create(
-    *, user, project: Project, question_set: QuestionSet, title: str, standpoint: str
+    *, user, project: Project, question_set: QuestionSet, title: str, standpoint: str,
+    organisation: Organisation | None = None,
 ) -> Assessment:
-    """A new assessment; its data inventory starts with the data items the catalogue knows."""
+    """A new assessment; its data inventory starts with the data items the catalogue knows.
+    Without an organisation it belongs to the user's personal one."""
+    if organisation is None:
+        from assessments.reviewing import personal_organisation
+
+        organisation = personal_organisation(user)
     assessment = Assessment(
-        owner=user, project=project, question_set=question_set, title=title, standpoint=standpoint
+        owner=user, organisation=organisation, project=project, question_set=question_set, title=title,
+        standpoint=standpoint,
     )
     assessment.full_clean()
     assessment.save()

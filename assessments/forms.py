@@ -4,7 +4,19 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments import answers
 from assessments.answering import UNCHANGED
-from assessments.models import Assessment, Category, InventoryRow, Municipality, Question, QuestionSet
+from assessments.models import (
+    Assessment,
+    Category,
+    InventoryRow,
+    Membership,
+    Municipality,
+    Organisation,
+    Question,
+    QuestionSet,
+    ResidentViews,
+    Reviewer,
+    ReviewOpinion,
+)
 
 
 class ProjectFilterForm(forms.Form):
@@ -42,6 +54,11 @@ class ProjectFilterForm(forms.Form):
 
 
 class AssessmentStartForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("団体"), queryset=Organisation.objects.none(), required=False,
+        empty_label=_("（自分だけの評価にする）"),
+        help_text=_("団体を選ぶと、その団体の構成員が役割に応じて閲覧・編集できます。"),
+    )
     question_set = forms.ModelChoiceField(
         label=_("質問セット"), queryset=QuestionSet.objects.none(), empty_label=None
     )
@@ -50,8 +67,11 @@ class AssessmentStartForm(forms.Form):
         label=_("あなたの立場"), choices=Assessment.Standpoint.choices, widget=forms.RadioSelect
     )
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            memberships__user=user, memberships__role__in=[Membership.Role.EDITOR, Membership.Role.OWNER]
+        ).order_by("name")
         sets = QuestionSet.objects.published().order_by("key", "-version")
         self.fields["question_set"].queryset = sets
         latest = sets.order_by("-published_at", "-version").first()
@@ -234,3 +254,47 @@ def formset_rows(formset, fields) -> list[dict]:
             continue
         rows.append({name: data.get(name) for name in fields})
     return rows
+
+
+# --- Review --------------------------------------------------------------------------------------------
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(key, key) for key in ("submit", "start_review", "return", "approve", "publish", "unpublish")])
+    note = forms.CharField(label=_("メモ・理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class ReviewerForm(forms.Form):
+    username = forms.CharField(label=_("ユーザー名"), max_length=150)
+    kind = forms.ChoiceField(label=_("区分"), choices=Reviewer.Kind.choices)
+
+
+class OpinionForm(forms.Form):
+    section = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    verdict = forms.ChoiceField(label=_("意見"), choices=ReviewOpinion.Verdict.choices, widget=forms.RadioSelect)
+    text = forms.CharField(label=_("理由・条件"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResidentViewsForm(forms.Form):
+    sought = forms.ChoiceField(label=_("住民・当事者の意見を聴いたか"), choices=ResidentViews.Sought.choices, widget=forms.RadioSelect)
+    methods = forms.MultipleChoiceField(
+        label=_("方法"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(m, m) for m in ResidentViews.METHODS],
+    )
+    summary = forms.CharField(label=_("寄せられた意見の要旨"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    response = forms.CharField(label=_("意見への対応"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason_not_sought = forms.CharField(label=_("聴かなかった理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, instance_data=None, **kwargs):
+        if instance_data is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                name: getattr(instance_data, name)
+                for name in ("sought", "methods", "summary", "response", "reason_not_sought")
+            }
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sought") == ResidentViews.Sought.NO and not cleaned.get("reason_not_sought", "").strip():
+            self.add_error("reason_not_sought", _("意見を聴かなかった場合は、その理由を書いてください。"))
+        return cleaned

@@ -10,6 +10,7 @@ from assessments.models import (
     Answer,
     Assessment,
     Choice,
+    Comment,
     InventoryRow,
     Level,
     Project,
@@ -264,3 +265,26 @@ def assessment_workspace(assessment: Assessment) -> Workspace:
         result=result,
         levels=levels,
     )
+
+
+def comments_by_question(assessment: Assessment) -> dict[str, list]:
+    """Top-level comments per question key, each with its replies prefetched (2 queries)."""
+    comments = (
+        Comment.objects.filter(assessment=assessment, parent=None)
+        .select_related("author", "question")
+        .prefetch_related(Prefetch("replies", queryset=Comment.objects.select_related("author").order_by("created_at")))
+    )
+    grouped: dict[str, list] = {}
+    for comment in comments:
+        grouped.setdefault(comment.question.key, []).append(comment)
+    return grouped
+
+
+def review_body_composition(reviewers) -> list[tuple[str, int]]:
+    """How many reviewers of each kind (住民委員 2, 専門家 1 …), in the kinds' order."""
+    from assessments.models import Reviewer
+
+    counts = {kind: 0 for kind in Reviewer.Kind.values}
+    for reviewer in reviewers:
+        counts[reviewer.kind] += 1
+    return [(Reviewer.Kind(kind).label, n) for kind, n in counts.items() if n]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import catalogue, documents, questionsets, wizard
+from assessments.views import catalogue, documents, public, questionsets, reviews, wizard
 
 urlpatterns = [
     path("", catalogue.home, name="home"),
@@ -19,4 +19,16 @@ urlpatterns = [
     path("assessments/<int:pk>/letter.pdf", documents.letter_pdf, name="letter_pdf"),
     path("assessments/<int:pk>/letter.txt", documents.letter_text, name="letter_text"),
     path("assessments/<int:pk>/letter/", documents.letter_preview, name="letter_preview"),
+    path("assessments/<int:pk>/review/", reviews.review_page, name="assessment_review"),
+    path("assessments/<int:pk>/transition/", reviews.transition, name="assessment_transition"),
+    path("assessments/<int:pk>/reviewers/", reviews.reviewer_add, name="reviewer_add"),
+    path("assessments/<int:pk>/reviewers/<int:reviewer_id>/remove/", reviews.reviewer_remove, name="reviewer_remove"),
+    path("assessments/<int:pk>/opinions/", reviews.opinion_save, name="opinion_save"),
+    path("assessments/<int:pk>/resident-views/", reviews.resident_views_save, name="resident_views_save"),
+    path("assessments/<int:pk>/comments/", reviews.comment_add, name="comment_add"),
+    path("assessments/<int:pk>/questions/<slug:question_key>/history/", reviews.answer_history, name="answer_history"),
+    path("public/", public.public_list, name="public_list"),
+    path("public/<int:pk>/", public.public_assessment, name="public_assessment"),
+    path("public/<int:pk>/report.pdf", public.public_report_pdf, name="public_report_pdf"),
+    path("public/<int:pk>/letter.pdf", public.public_letter_pdf, name="public_letter_pdf"),
 ]

@@ -1,8 +1,26 @@
 from .answering import Answer, Assessment, Evidence, InventoryRow
 from .catalogue import Category, DataItem, Municipality, Project, Source
+from .reviews import (
+    AnswerHistory,
+    Comment,
+    Membership,
+    Organisation,
+    ResidentViews,
+    Reviewer,
+    ReviewOpinion,
+    StatusChange,
+)
 from .questionsets import Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
+    "AnswerHistory",
+    "Comment",
+    "Membership",
+    "Organisation",
+    "ResidentViews",
+    "Reviewer",
+    "ReviewOpinion",
+    "StatusChange",
     "Answer",
     "Assessment",
     "Evidence",

@@ -17,6 +17,13 @@ class Assessment(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("作成中")
+        SUBMITTED = "submitted", _("提出済み")
+        IN_REVIEW = "in_review", _("審査中")
+        RETURNED = "returned", _("差し戻し")
+        APPROVED = "approved", _("承認済み")
+        PUBLISHED = "published", _("公開中")
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
 
     project = models.ForeignKey(Project, verbose_name=_("事業"), on_delete=models.PROTECT, related_name="assessments")
     question_set = models.ForeignKey(
@@ -25,6 +32,9 @@ class Assessment(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("作成者"), on_delete=models.PROTECT, related_name="assessments"
     )
+    organisation = models.ForeignKey(
+        "Organisation", verbose_name=_("団体"), on_delete=models.PROTECT, related_name="assessments"
+    )
     title = models.CharField(_("評価の題名"), max_length=200)
     standpoint = models.CharField(_("評価者の立場"), max_length=20, choices=Standpoint.choices)
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -32,6 +42,7 @@ class Assessment(models.Model):
     revision = models.PositiveIntegerField(_("版数"), default=0)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
@@ -40,6 +51,11 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def answers_editable(self) -> bool:
+        """Answers are read-only from submission until the assessment is returned."""
+        return self.status in self.EDITABLE_STATUSES
 
 
 class Answer(models.Model):

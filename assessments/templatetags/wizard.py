@@ -42,3 +42,8 @@ def answer_text(answer):
         return ""
     unit = answer.snapshot.get("unit", "") if answer.snapshot else ""
     return f"{value}{unit}" if unit else str(value)
+
+
+@register.filter
+def join_if_list(value):
+    return "、".join(map(str, value)) if isinstance(value, list) else value

@@ -8,7 +8,7 @@ from assessments.access import get_assessment_for_user
 from assessments.reports import render
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+def download_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     # RFC 6266/5987: an ASCII fallback plus filename*=UTF-8''… for the Japanese name.
     response["Content-Disposition"] = content_disposition_header(True, filename)
@@ -19,7 +19,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 @login_required
 def report_pdf(request, pk):
     assessment = get_assessment_for_user(request.user, pk)
-    return _download(render.report_pdf(assessment), "application/pdf", render.report_filename(assessment, "report", "pdf"))
+    return download_response(render.report_pdf(assessment), "application/pdf", render.report_filename(assessment, "report", "pdf"))
 
 
 @login_required
@@ -31,13 +31,13 @@ def report_preview(request, pk):
 @login_required
 def letter_pdf(request, pk):
     assessment = get_assessment_for_user(request.user, pk)
-    return _download(render.letter_pdf(assessment), "application/pdf", render.report_filename(assessment, "letter", "pdf"))
+    return download_response(render.letter_pdf(assessment), "application/pdf", render.report_filename(assessment, "letter", "pdf"))
 
 
 @login_required
 def letter_text(request, pk):
     assessment = get_assessment_for_user(request.user, pk)
-    return _download(
+    return download_response(
         render.letter_text(assessment).encode("utf-8"),
         "text/plain; charset=utf-8",
         render.report_filename(assessment, "letter", "txt"),

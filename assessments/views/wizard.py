@@ -5,7 +5,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import answering, selectors
-from assessments.access import assessments_visible_to, get_assessment_for_user
+from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_user
 from assessments.answers import clean_answer, clean_text
 from assessments.forms import (
     AssessmentStartForm,
@@ -30,14 +30,16 @@ ROW_TYPES = (Question.Type.EVIDENCE, Question.Type.INVENTORY)
 
 @login_required
 def assessment_list(request):
-    assessments = assessments_visible_to(request.user).select_related("project__municipality", "question_set")
+    assessments = assessments_visible_to(request.user).select_related(
+        "project__municipality", "question_set", "organisation"
+    )
     return render(request, "assessments/list.html", {"assessments": assessments})
 
 
 @login_required
 def assessment_start(request, key):
     project = get_object_or_404(Project.objects.select_related("municipality"), key=key)
-    form = AssessmentStartForm(request.POST or None, project=project)
+    form = AssessmentStartForm(request.POST or None, project=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         assessment = answering.assessment_create(user=request.user, project=project, **form.cleaned_data)
         messages.success(request, _("評価「%(title)s」を始めました。") % {"title": assessment.title})
@@ -102,7 +104,11 @@ class SectionPage:
 def _section_context(request, workspace, section, page, **extra):
     sections = workspace.sections
     index = sections.index(section)
+    assessment = workspace.assessment
     return {
+        "can_edit": EDIT in assessment.rights and assessment.answers_editable,
+        "can_comment": COMMENT in assessment.rights,
+        "comments": selectors.comments_by_question(assessment),
         "assessment": workspace.assessment,
         "workspace": workspace,
         "section": section,
@@ -119,11 +125,13 @@ def _section_context(request, workspace, section, page, **extra):
 
 @login_required
 def assessment_section(request, pk, section_key):
-    assessment = get_assessment_for_user(request.user, pk, write=request.method == "POST")
+    assessment = get_assessment_for_user(request.user, pk, need=EDIT if request.method == "POST" else VIEW)
     workspace = selectors.assessment_workspace(assessment)
     section = workspace.section(section_key)
     if section is None:
         raise Http404
+    if request.method == "POST" and not assessment.answers_editable:
+        raise PermissionDenied(_("提出後の回答は、差し戻されるまで変更できません。"))
     if request.method != "POST":
         page = SectionPage(None, workspace, section, extra_rows=1 if request.GET.get("add_row") else 0)
         return render(request, "assessments/section.html", _section_context(request, workspace, section, page))
@@ -173,7 +181,9 @@ def _json_error(message, status, **extra):
 @require_POST
 def assessment_autosave(request, pk):
     """Save one answer or note in the background: {"question", "field": "value"|"note", "value", "revision"}."""
-    assessment = get_assessment_for_user(request.user, pk, write=True)
+    assessment = get_assessment_for_user(request.user, pk, need=EDIT)
+    if not assessment.answers_editable:
+        return _json_error(_("提出後の回答は、差し戻されるまで変更できません。"), 403)
     try:
         payload = json.loads(request.body.decode("utf-8"))
         key = payload["question"]
@@ -222,6 +232,7 @@ def assessment_summary(request, pk):
         "assessments/summary.html",
         {
             "assessment": assessment,
+            "can_edit": EDIT in assessment.rights and assessment.answers_editable,
             "workspace": workspace,
             "result": workspace.result,
             "progress": workspace.progress(),

@@ -1,0 +1,47 @@
+"""Published assessments, for anyone: residents read them without signing in."""
+
+from django.shortcuts import render
+
+from assessments import selectors
+from assessments.access import get_published_assessment
+from assessments.models import Assessment
+from assessments.reports import render as documents
+from assessments.views.documents import download_response
+
+
+def public_list(request):
+    published = (
+        Assessment.objects.filter(status=Assessment.Status.PUBLISHED)
+        .select_related("project__municipality", "organisation")
+        .order_by("project__municipality__code", "-published_at")
+    )
+    return render(request, "public/list.html", {"assessments": published})
+
+
+def public_assessment(request, pk):
+    assessment = get_published_assessment(pk)
+    workspace = selectors.assessment_workspace(assessment)
+    return render(
+        request,
+        "public/assessment.html",
+        {
+            "assessment": assessment,
+            "result": workspace.result,
+            "progress": workspace.progress(),
+            "screening": workspace.screening(),
+            "red_flags": [(workspace.by_key[f.question], f.message) for f in workspace.result.red_flags],
+            "municipality_questions": workspace.municipality_questions(),
+        },
+    )
+
+
+def public_report_pdf(request, pk):
+    assessment = get_published_assessment(pk)
+    return download_response(documents.report_pdf(assessment), "application/pdf",
+                     documents.report_filename(assessment, "report", "pdf"))
+
+
+def public_letter_pdf(request, pk):
+    assessment = get_published_assessment(pk)
+    return download_response(documents.letter_pdf(assessment), "application/pdf",
+                     documents.report_filename(assessment, "letter", "pdf"))

@@ -1,0 +1,188 @@
+"""The review page: workflow, review body, opinions, residents' views; comments and history."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments import reviewing, selectors
+from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, get_assessment_for_user
+from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, TransitionForm
+from assessments.models import AnswerHistory, Comment, Question, ResidentViews, Reviewer, ReviewOpinion, Section
+
+
+def _errors(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+def review_page(request, pk):
+    assessment = get_assessment_for_user(request.user, pk, need=VIEW)
+    rights = assessment.rights
+    reviewers = list(assessment.reviewers.select_related("user"))
+    my_seat = next((r for r in reviewers if r.user_id == request.user.pk), None)
+    opinions = list(
+        ReviewOpinion.objects.filter(assessment=assessment).select_related("reviewer__user", "section")
+    )
+    sections = list(Section.objects.filter(question_set=assessment.question_set).order_by("position"))
+    resident_views = ResidentViews.objects.filter(assessment=assessment).first()
+    mine = {o.section_id: o for o in opinions if my_seat and o.reviewer_id == my_seat.pk}
+    opinion_forms = []
+    if REVIEW in rights and my_seat:
+        for section in [None, *sections]:
+            existing = mine.get(section.pk if section else None)
+            initial = {"section": section.pk if section else "", "verdict": existing.verdict if existing else "",
+                       "text": existing.text if existing else ""}
+            opinion_forms.append((section, OpinionForm(initial=initial, prefix=f"op-{section.key if section else 'overall'}")))
+    return render(
+        request,
+        "assessments/review.html",
+        {
+            "assessment": assessment,
+            "rights": rights,
+            "actions": reviewing.allowed_actions(assessment.status, rights),
+            "transition_form": TransitionForm(),
+            "history": assessment.status_changes.select_related("user"),
+            "reviewers": reviewers,
+            "composition": selectors.review_body_composition(reviewers),
+            "opinions": opinions,
+            "opinion_forms": opinion_forms,
+            "reviewer_form": ReviewerForm() if OWN in rights else None,
+            "resident_views": resident_views,
+            "resident_form": ResidentViewsForm(instance_data=resident_views) if EDIT in rights else None,
+        },
+    )
+
+
+def _back(assessment):
+    return redirect("assessment_review", pk=assessment.pk)
+
+
+@login_required
+@require_POST
+def transition(request, pk):
+    assessment = get_assessment_for_user(request.user, pk, need=VIEW)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        raise PermissionDenied
+    try:
+        reviewing.assessment_transition(
+            assessment=assessment, user=request.user, rights=assessment.rights,
+            action=form.cleaned_data["action"], note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("状態を変更しました。"))
+    return _back(assessment)
+
+
+@login_required
+@require_POST
+def reviewer_add(request, pk):
+    assessment = get_assessment_for_user(request.user, pk, need=OWN)
+    form = ReviewerForm(request.POST)
+    if form.is_valid():
+        try:
+            reviewing.reviewer_add(assessment=assessment, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("審査委員を加えました。"))
+    else:
+        messages.error(request, _("ユーザー名と区分を入力してください。"))
+    return _back(assessment)
+
+
+@login_required
+@require_POST
+def reviewer_remove(request, pk, reviewer_id):
+    assessment = get_assessment_for_user(request.user, pk, need=OWN)
+    reviewer = get_object_or_404(Reviewer, pk=reviewer_id, assessment=assessment)
+    if reviewer.opinions.exists():
+        messages.error(request, _("意見を述べた審査委員は外せません（記録を残すため）。"))
+    else:
+        reviewer.delete()
+        messages.success(request, _("審査委員を外しました。"))
+    return _back(assessment)
+
+
+@login_required
+@require_POST
+def opinion_save(request, pk):
+    assessment = get_assessment_for_user(request.user, pk, need=REVIEW)
+    prefix = request.POST.get("prefix", "")
+    form = OpinionForm(request.POST, prefix=prefix)
+    if not form.is_valid():
+        messages.error(request, _("意見を選んでください。"))
+        return _back(assessment)
+    section_id = form.cleaned_data["section"]
+    section = None
+    if section_id:
+        section = Section.objects.filter(pk=section_id, question_set=assessment.question_set).first()
+        if section is None:
+            raise Http404
+    try:
+        reviewing.opinion_save(assessment=assessment, user=request.user, section=section,
+                               verdict=form.cleaned_data["verdict"], text=form.cleaned_data["text"])
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("意見を保存しました。"))
+    return _back(assessment)
+
+
+@login_required
+@require_POST
+def resident_views_save(request, pk):
+    assessment = get_assessment_for_user(request.user, pk, need=EDIT)
+    form = ResidentViewsForm(request.POST)
+    if form.is_valid():
+        try:
+            reviewing.resident_views_save(assessment=assessment, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("住民・当事者の意見を保存しました。"))
+    else:
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {error}")
+    return _back(assessment)
+
+
+@login_required
+@require_POST
+def comment_add(request, pk):
+    assessment = get_assessment_for_user(request.user, pk, need=COMMENT)
+    question = Question.objects.filter(question_set=assessment.question_set, key=request.POST.get("question", "")).select_related("section").first()
+    if question is None:
+        raise Http404
+    parent = None
+    if request.POST.get("parent"):
+        parent = Comment.objects.filter(pk=request.POST["parent"] if request.POST["parent"].isdigit() else 0,
+                                        assessment=assessment).first()
+        if parent is None:
+            raise Http404
+    try:
+        reviewing.comment_add(assessment=assessment, user=request.user, question=question,
+                              text=request.POST.get("text", ""), parent=parent)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("コメントを投稿しました。"))
+    url = reverse("assessment_section", args=[assessment.pk, question.section.key])
+    return redirect(f"{url}#q-{question.key}")
+
+
+@login_required
+def answer_history(request, pk, question_key):
+    assessment = get_assessment_for_user(request.user, pk, need=VIEW)
+    question = get_object_or_404(Question.objects.select_related("section"), question_set=assessment.question_set, key=question_key)
+    entries = AnswerHistory.objects.filter(assessment=assessment, question=question).select_related("user")
+    return render(request, "assessments/history.html", {"assessment": assessment, "question": question, "entries": entries})
