@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -76,6 +77,12 @@ def assessment_transition(*, assessment: Assessment, user, rights: set[str], act
     return locked
 
 
+def _report_changed(assessment: Assessment) -> None:
+    """The report shows the review body, opinions and residents' views: a new revision makes cached
+    documents be rendered anew."""
+    Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
+
+
 def personal_organisation(user) -> Organisation:
     """The organisation of one person, for someone who is not in any group yet."""
     organisation, _created = Organisation.objects.get_or_create(name=f"{user.get_username()} の評価")
@@ -93,7 +100,16 @@ def reviewer_add(*, assessment: Assessment, username: str, kind: str) -> Reviewe
     reviewer = Reviewer(assessment=assessment, user=user, kind=kind)
     reviewer.full_clean()
     reviewer.save()
+    _report_changed(assessment)
     return reviewer
+
+
+@transaction.atomic
+def reviewer_remove(*, assessment: Assessment, reviewer: Reviewer) -> None:
+    if reviewer.opinions.exists():
+        raise ValidationError(_("意見を述べた審査委員は外せません（記録を残すため）。"))
+    reviewer.delete()
+    _report_changed(assessment)
 
 
 @transaction.atomic
@@ -107,6 +123,7 @@ def opinion_save(*, assessment: Assessment, user, section, verdict: str, text: s
         assessment=assessment, reviewer=reviewer, section=section,
         defaults={"verdict": verdict, "text": clean_text(text).strip()},
     )
+    _report_changed(assessment)
     return opinion
 
 
@@ -133,4 +150,5 @@ def resident_views_save(*, assessment: Assessment, sought: str, methods: list[st
     views.reason_not_sought = clean_text(reason_not_sought).strip()
     views.full_clean()
     views.save()
+    _report_changed(assessment)
     return views

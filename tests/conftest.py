@@ -170,3 +170,31 @@ def _isolated_cache(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def cast(db, alice, bob, charlie, misato, published_set):
+    """The review cast around one assessment of 美里町 owned by the group 「美里の子どもを守る会」:
+    bob owns the group, dave edits, vera views, rita reviews (a resident member), alice is staff,
+    charlie is an outsider."""
+    from django.contrib.auth import get_user_model
+
+    from assessments.answering import assessment_create
+    from assessments.models import Membership, Organisation, Reviewer
+
+    users = get_user_model().objects
+    dave = users.create_user("dave", "dave@example.org", PASSWORD)
+    vera = users.create_user("vera", "vera@example.org", PASSWORD)
+    rita = users.create_user("rita", "rita@example.org", PASSWORD)
+    group = Organisation.objects.create(name="美里の子どもを守る会")
+    for user, role in ((bob, "owner"), (dave, "editor"), (vera, "viewer")):
+        Membership.objects.create(organisation=group, user=user, role=role)
+    assessment = assessment_create(
+        user=dave, project=misato, question_set=published_set, title="守る会の評価", standpoint="resident",
+        organisation=group,
+    )
+    seat = Reviewer.objects.create(assessment=assessment, user=rita, kind="resident")
+    return {
+        "assessment": assessment, "group": group, "seat": seat,
+        "owner": bob, "editor": dave, "viewer": vera, "reviewer": rita, "staff": alice, "outsider": charlie,
+    }

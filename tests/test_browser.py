@@ -1,4 +1,4 @@
-"""One walk through the wizard in real Chromium (Debian's /usr/bin/chromium through Playwright)."""
+"""Walks through the app in real Chromium (Debian's /usr/bin/chromium through Playwright)."""
 
 import os
 
@@ -10,9 +10,19 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are still plain
-# synchronous calls made between browser steps.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True, scope="module")
+def _sync_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are
+    still plain synchronous calls made between browser steps. Set for this module only (module scope
+    so that it is in place before pytest-django's database fixtures)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def test_a_resident_walks_through_an_assessment(live_server, page, bob, misato, published_set):
@@ -70,3 +80,56 @@ def test_a_resident_walks_through_an_assessment(live_server, page, bob, misato, 
 
     assert Answer.objects.get(question__key="f-review-opinion").value == long_answer
     assert InventoryRow.objects.filter(data_item="保健室来室理由", children="yes").count() == 1
+
+
+def sign_in(page, base, username):
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="ログイン").click()
+    expect(page.get_by_text(username, exact=True)).to_be_visible()
+
+
+def test_an_assessment_is_submitted_reviewed_approved_published_and_downloaded(live_server, page, cast):
+    base = live_server.url
+    review_url = f"{base}/assessments/{cast['assessment'].pk}/review/"
+
+    # The editor submits.
+    sign_in(page, base, "dave")
+    page.goto(review_url)
+    page.get_by_role("button", name="審査に提出する").click()
+    expect(page.locator(".alert-success")).to_contain_text("状態を変更しました")
+    expect(page.locator("main .lead")).to_contain_text("提出済み")
+
+    # The reviewer comments on a question, starts the review, gives an opinion and approves.
+    sign_in(page, base, "rita")
+    page.goto(f"{base}/assessments/{cast['assessment'].pk}/sections/a/")
+    block = page.locator("#q-a-public-comment")
+    block.get_by_label("コメント（審査委員・団体の構成員）").fill("意見募集の期間を確認してください。")
+    block.get_by_role("button", name="コメントする").click()
+    expect(page.locator("#comments-a-public-comment")).to_contain_text("意見募集の期間を確認してください。")
+    page.goto(review_url)
+    page.get_by_role("button", name="審査を始める").click()
+    page.locator("form").filter(has=page.get_by_role("button", name="意見を保存")).first.get_by_label("条件付き妥当").check()
+    page.get_by_role("button", name="意見を保存").first.click()
+    expect(page.locator("#opinions")).to_contain_text("条件付き妥当")
+    page.get_by_role("button", name="承認する").click()
+    expect(page.locator("main .lead")).to_contain_text("承認済み")
+
+    # The owner publishes.
+    sign_in(page, base, "bob")
+    page.goto(review_url)
+    page.get_by_role("button", name="住民に公開する").click()
+    expect(page.locator("main .lead")).to_contain_text("公開中")
+
+    # An anonymous visitor finds it and downloads the report.
+    page.context.clear_cookies()
+    page.goto(f"{base}/public/")
+    page.get_by_role("link", name="守る会の評価").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="評価報告書（PDF）").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("評価報告書_美里町_")
+    with open(download.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"

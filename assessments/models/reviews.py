@@ -119,6 +119,14 @@ class StatusChange(models.Model):
     note = models.TextField(_("メモ・理由"), blank=True)
     at = models.DateTimeField(_("日時"), auto_now_add=True)
 
+    @property
+    def from_label(self) -> str:
+        return Assessment.Status(self.from_status).label
+
+    @property
+    def to_label(self) -> str:
+        return Assessment.Status(self.to_status).label
+
     class Meta:
         ordering = ["assessment", "at", "pk"]
         verbose_name = _("状態の変更")

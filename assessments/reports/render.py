@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from assessments import selectors
 from assessments.formatting import thousand_yen, wareki
-from assessments.models import Assessment, Question
+from assessments.models import Assessment, Question, ResidentViews, ReviewOpinion
 from assessments.reports import charts, letter
 from assessments.reports.fetcher import BASE_URL, StaticOnlyFetcher
 
@@ -140,7 +140,17 @@ def report_context(assessment: Assessment) -> dict:
         {part.strip() for q in workspace.questions for part in q.basis.split(";") if part.strip()}
     )
     project = assessment.project
+    reviewers = list(assessment.reviewers.select_related("user"))
     context = {
+        "reviewers": reviewers,
+        "composition": selectors.review_body_composition(reviewers),
+        "opinions": list(
+            ReviewOpinion.objects.filter(assessment=assessment)
+            .select_related("reviewer__user", "section")
+            .order_by("section__position", "reviewer__kind", "pk")
+        ),
+        "resident_views": ResidentViews.objects.filter(assessment=assessment).first(),
+        "status_changes": list(assessment.status_changes.select_related("user")),
         "assessment": assessment,
         "project": project,
         "municipality": project.municipality,

@@ -104,10 +104,11 @@ def reviewer_add(request, pk):
 def reviewer_remove(request, pk, reviewer_id):
     assessment = get_assessment_for_user(request.user, pk, need=OWN)
     reviewer = get_object_or_404(Reviewer, pk=reviewer_id, assessment=assessment)
-    if reviewer.opinions.exists():
-        messages.error(request, _("意見を述べた審査委員は外せません（記録を残すため）。"))
+    try:
+        reviewing.reviewer_remove(assessment=assessment, reviewer=reviewer)
+    except ValidationError as error:
+        _errors(request, error)
     else:
-        reviewer.delete()
         messages.success(request, _("審査委員を外しました。"))
     return _back(assessment)
 

@@ -1,0 +1,142 @@
+"""Who may see and do what: every URL that touches an assessment × every kind of person."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import Answer, Assessment, Comment, Reviewer, ReviewOpinion
+from tests.forms_helper import read_form
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "outsider", "viewer", "editor", "owner", "reviewer", "staff")
+
+
+def client_for(client, cast, role):
+    if role != "anonymous":
+        client.force_login(cast[role])
+    return client
+
+
+def request(client, cast, name, method):
+    assessment = cast["assessment"]
+    if name == "assessment_section":
+        url = reverse("assessment_section", args=[assessment.pk, "a"])
+        page = client.get(url)
+        data = read_form(page.content.decode()) if page.status_code == 200 else {"revision": 0}
+        data.update({"q-a-public-comment": "done", "goto": "a"})
+        return client.post(url, data)
+    args = {
+        "answer_history": [assessment.pk, "a-public-comment"],
+        "reviewer_remove": [assessment.pk, cast["seat"].pk],
+    }.get(name, [assessment.pk])
+    url = reverse(name, args=args)
+    if method == "get":
+        return client.get(url)
+    data = {
+        "assessment_section": None,
+        "assessment_autosave": None,
+        "reviewer_add": {"username": "charlie", "kind": "expert"},
+        "reviewer_remove": {},
+        "opinion_save": {"prefix": "op", "op-section": "", "op-verdict": "conditional", "op-text": "条件付き"},
+        "resident_views_save": {"sought": "no", "reason_not_sought": "説明会は開かれていない"},
+        "comment_add": {"question": "a-public-comment", "text": "確認が必要です"},
+    }[name]
+    if name == "assessment_autosave":
+        return client.post(url, json.dumps({"question": "a-public-comment", "value": "done", "revision": assessment.revision}),
+                           content_type="application/json")
+    return client.post(url, data)
+
+
+# Expected status per URL and role for a draft assessment. 302 for anonymous is the sign-in redirect.
+GET_PAGES = ["assessment_detail", "report_pdf", "report_preview", "letter_pdf", "letter_text", "letter_preview",
+             "assessment_review", "answer_history", "assessment_summary"]
+MATRIX = {
+    **{(name, "get"): {"anonymous": 302, "outsider": 404, "viewer": 200, "editor": 200, "owner": 200,
+                       "reviewer": 200, "staff": 200} for name in GET_PAGES},
+    ("assessment_detail", "get"): {"anonymous": 302, "outsider": 404, "viewer": 302, "editor": 302, "owner": 302,
+                                   "reviewer": 302, "staff": 302},
+    ("assessment_section", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 302, "owner": 302,
+                                     "reviewer": 403, "staff": 403},
+    ("assessment_autosave", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 200, "owner": 200,
+                                      "reviewer": 403, "staff": 403},
+    ("reviewer_add", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 403, "owner": 302,
+                               "reviewer": 403, "staff": 403},
+    ("reviewer_remove", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 403, "owner": 302,
+                                  "reviewer": 403, "staff": 403},
+    ("opinion_save", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 403, "owner": 403,
+                               "reviewer": 302, "staff": 403},
+    ("resident_views_save", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 302, "owner": 302,
+                                      "reviewer": 403, "staff": 403},
+    ("comment_add", "post"): {"anonymous": 302, "outsider": 404, "viewer": 302, "editor": 302, "owner": 302,
+                              "reviewer": 302, "staff": 403},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, cast, role):
+    """Every URL for one kind of person (reads first, then writes), all mismatches reported at once."""
+    client_for(client, cast, role)
+    ordered = sorted(MATRIX.items(), key=lambda item: item[0][1] != "get")
+    mismatches = []
+    for (name, method), row in ordered:
+        response = request(client, cast, name, method)
+        if response.status_code != row[role]:
+            mismatches.append((name, method, response.status_code, row[role]))
+        elif role == "anonymous":
+            assert "/accounts/login/" in response["Location"]
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("role", ["outsider", "viewer", "reviewer", "staff"])
+def test_refused_writes_change_nothing(client, cast, role):
+    client_for(client, cast, role)
+    before = (Answer.objects.count(), Reviewer.objects.count(), Assessment.objects.get().revision)
+    request(client, cast, "assessment_section", "post")
+    request(client, cast, "assessment_autosave", "post")
+    request(client, cast, "reviewer_add", "post")
+    if role != "reviewer":
+        request(client, cast, "opinion_save", "post")
+    assert (Answer.objects.exclude(question__type="inventory").count(), Reviewer.objects.count()) == (0, 1)
+    assert before[1] == 1
+    if role != "reviewer":
+        assert not ReviewOpinion.objects.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_pages_of_an_unpublished_assessment_are_404(client, cast, role):
+    client_for(client, cast, role)
+    for name in ("public_assessment", "public_report_pdf", "public_letter_pdf"):
+        assert client.get(reverse(name, args=[cast["assessment"].pk])).status_code == 404
+
+
+def test_no_list_shows_another_organisations_assessment(client, cast):
+    client.force_login(cast["outsider"])
+    for url in (reverse("assessment_list"), reverse("project_detail", args=["case-misato-kodomo-data"]),
+                reverse("public_list"), reverse("project_list") + "?q=守る会"):
+        assert "守る会の評価" not in client.get(url).content.decode(), url
+    client.force_login(cast["viewer"])
+    assert "守る会の評価" in client.get(reverse("assessment_list")).content.decode()
+    client.force_login(cast["reviewer"])
+    assert "守る会の評価" in client.get(reverse("assessment_list")).content.decode()
+
+
+def test_comments_are_threaded_and_shown_beside_the_question(client, cast):
+    client.force_login(cast["reviewer"])
+    request(client, cast, "comment_add", "post")
+    first = Comment.objects.get()
+    client.force_login(cast["editor"])
+    client.post(reverse("comment_add", args=[cast["assessment"].pk]),
+                {"question": "a-public-comment", "text": "広報誌を確認します", "parent": first.pk})
+    reply = Comment.objects.exclude(pk=first.pk).get()
+    assert reply.parent == first and reply.author == cast["editor"]
+    page = client.get(reverse("assessment_section", args=[cast["assessment"].pk, "a"])).content.decode()
+    block = page.split('id="comments-a-public-comment"')[1]
+    assert "確認が必要です" in block and "広報誌を確認します" in block and "rita" in block
+
+
+def test_a_comment_on_another_sets_question_is_404(client, cast):
+    client.force_login(cast["reviewer"])
+    response = client.post(reverse("comment_add", args=[cast["assessment"].pk]), {"question": "s0-q0", "text": "x"})
+    assert response.status_code == 404 and not Comment.objects.exists()
