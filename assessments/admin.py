@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments import selectors, services
 from assessments.models import (
+    AnswerHistory,
+    Assessment,
     Category,
+    Comment,
+    Membership,
+    Organisation,
+    Reviewer,
+    ReviewOpinion,
+    StatusChange,
     Choice,
     DataItem,
     Level,
@@ -397,3 +405,90 @@ class QuestionAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
             choices = Choice.objects.select_related("question")
             kwargs["queryset"] = choices.filter(question__question_set_id=set_id) if set_id else choices.none()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+# --- Organisations and assessments ------------------------------------------------------------------
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "member_count", "created_at"]
+    search_fields = ["name", "description"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_members=Count("memberships"))
+
+    @admin.display(description=_("構成員数"), ordering="_members")
+    def member_count(self, obj):
+        return obj._members
+
+
+class ReviewerInline(admin.TabularInline):
+    model = Reviewer
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "user", "from_status", "to_status", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    """Staff see and administer every assessment; answers are changed only through the app, so that
+    the workflow, the history and the conflict checks always apply."""
+
+    list_display = ["title", "project", "organisation", "status", "owner", "updated_at"]
+    list_filter = ["status", "standpoint", "question_set", "organisation"]
+    search_fields = ["title", "project__title", "project__municipality__name", "organisation__name"]
+    list_select_related = ["project__municipality", "organisation", "owner"]
+    readonly_fields = ["project", "question_set", "owner", "status", "revision", "created_at", "updated_at", "published_at"]
+    fields = ["title", "organisation", "standpoint", *readonly_fields]
+    inlines = [ReviewerInline, StatusChangeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReviewOpinion)
+class ReviewOpinionAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "reviewer", "section", "verdict", "updated_at"]
+    list_filter = ["verdict"]
+    list_select_related = ["assessment", "reviewer__user", "section"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "question", "author", "created_at"]
+    search_fields = ["text"]
+    list_select_related = ["assessment", "question", "author"]
+
+
+@admin.register(AnswerHistory)
+class AnswerHistoryAdmin(admin.ModelAdmin):
+    """The history is evidence: it can be read, never edited."""
+
+    list_display = ["assessment", "question", "user", "revision", "at"]
+    list_select_related = ["assessment", "question", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -201,3 +201,18 @@ def test_sections_can_only_be_added_to_drafts(admin_client, published_set):
     )
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert published_set.sections.count() == before
+
+
+def test_staff_administer_organisations_and_assessments(admin_client, cast):
+    from assessments.models import AnswerHistory, Organisation
+
+    for name in ("organisation_changelist", "organisation_add", "assessment_changelist", "reviewopinion_changelist",
+                 "comment_changelist", "answerhistory_changelist"):
+        assert admin_client.get(reverse(f"admin:assessments_{name}")).status_code == 200, name
+    group = Organisation.objects.get(name="美里の子どもを守る会")
+    page = admin_client.get(reverse("admin:assessments_organisation_change", args=[group.pk])).content.decode()
+    assert "dave" in page and "vera" in page
+    page = admin_client.get(reverse("admin:assessments_assessment_change", args=[cast["assessment"].pk])).content.decode()
+    assert "守る会の評価" in page and "rita" in page
+    assert admin_client.get(reverse("admin:assessments_answerhistory_add")).status_code == 403
+    assert not AnswerHistory.objects.exists()

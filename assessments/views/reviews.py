@@ -15,9 +15,16 @@ from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, Tran
 from assessments.models import AnswerHistory, Comment, Question, ResidentViews, Reviewer, ReviewOpinion, Section
 
 
-def _errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+def _apply(request, assessment, write, success: str):
+    """Run one service call; report its validation errors or its success; back to the review page."""
+    try:
+        write()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("assessment_review", pk=assessment.pk)
 
 
 @login_required
@@ -59,10 +66,6 @@ def review_page(request, pk):
     )
 
 
-def _back(assessment):
-    return redirect("assessment_review", pk=assessment.pk)
-
-
 @login_required
 @require_POST
 def transition(request, pk):
@@ -70,16 +73,10 @@ def transition(request, pk):
     form = TransitionForm(request.POST)
     if not form.is_valid():
         raise PermissionDenied
-    try:
-        reviewing.assessment_transition(
-            assessment=assessment, user=request.user, rights=assessment.rights,
-            action=form.cleaned_data["action"], note=form.cleaned_data["note"],
-        )
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("状態を変更しました。"))
-    return _back(assessment)
+    return _apply(request, assessment, lambda: reviewing.assessment_transition(
+        assessment=assessment, user=request.user, rights=assessment.rights,
+        action=form.cleaned_data["action"], note=form.cleaned_data["note"],
+    ), _("状態を変更しました。"))
 
 
 @login_required
@@ -87,16 +84,11 @@ def transition(request, pk):
 def reviewer_add(request, pk):
     assessment = get_assessment_for_user(request.user, pk, need=OWN)
     form = ReviewerForm(request.POST)
-    if form.is_valid():
-        try:
-            reviewing.reviewer_add(assessment=assessment, **form.cleaned_data)
-        except ValidationError as error:
-            _errors(request, error)
-        else:
-            messages.success(request, _("審査委員を加えました。"))
-    else:
+    if not form.is_valid():
         messages.error(request, _("ユーザー名と区分を入力してください。"))
-    return _back(assessment)
+        return redirect("assessment_review", pk=assessment.pk)
+    return _apply(request, assessment, lambda: reviewing.reviewer_add(assessment=assessment, **form.cleaned_data),
+                  _("審査委員を加えました。"))
 
 
 @login_required
@@ -104,13 +96,8 @@ def reviewer_add(request, pk):
 def reviewer_remove(request, pk, reviewer_id):
     assessment = get_assessment_for_user(request.user, pk, need=OWN)
     reviewer = get_object_or_404(Reviewer, pk=reviewer_id, assessment=assessment)
-    try:
-        reviewing.reviewer_remove(assessment=assessment, reviewer=reviewer)
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("審査委員を外しました。"))
-    return _back(assessment)
+    return _apply(request, assessment, lambda: reviewing.reviewer_remove(assessment=assessment, reviewer=reviewer),
+                  _("審査委員を外しました。"))
 
 
 @login_required
@@ -121,21 +108,17 @@ def opinion_save(request, pk):
     form = OpinionForm(request.POST, prefix=prefix)
     if not form.is_valid():
         messages.error(request, _("意見を選んでください。"))
-        return _back(assessment)
+        return redirect("assessment_review", pk=assessment.pk)
     section_id = form.cleaned_data["section"]
     section = None
     if section_id:
         section = Section.objects.filter(pk=section_id, question_set=assessment.question_set).first()
         if section is None:
             raise Http404
-    try:
-        reviewing.opinion_save(assessment=assessment, user=request.user, section=section,
-                               verdict=form.cleaned_data["verdict"], text=form.cleaned_data["text"])
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("意見を保存しました。"))
-    return _back(assessment)
+    return _apply(request, assessment, lambda: reviewing.opinion_save(
+        assessment=assessment, user=request.user, section=section,
+        verdict=form.cleaned_data["verdict"], text=form.cleaned_data["text"],
+    ), _("意見を保存しました。"))
 
 
 @login_required
@@ -143,18 +126,13 @@ def opinion_save(request, pk):
 def resident_views_save(request, pk):
     assessment = get_assessment_for_user(request.user, pk, need=EDIT)
     form = ResidentViewsForm(request.POST)
-    if form.is_valid():
-        try:
-            reviewing.resident_views_save(assessment=assessment, **form.cleaned_data)
-        except ValidationError as error:
-            _errors(request, error)
-        else:
-            messages.success(request, _("住民・当事者の意見を保存しました。"))
-    else:
+    if not form.is_valid():
         for field, errors in form.errors.items():
             for error in errors:
                 messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {error}")
-    return _back(assessment)
+        return redirect("assessment_review", pk=assessment.pk)
+    return _apply(request, assessment, lambda: reviewing.resident_views_save(assessment=assessment, **form.cleaned_data),
+                  _("住民・当事者の意見を保存しました。"))
 
 
 @login_required
@@ -174,7 +152,8 @@ def comment_add(request, pk):
         reviewing.comment_add(assessment=assessment, user=request.user, question=question,
                               text=request.POST.get("text", ""), parent=parent)
     except ValidationError as error:
-        _errors(request, error)
+        for message in error.messages:
+            messages.error(request, message)
     else:
         messages.success(request, _("コメントを投稿しました。"))
     url = reverse("assessment_section", args=[assessment.pk, question.section.key])
