@@ -185,8 +185,31 @@ def answers_save(
     AnswerHistory.objects.bulk_create(history)
     if changed:
         Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
+        assessment.revision = revision
+        store_overall_result(assessment)
     assessment.revision = revision
     return SaveOutcome(revision=revision, saved_at=timezone.now(), saved=[q.key for q in changed])
+
+
+def store_overall_result(assessment: Assessment) -> None:
+    """Keep the overall score and level on the assessment for lists, the dashboard and exports."""
+    from assessments.selectors import assessment_workspace
+
+    result = assessment_workspace(assessment).result
+    overall = result.overall
+    summary = {
+        "sections": {
+            key: {"percent": score.percent, "level": score.level.label if score.level else ""}
+            for key, score in result.sections.items()
+        },
+        "unknown": len(result.unknown),
+        "not_disclosed": len(result.not_disclosed),
+        "red_flags": len(result.red_flags),
+    }
+    Assessment.objects.filter(pk=assessment.pk).update(
+        overall_percent=overall.percent, overall_level=overall.level.label if overall.level else "",
+        result_summary=summary,
+    )
 
 
 @transaction.atomic

@@ -288,3 +288,132 @@ def review_body_composition(reviewers) -> list[tuple[str, int]]:
     for reviewer in reviewers:
         counts[reviewer.kind] += 1
     return [(Reviewer.Kind(kind).label, n) for kind, n in counts.items() if n]
+
+
+# --- Across Saitama -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DashboardRow:
+    key: object
+    label: str
+    projects: int = 0
+    known_amount: int = 0
+    unknown_amounts: int = 0
+    assessed: int = 0
+    levels: dict = None
+
+    def __post_init__(self):
+        self.levels = self.levels or {}
+
+    @property
+    def known_count(self) -> int:
+        return self.projects - self.unknown_amounts
+
+
+def dashboard(user) -> dict:
+    """Projects, amounts and assessments by municipality (all 63) and by category, in a fixed number
+    of queries. An unknown amount is counted as unknown, never summed as zero. Levels count the
+    published assessments and those the user may see."""
+    from django.db.models import Count, Sum
+
+    from assessments.access import assessments_visible_to
+    from assessments.models import Category, Municipality
+
+    visible = Assessment.objects.filter(
+        Q(status=Assessment.Status.PUBLISHED) | Q(pk__in=assessments_visible_to(user).values("pk"))
+    )
+    levels = [lv.label for lv in Level.objects.filter(question_set__status=QuestionSet.Status.PUBLISHED).order_by("-min_percent")]
+    levels = list(dict.fromkeys(levels))
+
+    def rows(model, lookup, label_of, keys):
+        result = {obj.pk: DashboardRow(key=obj, label=label_of(obj)) for obj in keys}
+        projects = Project.objects.values(lookup).annotate(
+            n=Count("pk", distinct=True),
+            known=Sum("amount_thousand_yen"),
+            unknown=Count("pk", filter=Q(amount_thousand_yen=None), distinct=True),
+        )
+        for item in projects:
+            row = result.get(item[lookup])
+            if row is not None:
+                row.projects, row.known_amount, row.unknown_amounts = item["n"], item["known"] or 0, item["unknown"]
+        assessed = visible.values(f"project__{lookup}").annotate(n=Count("project", distinct=True))
+        for item in assessed:
+            row = result.get(item[f"project__{lookup}"])
+            if row is not None:
+                row.assessed = item["n"]
+        by_level = visible.exclude(overall_level="").values(f"project__{lookup}", "overall_level").annotate(n=Count("pk"))
+        for item in by_level:
+            row = result.get(item[f"project__{lookup}"])
+            if row is not None:
+                row.levels[item["overall_level"]] = item["n"]
+        return list(result.values())
+
+    municipalities = list(Municipality.objects.order_by("code"))
+    categories = list(Category.objects.order_by("position", "key"))
+    by_municipality = rows(Municipality, "municipality", lambda m: m.name, municipalities)
+    by_category = rows(Category, "categories", lambda c: c.name, categories)
+    matrix_counts = {
+        (item["municipality"], item["categories"]): item["n"]
+        for item in Project.objects.exclude(municipality=None).exclude(categories=None)
+        .values("municipality", "categories").annotate(n=Count("pk", distinct=True))
+    }
+    matrix = [
+        (m, [matrix_counts.get((m.pk, c.pk), 0) for c in categories])
+        for m in municipalities
+        if any(matrix_counts.get((m.pk, c.pk)) for c in categories)
+    ]
+    return {
+        "by_municipality": by_municipality,
+        "by_category": by_category,
+        "categories": categories,
+        "matrix": matrix,
+        "levels": levels,
+        "totals": source_totals(),
+        "unassigned_projects": Project.objects.filter(municipality=None).count(),
+    }
+
+
+KEY_QUESTIONS = (
+    ("a-consent-legal-basis", "同意・法的根拠"),
+    ("d-deletion-at-end", "契約終了時の返還・消去"),
+    ("f-review-body", "第三者の審査"),
+)
+
+
+def comparison(user, category) -> list[dict]:
+    """The projects of one category side by side, each with its most relevant assessment (the latest
+    published one, else the latest the user may see): levels per section, key answers, unknowns."""
+    from assessments.access import assessments_visible_to
+
+    projects = list(
+        Project.objects.filter(categories=category).select_related("municipality").order_by(
+            F("source_row").asc(nulls_last=True), "key"
+        )
+    )
+    visible = Assessment.objects.filter(project__in=projects).filter(
+        Q(status=Assessment.Status.PUBLISHED) | Q(pk__in=assessments_visible_to(user).values("pk"))
+    ).select_related("question_set").order_by("project", "-published_at", "-updated_at")
+    chosen: dict[int, Assessment] = {}
+    for assessment in visible:
+        current = chosen.get(assessment.project_id)
+        if current is None or (current.status != Assessment.Status.PUBLISHED and assessment.status == Assessment.Status.PUBLISHED):
+            chosen[assessment.project_id] = assessment
+    keys = [key for key, _label in KEY_QUESTIONS]
+    answers = Answer.objects.filter(assessment__in=chosen.values(), question__key__in=keys).values(
+        "assessment_id", "question__key", "snapshot"
+    )
+    labels: dict[tuple[int, str], str] = {}
+    for answer in answers:
+        labels[(answer["assessment_id"], answer["question__key"])] = "、".join(
+            choice["label"] for choice in answer["snapshot"].get("choices", [])
+        )
+    rows = []
+    for project in projects:
+        assessment = chosen.get(project.pk)
+        rows.append({
+            "project": project,
+            "assessment": assessment,
+            "key_answers": [labels.get((assessment.pk, key), "") if assessment else "" for key in keys],
+        })
+    return rows

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import catalogue, documents, public, questionsets, reviews, wizard
+from assessments.views import catalogue, dashboard, documents, exports, public, questionsets, reviews, wizard
 
 urlpatterns = [
     path("", catalogue.home, name="home"),
@@ -27,6 +27,11 @@ urlpatterns = [
     path("assessments/<int:pk>/resident-views/", reviews.resident_views_save, name="resident_views_save"),
     path("assessments/<int:pk>/comments/", reviews.comment_add, name="comment_add"),
     path("assessments/<int:pk>/questions/<slug:question_key>/history/", reviews.answer_history, name="answer_history"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("export/projects.csv", exports.projects_csv, name="export_projects_csv"),
+    path("export/assessments.csv", exports.assessments_csv, name="export_assessments_csv"),
+    path("assessments/<int:pk>/export.json", exports.assessment_json, name="export_assessment_json"),
+    path("compare/", dashboard.compare, name="compare"),
     path("public/", public.public_list, name="public_list"),
     path("public/<int:pk>/", public.public_assessment, name="public_assessment"),
     path("public/<int:pk>/report.pdf", public.public_report_pdf, name="public_report_pdf"),

@@ -43,6 +43,11 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    # The overall result, kept with the assessment so that lists and the dashboard need no scoring.
+    overall_percent = models.FloatField(_("総合得点率"), null=True, blank=True, editable=False)
+    overall_level = models.CharField(_("総合評価"), max_length=60, blank=True, editable=False)
+    # Per section {"percent", "level"}, and the counts of 不明 and 未開示 answers.
+    result_summary = models.JSONField(_("評価の要約"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

@@ -1,0 +1,107 @@
+"""Assessments as plain data (JSON): export one, and import it into another instance.
+
+The file names the project and the question set by their keys, so it can be read by any dxpia
+with the same catalogue and question set; importing it gives an assessment with the same answers,
+notes, sources and inventory, and so the same report. The demonstration assessment uses the same
+format (fixtures/demo/misato-demo.json).
+"""
+
+import datetime
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assessments import answering
+from assessments.answers import clean_answer
+from assessments.models import Assessment, Project, Question, QuestionSet
+
+FORMAT = "dxpia-assessment"
+FORMAT_VERSION = 1
+
+
+class AssessmentFileError(ValueError):
+    pass
+
+
+def assessment_to_data(assessment: Assessment) -> dict:
+    answers = {}
+    inventory = []
+    stored = assessment.answers.select_related("question").prefetch_related("evidence", "inventory_rows")
+    for answer in sorted(stored, key=lambda a: (a.question.section_id, a.question.position)):
+        if answer.question.type == Question.Type.INVENTORY:
+            inventory = answering.row_dicts(answer)
+        answers[answer.question.key] = {
+            "value": answer.value,
+            "note": answer.note,
+            "evidence": [
+                {**item, "date": item["date"].isoformat() if item["date"] else ""}
+                for item in answering.evidence_dicts(answer)
+            ],
+        }
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "project": assessment.project.key,
+        "question_set": {"key": assessment.question_set.key, "version": assessment.question_set.version},
+        "title": assessment.title,
+        "standpoint": assessment.standpoint,
+        "answers": answers,
+        "inventory": inventory,
+    }
+
+
+def dump_assessment(assessment: Assessment) -> str:
+    return json.dumps(assessment_to_data(assessment), ensure_ascii=False, indent=2) + "\n"
+
+
+def _evidence(items: list[dict]) -> list[dict]:
+    return [
+        {
+            "title": item["title"],
+            "url": item.get("url", ""),
+            "page": item.get("page", ""),
+            "date": datetime.date.fromisoformat(item["date"]) if item.get("date") else None,
+            "note": item.get("note", ""),
+        }
+        for item in items
+    ]
+
+
+@transaction.atomic
+def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
+    """A new draft assessment from ``data``; any problem refuses the whole file (nothing written)."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise AssessmentFileError(f"形式が {FORMAT!r} ではありません。")
+    project = Project.objects.filter(key=data.get("project")).first()
+    if project is None:
+        raise AssessmentFileError(f"事業 {data.get('project')!r} はこのカタログにありません。")
+    qs = data.get("question_set") or {}
+    question_set = QuestionSet.objects.filter(key=qs.get("key"), version=qs.get("version")).first()
+    if question_set is None:
+        raise AssessmentFileError(f"質問セット {qs.get('key')} v{qs.get('version')} はありません。")
+    assessment = answering.assessment_create(
+        user=user, project=project, question_set=question_set, title=data["title"],
+        standpoint=data["standpoint"], organisation=organisation,
+    )
+    questions = {q.key: q for q in question_set.questions.prefetch_related("choices")}
+    changes = {}
+    for key, item in data.get("answers", {}).items():
+        question = questions.get(key)
+        if question is None:
+            raise AssessmentFileError(f"質問 {key!r} は質問セット {question_set} にありません。")
+        change = answering.AnswerChange(note=item.get("note", ""), evidence=_evidence(item.get("evidence", [])))
+        if question.type != Question.Type.INVENTORY:
+            try:
+                change.value = clean_answer(question, item.get("value"))
+            except ValidationError as error:
+                raise AssessmentFileError(f"質問 {key!r} の回答が正しくありません: {' '.join(error.messages)}") from None
+        changes[question] = change
+    inventory = next((q for q in questions.values() if q.type == Question.Type.INVENTORY), None)
+    if inventory is not None:
+        changes.setdefault(inventory, answering.AnswerChange()).rows = [
+            {name: row.get(name, "") for name in answering.ROW_FIELDS} for row in data.get("inventory", [])
+        ]
+    answering.answers_save(assessment=assessment, user=user, base_revision=assessment.revision, changes=changes)
+    assessment.refresh_from_db()
+    return assessment

@@ -1,0 +1,91 @@
+"""Open data out: the catalogue and the assessments a user may see, as CSV (UTF-8 with BOM so that
+Excel opens Japanese correctly, streamed so memory stays flat) and one assessment as JSON."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+from assessments.access import assessments_visible_to, get_assessment_for_user
+from assessments.exchange import dump_assessment
+from assessments.models import Answer, Project
+
+BOM = "\ufeff"
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield BOM
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def projects_csv(request):
+    def rows():
+        yield ["key", "municipality_code", "municipality", "title", "program", "fiscal_year",
+               "amount_thousand_yen", "amount_note", "source_row", "categories", "description"]
+        projects = Project.objects.select_related("municipality").prefetch_related("categories").order_by("kind", "source_row", "key")
+        for project in projects.iterator(chunk_size=2000):
+            yield [
+                project.key,
+                project.municipality.code if project.municipality_id else "",
+                project.municipality.name if project.municipality_id else "",
+                project.title, project.program, project.fiscal_year or "",
+                "" if project.amount_thousand_yen is None else project.amount_thousand_yen,  # unknown stays empty
+                project.amount_note, project.source_row or "",
+                "|".join(c.key for c in project.categories.all()), project.description,
+            ]
+
+    return _csv_response(rows(), "事業カタログ.csv")
+
+
+@login_required
+def assessments_csv(request):
+    """One row per answer of every assessment the user may see (and no other)."""
+    visible = assessments_visible_to(request.user).values("pk")
+
+    def rows():
+        yield ["assessment_id", "assessment", "organisation", "status", "project_key", "municipality",
+               "question_set", "section", "question_key", "question", "answer", "meanings", "note", "overall_level"]
+        answers = (
+            Answer.objects.filter(assessment__in=visible)
+            .select_related("assessment__project__municipality", "assessment__organisation",
+                            "assessment__question_set", "question__section")
+            .order_by("assessment_id", "question__section__position", "question__position")
+        )
+        for answer in answers.iterator(chunk_size=2000):
+            assessment = answer.assessment
+            choices = answer.snapshot.get("choices", [])
+            value = "、".join(c["label"] for c in choices) if choices else (
+                "" if answer.value is None else str(answer.value)
+            )
+            yield [
+                assessment.pk, assessment.title, assessment.organisation.name, assessment.status,
+                assessment.project.key,
+                assessment.project.municipality.name if assessment.project.municipality_id else "",
+                f"{assessment.question_set.key} v{assessment.question_set.version}",
+                answer.question.section.key, answer.question.key, answer.snapshot.get("question", ""),
+                value, "|".join(c["meaning"] for c in choices), answer.note, assessment.overall_level,
+            ]
+
+    return _csv_response(rows(), "評価の回答.csv")
+
+
+@login_required
+def assessment_json(request, pk):
+    assessment = get_assessment_for_user(request.user, pk)
+    response = HttpResponse(dump_assessment(assessment), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"評価_{assessment.pk}.json")
+    return response
