@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -36,6 +37,7 @@ from assessments.models import (
     Section,
     Source,
 )
+from assessments.project_import import COLUMNS, import_projects, parse_projects_csv
 from assessments.questionset_io import QuestionSetDataError
 
 FROZEN_MESSAGE = _("この質問セットは公開済み（または廃止済み）のため変更できません。変更するには「新しい版として複製」してください。")
@@ -77,8 +79,14 @@ class DataItemInline(admin.TabularInline):
     fields = ["position", "group", "name", "use_types", "vendor", "note"]
 
 
+class ProjectImportForm(forms.Form):
+    file = forms.FileField(label=_("CSVファイル（UTF-8）"), required=False)
+    csv_text = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    change_list_template = "admin/assessments/project/change_list.html"
     list_display = ["source_row", "municipality", "title", "amount_thousand_yen", "kind"]
     list_display_links = ["title"]
     list_filter = ["kind", "categories", "municipality__kind", "fiscal_year"]
@@ -87,6 +95,42 @@ class ProjectAdmin(admin.ModelAdmin):
     filter_horizontal = ["categories"]
     inlines = [DataItemInline]
     list_per_page = 100
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="assessments_project_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload → preview (every bad row with its line) → confirm; nothing is written while any row is bad."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ProjectImportForm(request.POST or None, request.FILES or None)
+        rows, errors, text = [], [], ""
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                text = upload.read().decode("utf-8-sig") if upload else form.cleaned_data["csv_text"]
+            except UnicodeDecodeError:
+                errors = [(0, _("UTF-8 のCSVではありません。"))]
+            if not errors:
+                rows, errors = parse_projects_csv(text)
+            if "confirm" in request.POST and rows and not errors:
+                created = import_projects(rows)
+                messages.success(request, _("%(n)s件の事業を作成しました。") % {"n": len(created)})
+                return redirect("admin:assessments_project_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("事業をCSVから取り込む"),
+            "form": form,
+            "rows": rows,
+            "errors": errors,
+            "csv_text": text,
+            "columns": COLUMNS,
+        }
+        return TemplateResponse(request, "admin/assessments/project/import.html", context)
 
 
 # --- Question sets -------------------------------------------------------------------------------------
