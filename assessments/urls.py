@@ -30,6 +30,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("export/projects.csv", exports.projects_csv, name="export_projects_csv"),
     path("export/assessments.csv", exports.assessments_csv, name="export_assessments_csv"),
+    path("export/assessments.xlsx", exports.assessments_xlsx, name="export_assessments_xlsx"),
     path("assessments/<int:pk>/export.json", exports.assessment_json, name="export_assessment_json"),
     path("compare/", dashboard.compare, name="compare"),
     path("public/", public.public_list, name="public_list"),

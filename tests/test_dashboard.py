@@ -154,3 +154,21 @@ def test_a_bad_assessment_file_is_refused_and_nothing_is_written(catalogue, publ
     with pytest.raises(CommandError, match="no-such-project"):
         call_command("import_assessment", str(path), "--user", "bob")
     assert not Assessment.objects.exists()
+
+
+def test_the_workbook_has_answers_inventory_and_projects_for_visible_assessments(client, catalogue, published_set, bob, charlie):
+    from openpyxl import load_workbook
+
+    mine = create_demo_assessment(user=bob)
+    create_demo_assessment(user=charlie)
+    client.force_login(bob)
+    response = client.get(reverse("export_assessments_xlsx"))
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert workbook.sheetnames == ["回答", "データ項目", "事業"]
+    answers = list(workbook["回答"].iter_rows(values_only=True))
+    assert len(answers) == 1 + published_set.questions.count()
+    assert {row[0] for row in answers[1:]} == {mine.pk}
+    inventory = list(workbook["データ項目"].iter_rows(values_only=True))
+    assert len(inventory) == 41 and {row[0] for row in inventory[1:]} == {mine.pk}
+    assert any(row[-1] == "yes" for row in inventory[1:])
+    assert len(list(workbook["事業"].iter_rows(values_only=True))) == 1 + Project.objects.count()

@@ -2,6 +2,7 @@
 Excel opens Japanese correctly, streamed so memory stays flat) and one assessment as JSON."""
 
 import csv
+import io
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
@@ -9,7 +10,7 @@ from django.utils.http import content_disposition_header
 
 from assessments.access import assessments_visible_to, get_assessment_for_user
 from assessments.exchange import dump_assessment
-from assessments.models import Answer, Project
+from assessments.models import Answer, InventoryRow, Project
 
 BOM = "\ufeff"
 
@@ -34,21 +35,88 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
 
 def projects_csv(request):
     def rows():
-        yield ["key", "municipality_code", "municipality", "title", "program", "fiscal_year",
-               "amount_thousand_yen", "amount_note", "source_row", "categories", "description"]
-        projects = Project.objects.select_related("municipality").prefetch_related("categories").order_by("kind", "source_row", "key")
-        for project in projects.iterator(chunk_size=2000):
-            yield [
-                project.key,
-                project.municipality.code if project.municipality_id else "",
-                project.municipality.name if project.municipality_id else "",
-                project.title, project.program, project.fiscal_year or "",
-                "" if project.amount_thousand_yen is None else project.amount_thousand_yen,  # unknown stays empty
-                project.amount_note, project.source_row or "",
-                "|".join(c.key for c in project.categories.all()), project.description,
-            ]
+        yield PROJECT_HEADER
+        yield from _project_rows()
 
     return _csv_response(rows(), "事業カタログ.csv")
+
+
+ANSWER_HEADER = ["assessment_id", "assessment", "organisation", "status", "project_key", "municipality",
+                 "question_set", "section", "question_key", "question", "answer", "meanings", "note", "overall_level"]
+INVENTORY_HEADER = ["assessment_id", "position", "data_item", "held_by", "purpose", "legal_basis", "sensitive",
+                    "children", "necessity", "retention", "shared_with_vendor", "flagged"]
+PROJECT_HEADER = ["key", "municipality_code", "municipality", "title", "program", "fiscal_year",
+                  "amount_thousand_yen", "amount_note", "source_row", "categories", "description"]
+
+
+def _project_rows():
+    projects = Project.objects.select_related("municipality").prefetch_related("categories").order_by("kind", "source_row", "key")
+    for project in projects.iterator(chunk_size=2000):
+        yield [
+            project.key,
+            project.municipality.code if project.municipality_id else "",
+            project.municipality.name if project.municipality_id else "",
+            project.title, project.program, project.fiscal_year or "",
+            "" if project.amount_thousand_yen is None else project.amount_thousand_yen,  # unknown stays empty
+            project.amount_note, project.source_row or "",
+            "|".join(c.key for c in project.categories.all()), project.description,
+        ]
+
+
+def _answer_rows(visible):
+    answers = (
+        Answer.objects.filter(assessment__in=visible)
+        .select_related("assessment__project__municipality", "assessment__organisation",
+                        "assessment__question_set", "question__section")
+        .order_by("assessment_id", "question__section__position", "question__position")
+    )
+    for answer in answers.iterator(chunk_size=2000):
+        assessment = answer.assessment
+        choices = answer.snapshot.get("choices", [])
+        value = "、".join(c["label"] for c in choices) if choices else ("" if answer.value is None else str(answer.value))
+        yield [
+            assessment.pk, assessment.title, assessment.organisation.name, assessment.status,
+            assessment.project.key,
+            assessment.project.municipality.name if assessment.project.municipality_id else "",
+            f"{assessment.question_set.key} v{assessment.question_set.version}",
+            answer.question.section.key, answer.question.key, answer.snapshot.get("question", ""),
+            value, "|".join(c["meaning"] for c in choices), answer.note, assessment.overall_level,
+        ]
+
+
+def _inventory_rows(visible):
+    rows = InventoryRow.objects.filter(answer__assessment__in=visible).select_related("answer").order_by(
+        "answer__assessment_id", "position"
+    )
+    for row in rows.iterator(chunk_size=2000):
+        yield [row.answer.assessment_id, row.position + 1, row.data_item, row.held_by, row.purpose, row.legal_basis,
+               row.sensitive, row.children, row.necessity, row.retention, row.shared_with_vendor,
+               "yes" if row.flagged else ""]
+
+
+@login_required
+def assessments_xlsx(request):
+    """One workbook: answers, the data inventory (linked by assessment_id) and the projects."""
+    from openpyxl import Workbook
+
+    visible = assessments_visible_to(request.user).values("pk")
+    workbook = Workbook(write_only=True)
+    for title, header, rows in (
+        ("回答", ANSWER_HEADER, _answer_rows(visible)),
+        ("データ項目", INVENTORY_HEADER, _inventory_rows(visible)),
+        ("事業", PROJECT_HEADER, _project_rows()),
+    ):
+        sheet = workbook.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, "評価データ.xlsx")
+    return response
 
 
 @login_required
@@ -57,28 +125,8 @@ def assessments_csv(request):
     visible = assessments_visible_to(request.user).values("pk")
 
     def rows():
-        yield ["assessment_id", "assessment", "organisation", "status", "project_key", "municipality",
-               "question_set", "section", "question_key", "question", "answer", "meanings", "note", "overall_level"]
-        answers = (
-            Answer.objects.filter(assessment__in=visible)
-            .select_related("assessment__project__municipality", "assessment__organisation",
-                            "assessment__question_set", "question__section")
-            .order_by("assessment_id", "question__section__position", "question__position")
-        )
-        for answer in answers.iterator(chunk_size=2000):
-            assessment = answer.assessment
-            choices = answer.snapshot.get("choices", [])
-            value = "、".join(c["label"] for c in choices) if choices else (
-                "" if answer.value is None else str(answer.value)
-            )
-            yield [
-                assessment.pk, assessment.title, assessment.organisation.name, assessment.status,
-                assessment.project.key,
-                assessment.project.municipality.name if assessment.project.municipality_id else "",
-                f"{assessment.question_set.key} v{assessment.question_set.version}",
-                answer.question.section.key, answer.question.key, answer.snapshot.get("question", ""),
-                value, "|".join(c["meaning"] for c in choices), answer.note, assessment.overall_level,
-            ]
+        yield ANSWER_HEADER
+        yield from _answer_rows(visible)
 
     return _csv_response(rows(), "評価の回答.csv")
 
