@@ -51,7 +51,7 @@ def request(client, cast, name, method):
 
 # Expected status per URL and role for a draft assessment. 302 for anonymous is the sign-in redirect.
 GET_PAGES = ["assessment_detail", "report_pdf", "report_preview", "letter_pdf", "letter_text", "letter_preview",
-             "assessment_review", "answer_history", "assessment_summary"]
+             "assessment_review", "answer_history", "assessment_summary", "export_assessment_json"]
 MATRIX = {
     **{(name, "get"): {"anonymous": 302, "outsider": 404, "viewer": 200, "editor": 200, "owner": 200,
                        "reviewer": 200, "staff": 200} for name in GET_PAGES},

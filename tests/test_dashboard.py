@@ -172,3 +172,15 @@ def test_the_workbook_has_answers_inventory_and_projects_for_visible_assessments
     assert len(inventory) == 41 and {row[0] for row in inventory[1:]} == {mine.pk}
     assert any(row[-1] == "yes" for row in inventory[1:])
     assert len(list(workbook["事業"].iter_rows(values_only=True))) == 1 + Project.objects.count()
+
+
+def test_the_amount_chart_says_what_the_table_says(client, catalogue, published_set):
+    page = client.get(reverse("dashboard")).content.decode()
+    description = page.split('<desc id="chart-desc">')[1].split("</desc>")[0]
+    table = page.split('id="municipality-table"')[1].split("</table>")[0]
+    for row in re.findall(r'<tr><th scope="row"[^>]*><a [^>]*>([^<]+)</a></th><td[^>]*>(\d+)</td><td class="amount">([^<]+)</td>', table):
+        name, projects, amount = row
+        if int(projects):
+            expected = "不明" if amount.strip() == "—" else amount.strip()
+            assert f"{name} {expected}" in description, name
+    assert "所沢市 不明" in description and "さいたま市 1,924千円" in description

@@ -19,7 +19,7 @@ def bar_chart(
     Labels are escaped: they come from titles and names an administrator typed.
     """
     bar_height, gap, label_width, top = 18, 8, 230, 10
-    chart_width = width - label_width - 60
+    chart_width = width - label_width - (60 if maximum == 100 else 100)  # room for the value's label
     height = top * 2 + len(rows) * (bar_height + gap)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

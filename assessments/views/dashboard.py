@@ -50,7 +50,12 @@ def compare(request):
     category = next((c for c in categories if str(c.pk) == request.GET.get("category", "")), None)
     rows = selectors.comparison(request.user, category) if category else []
     sections = list(
-        {s.key: s for s in Section.objects.filter(question_set__status=QuestionSet.Status.PUBLISHED).order_by("-question_set__version", "position")}.values()
+        {
+            s.key: s
+            for s in Section.objects.filter(question_set__status=QuestionSet.Status.PUBLISHED)
+            .exclude(questions__screening_role__gt="")  # screening is not scored
+            .order_by("-question_set__version", "position")
+        }.values()
     )
     sections.sort(key=lambda s: s.position)
     return render(request, "dashboard/compare.html", {
