@@ -64,23 +64,24 @@ def _project_rows():
 
 
 def _answer_rows(visible):
+    # Plain tuples rather than model instances: several times faster for hundreds of thousands of rows.
     answers = (
         Answer.objects.filter(assessment__in=visible)
-        .select_related("assessment__project__municipality", "assessment__organisation",
-                        "assessment__question_set", "question__section")
         .order_by("assessment_id", "question__section__position", "question__position")
+        .values_list(
+            "assessment_id", "assessment__title", "assessment__organisation__name", "assessment__status",
+            "assessment__project__key", "assessment__project__municipality__name", "assessment__question_set__key",
+            "assessment__question_set__version", "question__section__key", "question__key", "snapshot", "value",
+            "note", "assessment__overall_level",
+        )
     )
-    for answer in answers.iterator(chunk_size=2000):
-        assessment = answer.assessment
-        choices = answer.snapshot.get("choices", [])
-        value = "、".join(c["label"] for c in choices) if choices else ("" if answer.value is None else str(answer.value))
+    for (pk, title, organisation, status, project, municipality, set_key, set_version, section, key, snapshot,
+         value, note, level) in answers.iterator(chunk_size=5000):
+        choices = snapshot.get("choices", [])
+        text = "、".join(c["label"] for c in choices) if choices else ("" if value is None else str(value))
         yield [
-            assessment.pk, assessment.title, assessment.organisation.name, assessment.status,
-            assessment.project.key,
-            assessment.project.municipality.name if assessment.project.municipality_id else "",
-            f"{assessment.question_set.key} v{assessment.question_set.version}",
-            answer.question.section.key, answer.question.key, answer.snapshot.get("question", ""),
-            value, "|".join(c["meaning"] for c in choices), answer.note, assessment.overall_level,
+            pk, title, organisation, status, project, municipality or "", f"{set_key} v{set_version}", section, key,
+            snapshot.get("question", ""), text, "|".join(c["meaning"] for c in choices), note, level,
         ]
 
 
