@@ -10,17 +10,12 @@ measured at a fifth of the assessments and at all of them, to show it stays flat
 """
 
 import argparse
-import io
-import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _setup import fresh_database
 
 
 def main():
@@ -30,15 +25,8 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="dxpia-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ["DXPIA_CACHE_DIR"] = f"{workdir}/cache"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dxpia.settings")
-    import django
-
-    django.setup()
+    fresh_database()
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -48,8 +36,6 @@ def main():
         Answer, Assessment, Category, InventoryRow, Membership, Municipality, Organisation, Project, QuestionSet,
     )
 
-    call_command("migrate", verbosity=0)
-    call_command("seed", stdout=io.StringIO())
     rng = random.Random(42)
     municipalities = list(Municipality.objects.all())
     categories = list(Category.objects.all())

@@ -10,25 +10,8 @@ repeated download of the unchanged report through the view (served from the cach
 
 import argparse
 import io
-import os
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def median_time(function, runs):
-    times = []
-    result = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+from _setup import fresh_database, median_time
 
 
 def main():
@@ -36,14 +19,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="dxpia-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ["DXPIA_CACHE_DIR"] = f"{workdir}/cache"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dxpia.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    fresh_database()
     from django.test import Client
     from django.urls import reverse
     from pypdf import PdfReader
@@ -51,8 +27,6 @@ def main():
     from assessments.demo import create_demo_assessment
     from assessments.reports import render
 
-    call_command("migrate", verbosity=0)
-    call_command("seed", stdout=io.StringIO())
     assessment = create_demo_assessment()
 
     render.html_to_pdf(render.report_html(assessment))  # warm up: fonts, imports
