@@ -198,3 +198,13 @@ def cast(db, alice, bob, charlie, misato, published_set):
         "assessment": assessment, "group": group, "seat": seat,
         "owner": bob, "editor": dave, "viewer": vera, "reviewer": rita, "staff": alice, "outsider": charlie,
     }
+
+
+@pytest.fixture(scope="session")
+def playwright(django_db_setup):
+    """pytest-playwright's fixture, started after the test database exists: Playwright's sync API
+    runs an event loop in this thread, and Django refuses database set-up inside one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as instance:
+        yield instance
