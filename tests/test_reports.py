@@ -68,6 +68,24 @@ def test_the_report_contains_the_assessment(demo, caplog):
     assert not [r for r in caplog.records if "glyph" in r.getMessage().lower()]
 
 
+def test_report_pages_have_a_running_header_page_numbers_and_numbered_lists(demo):
+    pages = pdf_text(render.report_pdf(demo))
+    for number, page in enumerate(pages[1:], start=2):
+        assert f"{number} / {len(pages)}" in page
+        assert "美里町 こどもデータ連携実証事業" in page and "dxpia プライバシー影響評価報告書" in page
+    assert "1 / " not in pages[0]  # the cover has no header or footer
+    text = squash("".join(pages))
+    context = render.report_context(demo)
+    for kind in ("not_disclosed", "unknown"):
+        assert context[kind]
+        for number, question in enumerate(context[kind], start=1):
+            assert f"{number}.{squash(question.text)}（{squash(question.section.title)}）" in text
+    proposals = context["proposals"]
+    assert proposals
+    for number, (question, _answer) in enumerate(proposals, start=1):
+        assert f"{number}.{squash(question.section.title)}「{squash(question.text)}」" in text
+
+
 def test_the_report_embeds_a_japanese_font_and_metadata(demo, tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(render.report_pdf(demo))

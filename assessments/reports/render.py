@@ -8,7 +8,6 @@ rendering again and any saved change makes a new one.
 
 import datetime
 import hashlib
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from assessments import selectors
 from assessments.formatting import thousand_yen, wareki
 from assessments.models import Assessment, Question, ResidentViews, ReviewOpinion
 from assessments.reports import charts, letter
-from assessments.reports.fetcher import BASE_URL, StaticOnlyFetcher
+from assessments.reports.engine import html_to_pdf
 
 TEMPLATES = (
     "reports/report.html",
@@ -189,18 +188,6 @@ def letter_html(assessment: Assessment, context: dict | None = None) -> str:
 def letter_text(assessment: Assessment) -> str:
     return render_to_string("reports/letter.txt", report_context(assessment))
 
-
-logger = logging.getLogger(__name__)
-
-
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported here: WeasyPrint is heavy and only documents need it
-
-    fetcher = StaticOnlyFetcher()
-    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
-    if fetcher.refused:
-        logger.warning("refused to fetch %s", fetcher.refused)
-    return pdf
 
 
 def _cache_key(kind: str, assessment: Assessment) -> str:

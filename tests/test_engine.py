@@ -1,0 +1,69 @@
+"""The WeasyPrint set-up behind every document: the trimmed stylesheet and the paused collector."""
+
+import gc
+import io
+
+import pytest
+from pypdf import PdfReader
+from weasyprint.html import UA
+
+from assessments.reports import engine
+
+PAGE = "<html lang='ja'><body><h1>見出し</h1><ol><li>一つ目</li></ol><p>本文<br>二行目</p></body></html>"
+
+
+def test_the_user_agent_stylesheet_loses_only_the_footnote_and_note_rules():
+    # Fails when a WeasyPrint upgrade changes these rules: then the full stylesheet is used.
+    assert engine.UA_TRIMMED
+    trimmed = engine.trimmed_user_agent_css(UA)
+    removed = [line for line in UA.splitlines() if line not in trimmed.splitlines()]
+    assert len(removed) == len(engine.UNUSED_UA_RULES)
+    assert all(line.startswith(engine.UNUSED_UA_RULES) for line in removed)
+    assert engine.DocumentHTML(string=PAGE)._ua_stylesheets() == [engine.USER_AGENT_STYLESHEET]
+
+
+def test_trimming_gives_up_when_a_rule_is_not_there():
+    assert engine.trimmed_user_agent_css("p { margin: 0 }\n::footnote-call { content: none }") is None
+
+
+def test_documents_keep_the_default_html_styles():
+    pdf = engine.html_to_pdf(PAGE)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "見出し" in text and "一つ目" in text
+    assert "1." in text  # ordered lists still number their items
+    assert "本文\n二行目" in text  # <br> still breaks the line
+
+
+@pytest.fixture
+def collector_state():
+    was_enabled = gc.isenabled()
+    yield
+    gc.enable() if was_enabled else gc.disable()
+
+
+def test_a_render_turns_the_collector_back_on(collector_state):
+    gc.enable()
+    engine.html_to_pdf(PAGE)
+    assert gc.isenabled()
+
+
+def test_a_render_leaves_a_collector_that_was_off_off(collector_state):
+    gc.disable()
+    engine.html_to_pdf(PAGE)
+    assert not gc.isenabled()
+
+
+def test_overlapping_renders_share_one_pause(collector_state):
+    gc.enable()
+    with engine.cyclic_gc_paused:
+        with engine.cyclic_gc_paused:
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer render is still running
+    assert gc.isenabled()
+
+
+def test_a_failed_render_turns_the_collector_back_on(collector_state):
+    gc.enable()
+    with pytest.raises(RuntimeError), engine.cyclic_gc_paused:
+        raise RuntimeError("layout failed")
+    assert gc.isenabled()
