@@ -189,7 +189,6 @@ def letter_text(assessment: Assessment) -> str:
     return render_to_string("reports/letter.txt", report_context(assessment))
 
 
-
 def _cache_key(kind: str, assessment: Assessment) -> str:
     created = assessment.created_at.timestamp() if assessment.created_at else 0
     identity = f"{assessment.title}|{assessment.standpoint}|{assessment.status}|{assessment.project_id}"
