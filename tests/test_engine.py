@@ -1,7 +1,9 @@
-"""The WeasyPrint set-up behind every document: the trimmed stylesheet and the paused collector."""
+"""The WeasyPrint set-up behind every document: the trimmed stylesheet, the paused collector and the
+font configuration each thread keeps."""
 
 import gc
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pypdf import PdfReader
@@ -67,3 +69,28 @@ def test_a_failed_render_turns_the_collector_back_on(collector_state):
     with pytest.raises(RuntimeError), engine.cyclic_gc_paused:
         raise RuntimeError("layout failed")
     assert gc.isenabled()
+
+
+def page_text(pdf):
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_thread_reuses_its_font_configuration_and_the_pdf_stays_the_same():
+    first = engine.html_to_pdf(PAGE)
+    config = engine.font_configuration()
+    second = engine.html_to_pdf(PAGE)
+    assert engine.font_configuration() is config
+    assert page_text(second) == page_text(first)
+    assert len(second) == len(first)  # same fonts, same subsets
+
+
+def test_threads_render_at_the_same_time_each_with_its_own_fonts():
+    pages = [PAGE.replace("本文", f"本文{n}") for n in range(4)]
+
+    def render(page):
+        return engine.font_configuration(), page_text(engine.html_to_pdf(page))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(render, pages))
+    assert [text for _, text in results] == [page_text(engine.html_to_pdf(page)) for page in pages]
+    assert engine.font_configuration() not in {config for config, _ in results}
