@@ -10,6 +10,8 @@ repeated download of the unchanged report through the view (served from the cach
 
 import argparse
 import io
+import platform
+import sys
 
 from _setup import fresh_database, median_time
 
@@ -22,6 +24,7 @@ def main():
     fresh_database()
     from django.test import Client
     from django.urls import reverse
+    import weasyprint
     from pypdf import PdfReader
 
     from assessments.demo import create_demo_assessment
@@ -59,6 +62,7 @@ def main():
     cached_time, response = median_time(lambda: client.get(url), args.runs)
     assert response.content == first.content
 
+    print(f"Python {platform.python_version()} ({sys._base_executable}), WeasyPrint {weasyprint.__version__}")
     print(f"demo assessment: {assessment.answers.count()} answers, "
           f"{sum(a.inventory_rows.count() for a in assessment.answers.all())} inventory rows")
     print(f"report HTML render (median of {args.runs}): {html_time * 1000:.0f} ms")

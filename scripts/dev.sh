@@ -31,12 +31,15 @@ install_system_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Debian's own python3.11 first: it is built with profile-guided optimisation, and WeasyPrint renders
+# the demonstration report about 14 % faster on it than on a plain source build such as pyenv's
+# (README, "What is measured"). Prints the interpreter's real path, not a shim's.
 find_python() {
     local candidate
-    for candidate in ${PYTHON:-} python3.11 python3; do
+    for candidate in ${PYTHON:-} /usr/bin/python3.11 python3.11 python3; do
         if command -v "$candidate" >/dev/null 2>&1 &&
             "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
-            command -v "$candidate"
+            "$candidate" -c 'import sys; print(sys.executable)'
             return 0
         fi
     done
@@ -46,8 +49,13 @@ find_python() {
 
 setup_virtualenv() {
     local extras=$1 python stamp wanted
+    python=$(find_python)
+    if [ -x "$VENV/bin/python" ] &&
+        [ "$("$VENV/bin/python" -c 'import sys; print(sys._base_executable)')" != "$python" ]; then
+        say "Recreating the virtualenv in $VENV with $python"
+        rm -rf "$VENV"
+    fi
     if [ ! -x "$VENV/bin/python" ]; then
-        python=$(find_python)
         say "Creating the virtualenv in $VENV"
         if ! "$python" -m venv "$VENV" 2>/dev/null; then
             rm -rf "$VENV"
