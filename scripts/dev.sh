@@ -31,9 +31,10 @@ install_system_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Debian's own python3.11 first: it is built with profile-guided optimisation, and WeasyPrint renders
-# the demonstration report about 14 % faster on it than on a plain source build such as pyenv's
-# (README, "What is measured"). Prints the interpreter's real path, not a shim's.
+# Debian's own python3.11 first: it is built with profile-guided and link-time optimisation and does
+# not call through a shared libpython, and WeasyPrint renders the demonstration report about 14 %
+# faster on it than on pyenv's build (README, "What is measured"). Prints the interpreter's real
+# path, not a shim's.
 find_python() {
     local candidate
     for candidate in ${PYTHON:-} /usr/bin/python3.11 python3.11 python3; do

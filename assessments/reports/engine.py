@@ -1,4 +1,4 @@
-"""WeasyPrint, set up for dxpia's documents: safe resource loading and two measured speed-ups.
+"""WeasyPrint, set up for dxpia's documents: safe resource loading and three measured speed-ups.
 
 ``html_to_pdf`` is the one place HTML becomes PDF. It lets WeasyPrint load only the app's own static
 files (``StaticOnlyFetcher``), and it makes the demonstration report about 0.45 s faster (of about
