@@ -12,8 +12,8 @@ import json
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from assessments import answering
-from assessments.answers import clean_answer
+from assessments import answer_saving
+from assessments.answer_values import clean_answer
 from assessments.models import Assessment, Project, Question, QuestionSet
 
 FORMAT = "dxpia-assessment"
@@ -30,13 +30,13 @@ def assessment_to_data(assessment: Assessment) -> dict:
     stored = assessment.answers.select_related("question").prefetch_related("evidence", "inventory_rows")
     for answer in sorted(stored, key=lambda a: (a.question.section_id, a.question.position)):
         if answer.question.type == Question.Type.INVENTORY:
-            inventory = answering.row_dicts(answer)
+            inventory = answer_saving.row_dicts(answer)
         answers[answer.question.key] = {
             "value": answer.value,
             "note": answer.note,
             "evidence": [
                 {**item, "date": item["date"].isoformat() if item["date"] else ""}
-                for item in answering.evidence_dicts(answer)
+                for item in answer_saving.evidence_dicts(answer)
             ],
         }
     return {
@@ -80,7 +80,7 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
     question_set = QuestionSet.objects.filter(key=qs.get("key"), version=qs.get("version")).first()
     if question_set is None:
         raise AssessmentFileError(f"質問セット {qs.get('key')} v{qs.get('version')} はありません。")
-    assessment = answering.assessment_create(
+    assessment = answer_saving.assessment_create(
         user=user, project=project, question_set=question_set, title=data["title"],
         standpoint=data["standpoint"], organisation=organisation,
     )
@@ -90,7 +90,7 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
         question = questions.get(key)
         if question is None:
             raise AssessmentFileError(f"質問 {key!r} は質問セット {question_set} にありません。")
-        change = answering.AnswerChange(note=item.get("note", ""), evidence=_evidence(item.get("evidence", [])))
+        change = answer_saving.AnswerChange(note=item.get("note", ""), evidence=_evidence(item.get("evidence", [])))
         if question.type != Question.Type.INVENTORY:
             try:
                 change.value = clean_answer(question, item.get("value"))
@@ -99,9 +99,9 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
         changes[question] = change
     inventory = next((q for q in questions.values() if q.type == Question.Type.INVENTORY), None)
     if inventory is not None:
-        changes.setdefault(inventory, answering.AnswerChange()).rows = [
-            {name: row.get(name, "") for name in answering.ROW_FIELDS} for row in data.get("inventory", [])
+        changes.setdefault(inventory, answer_saving.AnswerChange()).rows = [
+            {name: row.get(name, "") for name in answer_saving.ROW_FIELDS} for row in data.get("inventory", [])
         ]
-    answering.answers_save(assessment=assessment, user=user, base_revision=assessment.revision, changes=changes)
+    answer_saving.answers_save(assessment=assessment, user=user, base_revision=assessment.revision, changes=changes)
     assessment.refresh_from_db()
     return assessment

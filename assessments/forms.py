@@ -2,8 +2,8 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
-from assessments import answers
-from assessments.answering import UNCHANGED
+from assessments import answer_values
+from assessments.answer_saving import UNCHANGED
 from assessments.models import (
     Assessment,
     Category,
@@ -79,14 +79,14 @@ class AssessmentStartForm(forms.Form):
         self.fields["title"].initial = _("%(project)s の評価") % {"project": project}
 
     def clean_title(self):
-        title = answers.clean_text(self.cleaned_data["title"], max_length=200).strip()
+        title = answer_values.clean_text(self.cleaned_data["title"], max_length=200).strip()
         if not title:
             raise forms.ValidationError(_("題名を入力してください。"))
         return title
 
 
 class _UncheckedChoiceField(forms.ChoiceField):
-    """Renders choices; the choice itself is checked by answers.clean_answer (one rule for all paths)."""
+    """Renders choices; the choice itself is checked by answer_values.clean_answer (one rule for all paths)."""
 
     def validate(self, value):
         pass
@@ -98,7 +98,7 @@ class _UncheckedMultipleChoiceField(forms.MultipleChoiceField):
 
 
 class _TextField(forms.CharField):
-    """Text whose control characters (NUL included) answers.clean_text strips, instead of Django's
+    """Text whose control characters (NUL included) answer_values.clean_text strips, instead of Django's
     refusal of NUL, so that pasted text from PDFs and spreadsheets saves."""
 
     def __init__(self, **kwargs):
@@ -168,13 +168,13 @@ class SectionForm(forms.Form):
             if name in self.fields:
                 raw = self.data.getlist(name) if question.type == Question.Type.MULTIPLE else self.data.get(name)
                 try:
-                    cleaned[name] = answers.clean_answer(
+                    cleaned[name] = answer_values.clean_answer(
                         question, raw, choice_keys=[c.key for c in question.choices.all()]
                     )
                 except forms.ValidationError as error:
                     self.add_error(name, error)
             try:
-                cleaned[note_name(question)] = answers.clean_text(self.data.get(note_name(question), ""))
+                cleaned[note_name(question)] = answer_values.clean_text(self.data.get(note_name(question), ""))
             except forms.ValidationError as error:
                 self.add_error(note_name(question), error)
         return cleaned
@@ -203,7 +203,7 @@ class EvidenceForm(forms.Form):
         for name in ("title", "url", "page", "note"):
             if name in cleaned:
                 try:
-                    cleaned[name] = answers.clean_text(cleaned[name], max_length=answers.MAX_TEXT_LENGTH).strip()
+                    cleaned[name] = answer_values.clean_text(cleaned[name], max_length=answer_values.MAX_TEXT_LENGTH).strip()
                 except forms.ValidationError as error:
                     self.add_error(name, error)
         filled = any(cleaned.get(name) for name in ("url", "page", "date", "note"))
@@ -231,7 +231,7 @@ class InventoryRowForm(forms.Form):
         for name in ("data_item", "held_by", "purpose", "legal_basis", "necessity", "retention"):
             if name in cleaned:
                 try:
-                    cleaned[name] = answers.clean_text(cleaned[name]).strip()
+                    cleaned[name] = answer_values.clean_text(cleaned[name]).strip()
                 except forms.ValidationError as error:
                     self.add_error(name, error)
         if self.has_changed() and not cleaned.get("data_item") and not cleaned.get("DELETE"):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.access import EDIT, OWN, REVIEW
-from assessments.answers import clean_text
+from assessments.answer_values import clean_text
 from assessments.models import (
     Assessment,
     Comment,

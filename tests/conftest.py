@@ -125,7 +125,7 @@ def misato(catalogue):
 @pytest.fixture
 def assessment(bob, misato, published_set):
     """Bob's assessment of 美里町 こどもデータ連携実証事業 against the shipped question set."""
-    from assessments.answering import assessment_create
+    from assessments.answer_saving import assessment_create
 
     return assessment_create(
         user=bob, project=misato, question_set=published_set, title="美里町の評価", standpoint="resident"
@@ -179,7 +179,7 @@ def cast(db, alice, bob, charlie, misato, published_set):
     charlie is an outsider."""
     from django.contrib.auth import get_user_model
 
-    from assessments.answering import assessment_create
+    from assessments.answer_saving import assessment_create
     from assessments.models import Membership, Organisation, Reviewer
 
     users = get_user_model().objects

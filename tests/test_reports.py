@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from assessments import answering
+from assessments import answer_saving
 from assessments.demo import create_demo_assessment
 from assessments.models import Answer, InventoryRow, Municipality, Question
 from assessments.reports import charts, letter, render
@@ -139,9 +139,9 @@ def test_the_cache_serves_the_same_bytes_until_an_answer_changes(demo, client):
     assert first.status_code == 200 and first["Content-Type"] == "application/pdf"
     assert first.content == second.content
     question = demo.question_set.questions.get(key="c-legal-article")
-    answering.answers_save(
+    answer_saving.answers_save(
         assessment=demo, user=demo.owner, base_revision=demo.revision,
-        changes={question: answering.AnswerChange(value="第69条第2項第3号（変更後）")},
+        changes={question: answer_saving.AnswerChange(value="第69条第2項第3号（変更後）")},
     )
     third = client.get(url)
     assert third.content != first.content
@@ -187,11 +187,11 @@ def test_user_urls_and_markup_are_never_fetched(demo, monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     question = demo.question_set.questions.get(key="f-review-opinion")
     evidence_question = demo.question_set.questions.get(key="d-contract-document")
-    answering.answers_save(
+    answer_saving.answers_save(
         assessment=demo, user=demo.owner, base_revision=demo.revision,
         changes={
-            question: answering.AnswerChange(value='<img src="file:///etc/passwd"> と <script>alert(1)</script>'),
-            evidence_question: answering.AnswerChange(evidence=[
+            question: answer_saving.AnswerChange(value='<img src="file:///etc/passwd"> と <script>alert(1)</script>'),
+            evidence_question: answer_saving.AnswerChange(evidence=[
                 {"title": "パスワードファイル", "url": "file:///etc/passwd", "page": "", "date": None, "note": ""},
                 {"title": "ローカルのサーバー", "url": "http://127.0.0.1:9/", "page": "", "date": None, "note": ""},
             ]),
@@ -231,14 +231,14 @@ def test_the_fetcher_serves_only_the_apps_static_files():
 def test_huge_answers_and_200_row_inventories_still_render(demo):
     changes = {}
     for question in demo.question_set.questions.filter(type="textarea"):
-        changes[question] = answering.AnswerChange(value=("長い回答。" * 4000)[:20_000])
+        changes[question] = answer_saving.AnswerChange(value=("長い回答。" * 4000)[:20_000])
     inventory = demo.question_set.questions.get(type="inventory")
-    changes[inventory] = answering.AnswerChange(rows=[
+    changes[inventory] = answer_saving.AnswerChange(rows=[
         {"data_item": f"データ項目{i}", "held_by": "TKC", "purpose": "虐待", "legal_basis": "", "sensitive": "yes",
          "children": "yes", "necessity": "", "retention": "不明", "shared_with_vendor": "unknown"}
         for i in range(200)
     ])
-    answering.answers_save(assessment=demo, user=demo.owner, base_revision=demo.revision, changes=changes)
+    answer_saving.answers_save(assessment=demo, user=demo.owner, base_revision=demo.revision, changes=changes)
     demo.refresh_from_db()
     pdf = render.report_pdf(demo)
     pages = pdf_text(pdf)

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.answering import assessment_create
+from assessments.answer_saving import assessment_create
 from assessments.models import Answer, Assessment, InventoryRow, Question, QuestionSet
 from assessments.questionset_io import questionset_from_data
 from tests.conftest import make_questionset_data

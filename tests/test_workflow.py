@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from assessments import answering, reviewing
+from assessments import answer_saving, reviewing
 from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, rights_of
 from assessments.models import AnswerHistory, Assessment, StatusChange
 from assessments.reports import render
@@ -95,10 +95,10 @@ def test_answers_are_read_only_from_submission_until_returned(client, cast):
     assert client.post(url, data).status_code == 302
     move(cast, "editor", "submit")
     assessment = Assessment.objects.get()
-    with pytest.raises(answering.AnswersLocked):
-        answering.answers_save(assessment=assessment, user=cast["editor"], base_revision=assessment.revision,
+    with pytest.raises(answer_saving.AnswersLocked):
+        answer_saving.answers_save(assessment=assessment, user=cast["editor"], base_revision=assessment.revision,
                                changes={assessment.question_set.questions.get(key="a-public-comment"):
-                                        answering.AnswerChange(value="partial")})
+                                        answer_saving.AnswerChange(value="partial")})
 
 
 def test_every_answer_change_is_kept_and_shown(client, cast):
@@ -106,8 +106,8 @@ def test_every_answer_change_is_kept_and_shown(client, cast):
     question = assessment.question_set.questions.get(key="a-public-comment")
     for value, note in (("unknown", "町に確認中"), ("partial", "意見募集は2週間")):
         current = Assessment.objects.get().revision
-        answering.answers_save(assessment=assessment, user=cast["editor"], base_revision=current,
-                               changes={question: answering.AnswerChange(value=value, note=note)})
+        answer_saving.answers_save(assessment=assessment, user=cast["editor"], base_revision=current,
+                               changes={question: answer_saving.AnswerChange(value=value, note=note)})
     entries = list(AnswerHistory.objects.filter(question=question).order_by("revision"))
     assert [(e.old, e.new["value"], e.new["note"], e.user.username) for e in entries][0] == (None, "unknown", "町に確認中", "dave")
     assert entries[1].old["value"] == "unknown" and entries[1].new["value"] == "partial"

@@ -1,4 +1,4 @@
-from .answering import Answer, Assessment, Evidence, InventoryRow
+from .assessments import Answer, Assessment, Evidence, InventoryRow
 from .catalogue import Category, DataItem, Municipality, Project, Source
 from .reviews import (
     AnswerHistory,

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import answering, selectors
+from assessments import answer_saving, selectors
 from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_user
-from assessments.answers import clean_answer, clean_text
+from assessments.answer_values import clean_answer, clean_text
 from assessments.forms import (
     AssessmentStartForm,
     EvidenceFormSet,
@@ -41,7 +41,7 @@ def assessment_start(request, key):
     project = get_object_or_404(Project.objects.select_related("municipality"), key=key)
     form = AssessmentStartForm(request.POST or None, project=project, user=request.user)
     if request.method == "POST" and form.is_valid():
-        assessment = answering.assessment_create(user=request.user, project=project, **form.cleaned_data)
+        assessment = answer_saving.assessment_create(user=request.user, project=project, **form.cleaned_data)
         messages.success(request, _("評価「%(title)s」を始めました。") % {"title": assessment.title})
         first = assessment.question_set.sections.order_by("position").first()
         return redirect("assessment_section", pk=assessment.pk, section_key=first.key)
@@ -67,11 +67,11 @@ class SectionPage:
         for question in self.questions:
             answer = stored.get(question.key)
             if question.type == Question.Type.INVENTORY:
-                initial = answering.row_dicts(answer) if answer else []
+                initial = answer_saving.row_dicts(answer) if answer else []
                 self.inventory = (question, InventoryFormSet(data, initial=initial, prefix="inv"))
                 self.inventory[1].extra = extra_rows
             else:
-                initial = answering.evidence_dicts(answer) if answer else []
+                initial = answer_saving.evidence_dicts(answer) if answer else []
                 self.evidence[question.key] = EvidenceFormSet(data, initial=initial, prefix=f"ev-{question.key}")
 
     def formsets(self):
@@ -87,17 +87,17 @@ class SectionPage:
 
     def changes(self) -> dict:
         changes = {
-            question: answering.AnswerChange(value=value, note=note)
+            question: answer_saving.AnswerChange(value=value, note=note)
             for question, (value, note) in self.form.changed_questions().items()
         }
         for question in self.questions:
             formset = self.evidence.get(question.key)
             if formset is not None and formset.has_changed():
-                change = changes.setdefault(question, answering.AnswerChange())
-                change.evidence = formset_rows(formset, answering.EVIDENCE_FIELDS)
+                change = changes.setdefault(question, answer_saving.AnswerChange())
+                change.evidence = formset_rows(formset, answer_saving.EVIDENCE_FIELDS)
         if self.inventory and self.inventory[1].has_changed():
             question, formset = self.inventory
-            changes.setdefault(question, answering.AnswerChange()).rows = formset_rows(formset, answering.ROW_FIELDS)
+            changes.setdefault(question, answer_saving.AnswerChange()).rows = formset_rows(formset, answer_saving.ROW_FIELDS)
         return changes
 
 
@@ -142,13 +142,13 @@ def assessment_section(request, pk, section_key):
         context = _section_context(request, workspace, section, page)
         return render(request, "assessments/section.html", context, status=400)
     try:
-        outcome = answering.answers_save(
+        outcome = answer_saving.answers_save(
             assessment=assessment,
             user=request.user,
             base_revision=page.form.cleaned_data["revision"],
             changes=page.changes(),
         )
-    except answering.StaleRevision as stale:
+    except answer_saving.StaleRevision as stale:
         # Keep the user's input, move the form to the current revision so that saving again
         # overwrites deliberately, and show what is stored beside it.
         data = request.POST.copy()
@@ -200,16 +200,16 @@ def assessment_autosave(request, pk):
         return _json_error(_("この評価にない質問です。"), 400)
     try:
         if field == "value":
-            change = answering.AnswerChange(value=clean_answer(question, payload.get("value")))
+            change = answer_saving.AnswerChange(value=clean_answer(question, payload.get("value")))
         else:
-            change = answering.AnswerChange(note=clean_text(payload.get("value")))
+            change = answer_saving.AnswerChange(note=clean_text(payload.get("value")))
     except ValidationError as error:
         return _json_error(" ".join(error.messages), 400)
     try:
-        outcome = answering.answers_save(
+        outcome = answer_saving.answers_save(
             assessment=assessment, user=request.user, base_revision=revision, changes={question: change}
         )
-    except answering.StaleRevision as stale:
+    except answer_saving.StaleRevision as stale:
         stored = stale.conflicts[0].stored
         return _json_error(
             _("別のタブまたは別の人が、この回答を先に保存しました。ページを再読み込みして、保存されている内容を確認してください。"),

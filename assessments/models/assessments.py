@@ -64,7 +64,7 @@ class Assessment(models.Model):
 
 
 class Answer(models.Model):
-    """One question's answer. ``value`` is the cleaned value (see ``answers.clean_answer``):
+    """One question's answer. ``value`` is the cleaned value (see ``answer_values.clean_answer``):
     a choice key, a list of keys, text, a number as a decimal string, an ISO date, or null for
     evidence and inventory questions, whose content is in their rows."""
 
