@@ -64,10 +64,25 @@ def chosen_keys(value) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
+    if not isinstance(value, list):
+        return []
     return [v for v in value if isinstance(v, str)]
 
 
+MARKS = (UNKNOWN, NOT_DISCLOSED, NOT_APPLICABLE)
+
+
+def mark_of(value) -> str | None:
+    """The mark of a non-choice answer stored as {"mark": "unknown"} (不明, 未開示, 該当なし)."""
+    if isinstance(value, dict) and len(value) == 1 and value.get("mark") in MARKS:
+        return value["mark"]
+    return None
+
+
 def is_answered(question: QuestionSpec, value, *, has_rows: bool = False) -> bool:
+    """A question answered 不明, 未開示 or 該当なし is answered, whatever its type."""
+    if mark_of(value) is not None and not question.is_choice:
+        return True
     if question.type == "inventory" or question.type == "evidence":
         return has_rows
     if question.is_choice:
@@ -146,6 +161,8 @@ def score(
       confirm earns nothing, but the question still counts towards the maximum.
     - 該当なし (score null) and unanswered questions count neither way; unanswered required ones
       are listed as incomplete.
+    - Questions without choices (number, date, text, evidence, inventory) carry no score; answered
+      不明 or 未開示 (a mark, see ``mark_of``) they are listed like the choices' 不明 and 未開示.
     - Hidden questions (condition not met) count nowhere, whatever their stored answer.
     ``rows`` gives the number of inventory rows or evidence entries per question key.
     """
@@ -164,7 +181,16 @@ def score(
             section.answered += 1
         elif question.required:
             result.unanswered_required.append(question)
-        if not question.is_choice or not answered:
+        if not answered:
+            continue
+        if not question.is_choice:
+            # 不明 and 未開示 of a number, date, text, evidence or inventory question: listed like
+            # the choices' 不明 and 未開示 (so asked of the municipality); such questions carry no score.
+            mark = mark_of(value)
+            if mark == UNKNOWN:
+                result.unknown.append(question)
+            elif mark == NOT_DISCLOSED:
+                result.not_disclosed.append(question)
             continue
         picked = [c for c in (question.choice(k) for k in chosen_keys(value)) if c is not None]
         meanings = {c.meaning for c in picked}

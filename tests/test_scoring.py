@@ -113,6 +113,29 @@ def test_an_empty_inventory_is_unanswered_and_rows_answer_it():
     assert not score([inventory], {}, LEVELS, rows={"inv": 3}).unanswered_required
 
 
+@pytest.mark.parametrize("qtype", ["number", "date", "text", "textarea", "evidence", "inventory"])
+def test_every_non_choice_question_can_be_unknown_not_disclosed_or_not_applicable(qtype):
+    question = QuestionSpec(key="x", section="g", text="x", type=qtype, required=True)
+    unknown = score([question], {"x": {"mark": "unknown"}}, LEVELS)
+    assert [q.key for q in unknown.unknown] == ["x"] and not unknown.not_disclosed
+    assert not unknown.unanswered_required and unknown.sections["g"].answered == 1
+    hidden = score([question], {"x": {"mark": "not_disclosed"}}, LEVELS)
+    assert [q.key for q in hidden.not_disclosed] == ["x"] and not hidden.unknown
+    na = score([question], {"x": {"mark": "not_applicable"}}, LEVELS)
+    assert not na.unknown and not na.not_disclosed and not na.unanswered_required
+    assert na.overall.maximum == 0
+    # Anything else shaped like a mark is no answer at all.
+    for odd in ({"mark": "bogus"}, {"mark": "unknown", "more": 1}):
+        assert [q.key for q in score([question], {"x": odd}, LEVELS).unanswered_required] == (
+            ["x"] if qtype in ("evidence", "inventory") else []
+        )
+
+
+def test_a_mark_on_a_choice_question_is_not_an_answer():
+    result = score([status_question("q")], {"q": {"mark": "unknown"}}, LEVELS)
+    assert [q.key for q in result.unanswered_required] == ["q"] and not result.unknown
+
+
 def test_unknown_choice_keys_and_zero_weights_do_not_score():
     result = score([status_question("q", weight=0), status_question("r")], {"q": "done", "r": "bogus"}, LEVELS)
     assert result.overall.maximum == 0

@@ -6,7 +6,6 @@ its revision and a fingerprint of the templates, so an unchanged report is serve
 rendering again and any saved change makes a new one.
 """
 
-import datetime
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments import selectors
+from assessments.answer_values import answer_meaning, display_snapshot, display_value
 from assessments.formatting import thousand_yen, wareki
 from assessments.models import Assessment, Question, ResidentViews, ReviewOpinion
 from assessments.reports import charts, letter
@@ -60,30 +60,18 @@ class Chapter:
 
 
 def _answer_parts(question, answer):
-    """(question text, answer text, meaning) from the answer's snapshot where there is one."""
+    """(question text, answer text, meaning) from the answer's snapshot where there is one: the same
+    text as on every page (answer_values.display_value). An evidence or inventory question without
+    a value is answered by its rows; with a mark (不明, 未開示, 該当なし) it means the mark."""
     if answer is None:
         return question.text, "", "unanswered"
-    snapshot = answer.snapshot or {}
-    text = snapshot.get("question") or question.text
-    choices = snapshot.get("choices") or []
-    if choices:
-        meanings = {c["meaning"] for c in choices}
-        meaning = next((m for m in ("not_disclosed", "unknown", "not_applicable") if m in meanings), "answer")
-        return text, "、".join(c["label"] for c in choices), meaning
-    value = answer.value
-    if value in (None, "", []):
+    text = (answer.snapshot or {}).get("question") or question.text
+    snapshot = display_snapshot(question, answer.snapshot)
+    meaning = answer_meaning(answer.value, snapshot)
+    if meaning == "":
         has_rows = bool(answer.evidence.all()) or bool(answer.inventory_rows.all())
         return text, "", "answer" if has_rows else "unanswered"
-    if question.type == Question.Type.NUMBER and question.unit == "千円":
-        try:
-            return text, thousand_yen(int(value)), "answer"
-        except ValueError:
-            pass
-    if question.type == Question.Type.DATE:
-        day = datetime.date.fromisoformat(value)
-        return text, f"{value}（{wareki(day)}）", "answer"
-    unit = snapshot.get("unit") or question.unit
-    return text, f"{value}{unit if question.type == Question.Type.NUMBER else ''}", "answer"
+    return text, display_value(answer.value, snapshot), meaning
 
 
 def report_context(assessment: Assessment) -> dict:

@@ -2,7 +2,8 @@
 
 from django import template
 
-from assessments.forms import answer_name, note_name
+from assessments.answer_values import display_value, range_warning
+from assessments.forms import answer_name, mark_name, note_name, part_token_name, parts_of
 
 register = template.Library()
 
@@ -31,19 +32,40 @@ def get(mapping, key):
 
 @register.filter
 def answer_text(answer):
-    """A stored answer as text, from its snapshot for choices (labels as they were when saved)."""
+    """A stored answer as text (answer_values.display_value): choices from its snapshot (labels as
+    they were when saved), 不明 for a mark, 「12,000千円」 for a number."""
     if answer is None:
         return ""
-    choices = answer.snapshot.get("choices") if answer.snapshot else None
-    if choices:
-        return "、".join(choice["label"] for choice in choices)
-    value = answer.value
-    if value in (None, "", []):
-        return ""
-    unit = answer.snapshot.get("unit", "") if answer.snapshot else ""
-    return f"{value}{unit}" if unit else str(value)
+    return display_value(answer.value, answer.snapshot)
+
+
+@register.filter
+def value_text(value, snapshot):
+    """A value kept without its own snapshot (an answer history state) as text, read with the
+    question's ``snapshot`` (answer_values.display_snapshot)."""
+    return display_value(value, snapshot)
 
 
 @register.filter
 def join_if_list(value):
     return "、".join(map(str, value)) if isinstance(value, list) else value
+
+
+@register.filter
+def mark_field(form, question):
+    """The 不明・未開示・該当なし radios of a question without choices (None for choice questions)."""
+    name = mark_name(question)
+    return form[name] if name in form.fields else None
+
+
+@register.filter
+def part_tokens(page, question):
+    """(input name, token) of every part of the question: the versions the page shows."""
+    return [(part_token_name(question, part), page.tokens[(question.key, part)]) for part in parts_of(question)]
+
+
+@register.filter
+def stored_warning(workspace, question):
+    """「値を確認してください」 for a stored number outside the question's plausible range."""
+    answer = workspace.answers.get(question.key)
+    return range_warning(question, answer.value) if answer is not None else ""

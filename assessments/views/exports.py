@@ -9,6 +9,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from assessments.access import assessments_visible_to, get_assessment_for_user
+from assessments.answer_values import display_value, mark_of
 from assessments.exchange import dump_assessment
 from assessments.models import Answer, InventoryRow, Project
 
@@ -77,11 +78,12 @@ def _answer_rows(visible):
     )
     for (pk, title, organisation, status, project, municipality, set_key, set_version, section, key, snapshot,
          value, note, level) in answers.iterator(chunk_size=5000):
-        choices = snapshot.get("choices", [])
-        text = "、".join(c["label"] for c in choices) if choices else ("" if value is None else str(value))
+        # The answer as every page shows it; the meanings of the chosen choices, or of a mark (不明 …).
+        mark = mark_of(value)
+        meanings = mark or "|".join(c.get("meaning", "") for c in snapshot.get("choices") or [])
         yield [
             pk, title, organisation, status, project, municipality or "", f"{set_key} v{set_version}", section, key,
-            snapshot.get("question", ""), text, "|".join(c["meaning"] for c in choices), note, level,
+            snapshot.get("question", ""), display_value(value, snapshot), meanings, note, level,
         ]
 
 

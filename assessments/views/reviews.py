@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 
 from assessments import reviewing, selectors
 from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, get_assessment_for_user
+from assessments.answer_values import display_snapshot
 from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, TransitionForm
-from assessments.models import AnswerHistory, Comment, Question, ResidentViews, Reviewer, ReviewOpinion, Section
+from assessments.models import Answer, AnswerHistory, Comment, Question, ResidentViews, Reviewer, ReviewOpinion, Section
 
 
 def _apply(request, assessment, write, success: str):
@@ -165,4 +166,8 @@ def answer_history(request, pk, question_key):
     assessment = get_assessment_for_user(request.user, pk, need=VIEW)
     question = get_object_or_404(Question.objects.select_related("section"), question_set=assessment.question_set, key=question_key)
     entries = AnswerHistory.objects.filter(assessment=assessment, question=question).select_related("user")
-    return render(request, "assessments/history.html", {"assessment": assessment, "question": question, "entries": entries})
+    # History states keep no snapshot: their values are shown with the answer's, completed from the question.
+    answer = Answer.objects.filter(assessment=assessment, question=question).first()
+    snapshot = display_snapshot(question, answer.snapshot if answer else None)
+    return render(request, "assessments/history.html",
+                  {"assessment": assessment, "question": question, "entries": entries, "snapshot": snapshot})
