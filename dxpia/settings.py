@@ -60,9 +60,27 @@ def envdatabase(name: str, default: str) -> dict:
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} could not be parsed: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # Wait for a lock instead of failing at once when autosave and a form post meet.
-        config.setdefault("OPTIONS", {})["timeout"] = 20
+        config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     return config
+
+
+# SQLite shared by several worker processes (gunicorn -w 4 on one file). WAL lets readers go on
+# while one process writes; BEGIN IMMEDIATE takes the write lock when a transaction starts, so a
+# transaction never has to upgrade a read lock to a write lock (which SQLite refuses at once with
+# "database is locked" instead of waiting); and every lock is waited for, up to 20 s, instead of
+# failing at once when autosave and a form post meet. synchronous=NORMAL is safe in WAL mode (a
+# power cut may lose the last commits, never corrupt the file). On the test suite's in-memory
+# database journal_mode stays "memory": the pragma is harmless there.
+SQLITE_TIMEOUT_SECONDS = 20
+SQLITE_OPTIONS = {
+    "timeout": SQLITE_TIMEOUT_SECONDS,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": (
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        f"PRAGMA busy_timeout={SQLITE_TIMEOUT_SECONDS * 1000};"
+    ),
+}
 
 
 DEBUG = envbool("DXPIA_DEBUG", True)

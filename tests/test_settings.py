@@ -83,3 +83,52 @@ def test_a_bad_debug_value_stops_start_up():
     result = start_django(DXPIA_DEBUG="sometimes")
     assert result.returncode != 0
     assert "DXPIA_DEBUG" in result.stderr
+
+
+def test_sqlite_takes_the_write_lock_at_begin_and_waits_for_locks(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/dxpia-unused.sqlite3")
+    options = settings.envdatabase("DATABASE_URL", "sqlite:///x")["OPTIONS"]
+    assert options["timeout"] == 20
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert [command.strip() for command in options["init_command"].split(";") if command.strip()] == [
+        "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=20000",
+    ]
+
+
+def test_postgres_gets_no_sqlite_options(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://dx@db.internal/dxpia")
+    assert "transaction_mode" not in settings.envdatabase("DATABASE_URL", "sqlite:///x").get("OPTIONS", {})
+
+
+def test_an_sqlite_file_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    """What a connection made from the settings really runs with (journal mode is kept in the file)."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    print(*(c.execute(f'PRAGMA {name}').fetchone()[0] for name in ('journal_mode', 'synchronous', 'busy_timeout')))\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DXPIA_", "DATABASE_URL"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "dxpia.settings",
+             "DATABASE_URL": f"sqlite:///{tmp_path / 'wal.sqlite3'}", "DXPIA_CACHE_DIR": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "1", "20000"]  # synchronous 1 is NORMAL
+
+
+def test_the_in_memory_test_database_accepts_the_sqlite_options(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the suite runs on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "memory"  # WAL does not apply to an in-memory database
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == 20000
+    assert connection.transaction_mode == "IMMEDIATE"
