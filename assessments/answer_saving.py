@@ -1,5 +1,5 @@
 """Writes of the wizard: starting an assessment and saving answers, atomically and without ever
-silently overwriting a newer save."""
+silently overwriting a newer save: every part of every answer carries its own version."""
 
 from dataclasses import dataclass, field
 
@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from assessments import scoring
 from assessments.models import (
     Answer,
     AnswerHistory,
@@ -36,44 +37,53 @@ ROW_FIELDS = (
 )
 
 
+PARTS = ("value", "note", "evidence", "rows")
+
+
 @dataclass
 class AnswerChange:
-    """What one save changes about one question; UNCHANGED parts are left as stored."""
+    """What one save changes about one question; UNCHANGED parts are left as stored.
+
+    ``base`` gives, for each part sent, the version of that part the input was based on (the version
+    the page showed); a part missing from it is based on version 0 (nothing stored yet).
+    """
 
     value: object = UNCHANGED
     note: object = UNCHANGED
     evidence: object = UNCHANGED  # list of dicts with EVIDENCE_FIELDS
     rows: object = UNCHANGED  # list of dicts with ROW_FIELDS
+    base: dict = field(default_factory=dict)
+
+    def parts(self) -> dict:
+        return {part: getattr(self, part) for part in PARTS if getattr(self, part) is not UNCHANGED}
 
 
 @dataclass
 class Conflict:
+    """A part that somebody saved after the version the refused input was based on."""
+
     question: Question
+    part: str
     stored: Answer
+    version: int  # the stored version of the part
+    mine: object  # the refused content
 
-
-class StaleRevision(Exception):
-    """Someone saved these answers after the revision the save was based on."""
-
-    def __init__(self, conflicts: list[Conflict], revision: int):
-        self.conflicts = conflicts
-        self.revision = revision
-        super().__init__(", ".join(c.question.key for c in conflicts))
+    @property
+    def stored_content(self):
+        return stored_part(self.stored, self.part)
 
 
 class AnswersLocked(PermissionDenied):
     """Answers are read-only between submission and return."""
 
 
-def _history_state(answer: Answer, change: "AnswerChange | None" = None) -> dict:
+def _history_state(answer: Answer) -> dict:
     """What the history keeps of an answer: value, note, sources and inventory rows."""
-    evidence = change.evidence if change is not None and change.evidence is not UNCHANGED else evidence_dicts(answer)
-    rows = change.rows if change is not None and change.rows is not UNCHANGED else row_dicts(answer)
     return {
         "value": answer.value,
         "note": answer.note,
-        "evidence": [{**item, "date": item["date"].isoformat() if item.get("date") else None} for item in evidence],
-        "rows": rows,
+        "evidence": _history_evidence(stored_part(answer, "evidence")),
+        "rows": stored_part(answer, "rows"),
     }
 
 
@@ -81,7 +91,11 @@ def _history_state(answer: Answer, change: "AnswerChange | None" = None) -> dict
 class SaveOutcome:
     revision: int
     saved_at: object
-    saved: list[str] = field(default_factory=list)
+    saved: list[str] = field(default_factory=list)  # keys of the questions with a stored change
+    # Question key -> part -> the stored version after the save, for every part that was sent and
+    # not refused (changed or not): the client's next base for that part.
+    versions: dict = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
 
 
 def snapshot_of(question: Question, value) -> dict:
@@ -107,25 +121,35 @@ def row_dicts(answer: Answer) -> list[dict]:
     return [{name: getattr(r, name) for name in ROW_FIELDS} for r in answer.inventory_rows.all()]
 
 
-def _differs(answer: Answer, change: AnswerChange) -> bool:
-    return any(
-        (
-            change.value is not UNCHANGED and change.value != answer.value,
-            change.note is not UNCHANGED and change.note != answer.note,
-            change.evidence is not UNCHANGED and change.evidence != evidence_dicts(answer),
-            change.rows is not UNCHANGED and change.rows != row_dicts(answer),
-        )
-    )
+def stored_part(answer: Answer | None, part: str):
+    """The stored content of one part of an answer (the empty content when nothing is stored)."""
+    if answer is None or answer.pk is None:
+        return {"value": None, "note": "", "evidence": [], "rows": []}[part]
+    if part == "value":
+        return answer.value
+    if part == "note":
+        return answer.note
+    return evidence_dicts(answer) if part == "evidence" else row_dicts(answer)
+
+
+def part_version(answer: Answer | None, part: str) -> int:
+    return getattr(answer, f"{part}_version") if answer is not None else 0
+
+
+def _same(part: str, new, old) -> bool:
+    if part == "value" and new in (None, "", []) and old in (None, "", []):
+        return True
+    return new == old
 
 
 @transaction.atomic
-def answers_save(
-    *, assessment: Assessment, user, base_revision: int, changes: dict[Question, AnswerChange]
-) -> SaveOutcome:
-    """Save ``changes`` in one transaction.
+def answers_save(*, assessment: Assessment, user, changes: dict[Question, AnswerChange]) -> SaveOutcome:
+    """Save ``changes`` in one transaction, part by part.
 
-    A save based on an older revision goes through when nobody else touched the same answers since;
-    otherwise StaleRevision lists the conflicting answers and nothing is written.
+    Each part (value, note, sources, inventory rows) of each answer is checked on its own: a part
+    whose base version is older than the stored one, and whose content differs from what is stored,
+    is refused and returned as a Conflict; every other part is stored. Nothing is ever overwritten by
+    input that was based on an older version of the same part.
     """
     # Take the assessment's row lock first (an UPDATE locks on PostgreSQL and takes SQLite's write
     # lock), so that the answers read below cannot change before this transaction commits.
@@ -133,69 +157,94 @@ def answers_save(
     current, status = Assessment.objects.values_list("revision", "status").get(pk=assessment.pk)
     if status not in Assessment.EDITABLE_STATUSES:
         raise AnswersLocked()
+    # Sources and rows are prefetched: they are compared, and the history keeps them (3 queries).
     stored = {
         answer.question_id: answer
         for answer in Answer.objects.filter(assessment=assessment, question__in=list(changes)).prefetch_related(
             "evidence", "inventory_rows"
         )
     }
-    if base_revision != current:
-        conflicts = [
-            Conflict(question=question, stored=stored[question.pk])
-            for question, change in changes.items()
-            if question.pk in stored
-            and stored[question.pk].revision > base_revision
-            and _differs(stored[question.pk], change)
-        ]
-        if conflicts:
-            raise StaleRevision(conflicts, current)
 
-    changed = {q: c for q, c in changes.items() if q.pk not in stored or _differs(stored[q.pk], c)}
-    revision = current + 1 if changed else current
+    outcome = SaveOutcome(revision=current, saved_at=timezone.now())
+    accepted: dict[Question, dict] = {}
+    for question, change in changes.items():
+        answer = stored.get(question.pk)
+        versions = outcome.versions.setdefault(question.key, {})
+        for part, content in change.parts().items():
+            version = part_version(answer, part)
+            if _same(part, content, stored_part(answer, part)):
+                versions[part] = version
+            elif change.base.get(part, 0) < version:
+                outcome.conflicts.append(
+                    Conflict(question=question, part=part, stored=answer, version=version, mine=content)
+                )
+            else:
+                accepted.setdefault(question, {})[part] = content
+                versions[part] = version + 1
+    if not accepted:
+        return outcome
+
+    revision = current + 1
     history = []
-    for question, change in changed.items():
+    for question, parts in accepted.items():
         answer = stored.get(question.pk) or Answer(assessment=assessment, question=question)
         before = _history_state(answer) if answer.pk else None
-        if change.value is not UNCHANGED:
-            answer.value = change.value
-            answer.snapshot = snapshot_of(question, change.value)
+        if "value" in parts:
+            answer.value = parts["value"]
+            answer.snapshot = snapshot_of(question, parts["value"])
         elif not answer.snapshot:
             answer.snapshot = snapshot_of(question, answer.value)
-        if change.note is not UNCHANGED:
-            answer.note = change.note
+        if "note" in parts:
+            answer.note = parts["note"]
+        for part in parts:
+            setattr(answer, f"{part}_version", part_version(answer, part) + 1)
         answer.revision = revision
         answer.updated_by = user
         answer.save()
-        if change.evidence is not UNCHANGED:
+        if "evidence" in parts:
             answer.evidence.all().delete()
             Evidence.objects.bulk_create(
-                Evidence(answer=answer, position=i, **item) for i, item in enumerate(change.evidence)
+                Evidence(answer=answer, position=i, **item) for i, item in enumerate(parts["evidence"])
             )
-        if change.rows is not UNCHANGED:
+        if "rows" in parts:
             answer.inventory_rows.all().delete()
             InventoryRow.objects.bulk_create(
-                InventoryRow(answer=answer, position=i, **item) for i, item in enumerate(change.rows)
+                InventoryRow(answer=answer, position=i, **item) for i, item in enumerate(parts["rows"])
             )
+        after = {
+            "value": answer.value,
+            "note": answer.note,
+            "evidence": _history_evidence(parts["evidence"]) if "evidence" in parts else (before or {}).get("evidence", []),
+            "rows": parts["rows"] if "rows" in parts else (before or {}).get("rows", []),
+        }
         history.append(
             AnswerHistory(
-                assessment=assessment, question=question, user=user, revision=revision,
-                old=before, new=_history_state(answer, change),
+                assessment=assessment, question=question, user=user, revision=revision, old=before, new=after,
             )
         )
+        outcome.saved.append(question.key)
     AnswerHistory.objects.bulk_create(history)
-    if changed:
-        Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
-        assessment.revision = revision
-        store_overall_result(assessment)
-    assessment.revision = revision
-    return SaveOutcome(revision=revision, saved_at=timezone.now(), saved=[q.key for q in changed])
+    Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
+    assessment.revision = outcome.revision = revision
+    store_overall_result(assessment)
+    return outcome
+
+
+def _history_evidence(evidence: list[dict]) -> list[dict]:
+    return [{**item, "date": item["date"].isoformat() if item.get("date") else None} for item in evidence]
 
 
 def store_overall_result(assessment: Assessment) -> None:
-    """Keep the overall score and level on the assessment for lists, the dashboard and exports."""
-    from assessments.selectors import assessment_workspace
+    """Keep the overall score and level on the assessment for lists, the dashboard and exports.
 
-    result = assessment_workspace(assessment).result
+    Two queries: the set's structure comes from ``selectors.scoring_structure`` (kept in memory for
+    frozen sets), the answers' values and row counts from one query.
+    """
+    from assessments.selectors import answer_values_and_rows, scoring_structure
+
+    specs, level_specs = scoring_structure(assessment.question_set)
+    values, rows = answer_values_and_rows(assessment)
+    result = scoring.score(specs, values, level_specs, rows=rows)
     overall = result.overall
     summary = {
         "sections": {
@@ -233,7 +282,8 @@ def assessment_create(
     items = list(project.data_items.all())
     if inventory is not None and items:
         answer = Answer.objects.create(
-            assessment=assessment, question=inventory, snapshot=snapshot_of(inventory, None), updated_by=user
+            assessment=assessment, question=inventory, snapshot=snapshot_of(inventory, None), updated_by=user,
+            rows_version=1,
         )
         InventoryRow.objects.bulk_create(
             InventoryRow(

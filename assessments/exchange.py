@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assessments import answer_saving
-from assessments.answer_values import clean_answer
+from assessments.answer_values import clean_answer, mark_of
 from assessments.models import Assessment, Project, Question, QuestionSet
 
 FORMAT = "dxpia-assessment"
@@ -91,17 +91,21 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
         if question is None:
             raise AssessmentFileError(f"質問 {key!r} は質問セット {question_set} にありません。")
         change = answer_saving.AnswerChange(note=item.get("note", ""), evidence=_evidence(item.get("evidence", [])))
-        if question.type != Question.Type.INVENTORY:
-            try:
-                change.value = clean_answer(question, item.get("value"))
-            except ValidationError as error:
-                raise AssessmentFileError(f"質問 {key!r} の回答が正しくありません: {' '.join(error.messages)}") from None
+        value = item.get("value")
+        mark = mark_of(value)
+        try:
+            change.value = clean_answer(question, None if mark else value, mark=mark or "")
+        except ValidationError as error:
+            raise AssessmentFileError(f"質問 {key!r} の回答が正しくありません: {' '.join(error.messages)}") from None
         changes[question] = change
     inventory = next((q for q in questions.values() if q.type == Question.Type.INVENTORY), None)
     if inventory is not None:
         changes.setdefault(inventory, answer_saving.AnswerChange()).rows = [
             {name: row.get(name, "") for name in answer_saving.ROW_FIELDS} for row in data.get("inventory", [])
         ]
-    answer_saving.answers_save(assessment=assessment, user=user, base_revision=assessment.revision, changes=changes)
+    # A new assessment: every part is based on what assessment_create stored.
+    for change in changes.values():
+        change.base = {part: 1 for part in answer_saving.PARTS}
+    answer_saving.answers_save(assessment=assessment, user=user, changes=changes)
     assessment.refresh_from_db()
     return assessment

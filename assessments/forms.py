@@ -1,9 +1,12 @@
+import hashlib
+import json
+
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from assessments import answer_values
-from assessments.answer_saving import UNCHANGED
+from assessments import answer_saving
 from assessments.models import (
     Assessment,
     Category,
@@ -106,6 +109,15 @@ class _TextField(forms.CharField):
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
 
 
+def mark_choices(question: Question) -> list[tuple[str, str]]:
+    """「不明」「未開示」「該当なし」, after the choice of answering as the question asks."""
+    answered = {
+        Question.Type.EVIDENCE: _("下に資料を記録する"),
+        Question.Type.INVENTORY: _("下の表に記入する"),
+    }.get(question.type, _("上の欄に記入する"))
+    return [("", answered), *answer_values.MARKS.items()]
+
+
 def answer_field(question: Question) -> forms.Field | None:
     """The form field for a question's main answer (None for evidence and inventory questions)."""
     choices = [(c.key, c.label) for c in question.choices.all()]
@@ -119,9 +131,13 @@ def answer_field(question: Question) -> forms.Field | None:
     if question.type == Question.Type.TEXTAREA:
         return _TextField(widget=forms.Textarea(attrs={"rows": 6}), **common)
     if question.type == Question.Type.NUMBER:
-        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+        # Text, not type=number: 「12,000」「1.2万」「不明」 are understood (answer_values.clean_number).
+        return _TextField(widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}), **common)
     if question.type == Question.Type.DATE:
-        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return _TextField(
+            widget=forms.TextInput(attrs={"placeholder": "2024-05-01", "autocomplete": "off"}),
+            help_text=_("例: 2024-05-01、令和6年5月1日"), **common,
+        )
     return None
 
 
@@ -129,35 +145,70 @@ def answer_name(question: Question) -> str:
     return f"q-{question.key}"
 
 
+def mark_name(question: Question) -> str:
+    return f"mark-{question.key}"
+
+
 def note_name(question: Question) -> str:
     return f"note-{question.key}"
 
 
+def part_token_name(question: Question, part: str) -> str:
+    return f"v-{question.key}-{part}"
+
+
+def content_digest(content) -> str:
+    """A short fingerprint of a part's content, so that a post can tell what the user changed."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def part_token(version: int, content) -> str:
+    """What the page keeps of each part: the version it shows and a fingerprint of its content."""
+    return f"{version}:{content_digest(content)}"
+
+
+def read_part_token(raw) -> tuple[int, str] | None:
+    try:
+        version, digest = str(raw).split(":", 1)
+        return int(version), digest
+    except (TypeError, ValueError):
+        return None
+
+
+def _display_value(question: Question, answer) -> object:
+    """The stored value as the answer field shows it (a mark leaves the field empty)."""
+    if answer is None or answer_values.mark_of(answer.value) is not None:
+        return None
+    return answer.value
+
+
 class SectionForm(forms.Form):
-    """One section's answers and notes. Fields keep a hidden initial value so that only what the
-    user changed is saved (and only a real change can conflict with somebody else's save)."""
+    """One section's answers, marks (不明・未開示・該当なし for questions without choices) and notes."""
 
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-
-    def __init__(self, data=None, *, questions, stored, revision):
-        initial = {"revision": revision}
-        super().__init__(data, initial=initial)
+    def __init__(self, data=None, *, questions, stored):
+        super().__init__(data)
         self.questions = list(questions)
         for question in self.questions:
             answer = stored.get(question.key)
+            autosave = {"data-autosave-question": question.key, "data-autosave-part": "value"}
             field = answer_field(question)
             if field is not None:
-                field.show_hidden_initial = True
-                field.widget.attrs.update({"data-autosave-question": question.key, "data-autosave-field": "value"})
+                field.widget.attrs.update(autosave)
                 self.fields[answer_name(question)] = field
-                self.initial[answer_name(question)] = answer.value if answer else None
+                self.initial[answer_name(question)] = _display_value(question, answer)
+            if not question.is_choice:
+                mark = forms.ChoiceField(
+                    label=_("回答"), choices=mark_choices(question), required=False,
+                    widget=forms.RadioSelect(attrs={**autosave, "data-mark": "1", "class": "form-check-input"}),
+                )
+                self.fields[mark_name(question)] = mark
+                self.initial[mark_name(question)] = (answer_values.mark_of(answer.value) if answer else None) or ""
             note = _TextField(
                 label=_("補足（分かっていること・分からないこと）"),
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 2}),
+                widget=forms.Textarea(attrs={"rows": 2, "data-autosave-question": question.key, "data-autosave-part": "note"}),
             )
-            note.show_hidden_initial = True
-            note.widget.attrs.update({"data-autosave-question": question.key, "data-autosave-field": "note"})
             self.fields[note_name(question)] = note
             self.initial[note_name(question)] = answer.note if answer else ""
 
@@ -165,30 +216,19 @@ class SectionForm(forms.Form):
         cleaned = super().clean()
         for question in self.questions:
             name = answer_name(question)
-            if name in self.fields:
-                raw = self.data.getlist(name) if question.type == Question.Type.MULTIPLE else self.data.get(name)
-                try:
-                    cleaned[name] = answer_values.clean_answer(
-                        question, raw, choice_keys=[c.key for c in question.choices.all()]
-                    )
-                except forms.ValidationError as error:
-                    self.add_error(name, error)
+            raw = self.data.getlist(name) if question.type == Question.Type.MULTIPLE else self.data.get(name)
             try:
-                cleaned[note_name(question)] = answer_values.clean_text(self.data.get(note_name(question), ""))
+                cleaned[("value", question.key)] = answer_values.clean_answer(
+                    question, raw, mark=self.data.get(mark_name(question), "") if not question.is_choice else "",
+                    choice_keys=[c.key for c in question.choices.all()],
+                )
+            except forms.ValidationError as error:
+                self.add_error(name if name in self.fields else mark_name(question), error)
+            try:
+                cleaned[("note", question.key)] = answer_values.clean_text(self.data.get(note_name(question), ""))
             except forms.ValidationError as error:
                 self.add_error(note_name(question), error)
         return cleaned
-
-    def changed_questions(self) -> dict:
-        """Question -> (value or UNCHANGED, note or UNCHANGED) for what the user changed."""
-        changed = set(self.changed_data)
-        result = {}
-        for question in self.questions:
-            value = self.cleaned_data[answer_name(question)] if answer_name(question) in changed else UNCHANGED
-            note = self.cleaned_data[note_name(question)] if note_name(question) in changed else UNCHANGED
-            if value is not UNCHANGED or note is not UNCHANGED:
-                result[question] = (value, note)
-        return result
 
 
 class EvidenceForm(forms.Form):
@@ -244,16 +284,182 @@ InventoryFormSet = forms.formset_factory(InventoryRowForm, extra=0, can_delete=T
 
 
 def formset_rows(formset, fields) -> list[dict]:
-    """The rows a formset submits, in order, without deleted and untouched empty rows."""
+    """The rows a formset submits, in order, without deleted and wholly empty rows.
+
+    Bound formsets are made without ``initial`` (see SectionPage), so ``has_changed`` means "has
+    any content": comparing with the stored rows instead would drop a row added in this page
+    whenever a background save had already stored it."""
     rows = []
     for form in formset.forms:
         data = getattr(form, "cleaned_data", None) or {}
         if not data or data.get("DELETE"):
             continue
-        if not form.has_changed() and form in formset.extra_forms:
+        if not form.has_changed():
             continue
         rows.append({name: data.get(name) for name in fields})
     return rows
+
+
+def parts_of(question: Question) -> tuple[str, ...]:
+    """The parts of a question's answer on the page: the value (for evidence and inventory questions
+    only a mark), the note, and the sources or the inventory rows."""
+    return ("value", "note", "rows" if question.type == Question.Type.INVENTORY else "evidence")
+
+
+def formset_data(prefix: str, rows: list[dict], fields, *, initial: bool = True) -> dict:
+    """POST data that a formset showing ``rows`` would submit (to show stored rows again). With
+    ``initial=False`` every row counts as new, so that wholly empty rows are left out."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(len(rows) if initial else 0)}
+    for i, row in enumerate(rows):
+        for name in fields:
+            value = row.get(name)
+            data[f"{prefix}-{i}-{name}"] = "" if value is None else str(value)
+    return data
+
+
+class SectionPage:
+    """The forms of one section page: answers, marks and notes, sources per question, the inventory,
+    and for every part of every answer the token of the version the page shows."""
+
+    def __init__(self, data, workspace, section, *, extra_rows=0):
+        self.data = data
+        self.questions = list(section.questions.all())
+        self.stored = workspace.answers
+        self.form = SectionForm(data, questions=self.questions, stored=self.stored)
+        self.evidence = {}
+        self.inventory = None
+        self.tokens: dict[tuple[str, str], str] = {}
+        for question in self.questions:
+            answer = self.stored.get(question.key)
+            if question.type == Question.Type.INVENTORY:
+                initial = answer_saving.row_dicts(answer) if answer and data is None else None
+                self.inventory = (question, InventoryFormSet(data, initial=initial, prefix=self.prefix(question)))
+                self.inventory[1].extra = extra_rows
+            else:
+                initial = answer_saving.evidence_dicts(answer) if answer and data is None else None
+                self.evidence[question.key] = EvidenceFormSet(data, initial=initial, prefix=self.prefix(question))
+            for part in parts_of(question):
+                posted = data.get(part_token_name(question, part)) if data is not None else None
+                if posted is not None and read_part_token(posted) is not None:
+                    self.tokens[(question.key, part)] = posted
+                else:
+                    self.tokens[(question.key, part)] = part_token(
+                        answer_saving.part_version(answer, part), answer_saving.stored_part(answer, part)
+                    )
+
+    @staticmethod
+    def prefix(question: Question) -> str:
+        return "inv" if question.type == Question.Type.INVENTORY else f"ev-{question.key}"
+
+    def formset(self, question: Question):
+        if question.type == Question.Type.INVENTORY:
+            return self.inventory[1] if self.inventory else None
+        return self.evidence.get(question.key)
+
+    def formsets(self):
+        yield from self.evidence.values()
+        if self.inventory:
+            yield self.inventory[1]
+
+    def is_valid(self) -> bool:
+        valid = self.form.is_valid()
+        for formset in self.formsets():
+            valid = formset.is_valid() and valid
+        return valid
+
+    def part_errors(self, question: Question, part: str) -> bool:
+        """Whether the input for this part is refused (its own message is beside the field)."""
+        errors = self.form.errors
+        if part == "value":
+            return answer_name(question) in errors or mark_name(question) in errors
+        if part == "note":
+            return note_name(question) in errors
+        formset = self.formset(question)
+        return formset is not None and not formset.is_valid()
+
+    def content(self, question: Question, part: str):
+        """The cleaned input for one part (call after is_valid, for parts without errors)."""
+        if part in ("value", "note"):
+            return self.form.cleaned_data[(part, question.key)]
+        fields = answer_saving.ROW_FIELDS if part == "rows" else answer_saving.EVIDENCE_FIELDS
+        return formset_rows(self.formset(question), fields)
+
+    def changes(self, *, resolve: dict | None = None) -> dict:
+        """Question -> AnswerChange with the parts the user changed on this page (by the fingerprint
+        of what the page showed), each with the version it was based on. ``resolve`` maps
+        (key, part) to "mine" (overwrite the newer save deliberately) or "stored" (drop my input)."""
+        resolve = resolve or {}
+        changes = {}
+        for question in self.questions:
+            for part in parts_of(question):
+                choice = resolve.get((question.key, part))
+                if choice == "stored" or self.part_errors(question, part):
+                    continue
+                content = self.content(question, part)
+                version, digest = read_part_token(self.tokens[(question.key, part)])
+                if digest == content_digest(content) and choice != "mine":
+                    continue
+                if choice == "mine":
+                    version = answer_saving.part_version(self.stored.get(question.key), part)
+                change = changes.setdefault(question, answer_saving.AnswerChange())
+                setattr(change, part, content)
+                change.base[part] = version
+        return changes
+
+    def error_list(self) -> list[tuple[Question, str, str]]:
+        """(question, id of the field, message) for every refused input, in page order."""
+        errors = []
+        for question in self.questions:
+            for name in (answer_name(question), mark_name(question), note_name(question)):
+                for message in self.form.errors.get(name, []):
+                    field_id = f"id_{name}_0" if name == mark_name(question) else f"id_{name}"
+                    errors.append((question, field_id, message))
+            formset = self.formset(question)
+            if formset is None or formset.is_valid():
+                continue
+            for message in formset.non_form_errors():
+                errors.append((question, f"q-{question.key}", message))
+            for form in formset.forms:
+                for name, messages in form.errors.items():
+                    for message in messages:
+                        errors.append((question, form[name].id_for_label if name in form.fields else f"q-{question.key}", message))
+        return errors
+
+    def data_after(self, outcome, *, resolve: dict | None = None, stored_now: dict | None = None):
+        """The POST data to show again after a save: the user's input, with the tokens of the saved
+        parts moved to their new versions, and parts resolved as "stored" replaced by what is stored."""
+        data = self.data.copy()
+        resolve = resolve or {}
+        stored_now = stored_now or {}
+        for question in self.questions:
+            for part in parts_of(question):
+                key = (question.key, part)
+                new_version = outcome.versions.get(question.key, {}).get(part) if outcome else None
+                if resolve.get(key) == "stored":
+                    answer = stored_now.get(question.key)
+                    content = answer_saving.stored_part(answer, part)
+                    self._put(data, question, part, content)
+                    data[part_token_name(question, part)] = part_token(answer_saving.part_version(answer, part), content)
+                elif new_version is not None and not self.part_errors(question, part):
+                    data[part_token_name(question, part)] = part_token(new_version, self.content(question, part))
+        return data
+
+    def _put(self, data, question: Question, part: str, content) -> None:
+        if part == "note":
+            data[note_name(question)] = content or ""
+        elif part == "value":
+            mark = answer_values.mark_of(content)
+            data[mark_name(question)] = mark or ""
+            if isinstance(content, list):
+                data.setlist(answer_name(question), content)
+            else:
+                data[answer_name(question)] = "" if content is None or mark else str(content)
+        else:
+            prefix = self.prefix(question)
+            for name in [k for k in data if k.startswith(f"{prefix}-")]:
+                del data[name]
+            fields = answer_saving.ROW_FIELDS if part == "rows" else answer_saving.EVIDENCE_FIELDS
+            data.update(formset_data(prefix, content, fields))
 
 
 # --- Review --------------------------------------------------------------------------------------------

@@ -94,6 +94,8 @@ def questionset_to_data(question_set: QuestionSet) -> dict:
                     "type": question.type,
                     "required": question.required,
                     "unit": question.unit,
+                    "plausible_min": _plain_number(question.plausible_min),
+                    "plausible_max": _plain_number(question.plausible_max),
                     "risk_weight": question.risk_weight,
                     "risk_category": question.risk_category,
                     "screening_role": question.screening_role,
@@ -190,6 +192,11 @@ class _Checker:
             self.add(where, _("「%(name)s」は%(low)s〜%(high)sの整数にしてください。") % {"name": name, "low": low, "high": high})
             return None
         return value
+
+
+def _plain_number(value):
+    """A stored decimal range bound as a JSON integer (None stays None)."""
+    return None if value is None else int(value)
 
 
 def validate_questionset_data(data) -> list[Problem]:
@@ -298,6 +305,12 @@ def _validate_question(check, question, where, question_keys, earlier, roles) ->
     if not isinstance(question.get("required", False), bool):
         check.add(where, _("「required」は true か false にしてください。"))
     check.integer(question, "risk_weight", where, low=0, high=10) if "risk_weight" in question else None
+    low = check.integer(question, "plausible_min", where, low=-(10**15) + 1, high=10**15 - 1, nullable=True)
+    high = check.integer(question, "plausible_max", where, low=-(10**15) + 1, high=10**15 - 1, nullable=True)
+    if (low is not None or high is not None) and question.get("type") != "number":
+        check.add(where, _("「plausible_min」「plausible_max」は数値の質問にだけ指定できます。"))
+    if low is not None and high is not None and low > high:
+        check.add(where, _("「plausible_min」は「plausible_max」以下にしてください。"))
     if question.get("risk_category", "") not in _CATEGORIES:
         check.add(where, _("不明なリスク分類 %(c)r です。") % {"c": question.get("risk_category")})
     documents = question.get("documents_to_request", [])
@@ -451,6 +464,8 @@ def questionset_from_data(data: dict) -> QuestionSet:
                 required=q_data.get("required", False),
                 position=q_position,
                 unit=q_data.get("unit", ""),
+                plausible_min=q_data.get("plausible_min"),
+                plausible_max=q_data.get("plausible_max"),
                 risk_weight=q_data.get("risk_weight", 1),
                 risk_category=q_data.get("risk_category", ""),
                 screening_role=q_data.get("screening_role", ""),

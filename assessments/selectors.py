@@ -11,6 +11,7 @@ from assessments.models import (
     Assessment,
     Choice,
     Comment,
+    Evidence,
     InventoryRow,
     Level,
     Project,
@@ -237,6 +238,60 @@ class Workspace:
         """The visible questions answered 不明 or 未開示, in order: what to ask the municipality."""
         keys = {q.key for q in self.result.unknown} | {q.key for q in self.result.not_disclosed}
         return [q for q in self.questions if q.key in keys]
+
+
+_STRUCTURES: dict[tuple, tuple] = {}
+
+
+def scoring_structure(question_set: QuestionSet) -> tuple[list[scoring.QuestionSpec], list[scoring.LevelSpec]]:
+    """The set's questions and levels as plain data for scoring.
+
+    A published or retired set is frozen (it cannot change, in the admin or at model level), so its
+    structure is kept in memory per process, keyed on what identifies that frozen state; a draft is
+    read anew each time (5 queries).
+    """
+    cache_key = (question_set.pk, question_set.key, question_set.version, question_set.published_at)
+    frozen = question_set.is_frozen
+    if frozen and cache_key in _STRUCTURES:
+        return _STRUCTURES[cache_key]
+    sections = questionset_structure(question_set)
+    specs = []
+    for section in sections:
+        for question in section.questions.all():
+            question.section = section
+            specs.append(question_spec(question))
+    levels = [
+        scoring.LevelSpec(key=lv.key, label=lv.label, min_percent=lv.min_percent)
+        for lv in question_set.levels.all()
+    ]
+    if frozen:
+        _STRUCTURES[cache_key] = (specs, levels)
+    return specs, levels
+
+
+def answer_values_and_rows(assessment: Assessment) -> tuple[dict[str, object], dict[str, int]]:
+    """Each answer's value and its number of sources and inventory rows, by question key (1 query)."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    def count(model):
+        return Coalesce(
+            Subquery(
+                model.objects.filter(answer=OuterRef("pk")).order_by().values("answer")
+                .annotate(n=Count("pk")).values("n")
+            ),
+            0,
+        )
+
+    values, rows = {}, {}
+    for key, value, evidence, inventory in Answer.objects.filter(assessment=assessment).annotate(
+        evidence_count=count(Evidence), inventory_count=count(InventoryRow)
+    ).values_list(
+        "question__key", "value", "evidence_count", "inventory_count"
+    ):
+        values[key] = value
+        rows[key] = evidence + inventory
+    return values, rows
 
 
 def assessment_workspace(assessment: Assessment) -> Workspace:

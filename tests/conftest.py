@@ -5,6 +5,8 @@ an outsider. Catalogue and question-set data come from the shipped fixtures, loa
 the same code as `manage.py seed`, so the tests check the real content.
 """
 
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -200,6 +202,20 @@ def cast(db, alice, bob, charlie, misato, published_set):
     }
 
 
+@pytest.fixture(scope="module")
+def sync_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are
+    still plain synchronous calls made between browser steps. Used by the browser test modules
+    (module scope, so that it is in place before pytest-django's database fixtures)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
 @pytest.fixture(scope="session")
 def playwright(django_db_setup):
     """pytest-playwright's fixture, started after the test database exists: Playwright's sync API
@@ -208,3 +224,18 @@ def playwright(django_db_setup):
 
     with sync_playwright() as instance:
         yield instance
+
+
+def save_now(assessment, user, changes: dict):
+    """Save ``changes`` (question -> AnswerChange) as a page opened just now would: each part based
+    on its stored version. Fails the test on any conflict."""
+    from assessments import answer_saving
+    from assessments.models import Answer
+
+    stored = {a.question_id: a for a in Answer.objects.filter(assessment=assessment, question__in=list(changes))}
+    for question, change in changes.items():
+        change.base = {part: answer_saving.part_version(stored.get(question.pk), part) for part in answer_saving.PARTS}
+    outcome = answer_saving.answers_save(assessment=assessment, user=user, changes=changes)
+    assert not outcome.conflicts, outcome.conflicts
+    assessment.refresh_from_db()
+    return outcome

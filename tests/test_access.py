@@ -24,7 +24,7 @@ def request(client, cast, name, method):
     if name == "assessment_section":
         url = reverse("assessment_section", args=[assessment.pk, "a"])
         page = client.get(url)
-        data = read_form(page.content.decode()) if page.status_code == 200 else {"revision": 0}
+        data = read_form(page.content.decode()) if page.status_code == 200 else {}
         data.update({"q-a-public-comment": "done", "goto": "a"})
         return client.post(url, data)
     args = {
@@ -44,7 +44,7 @@ def request(client, cast, name, method):
         "comment_add": {"question": "a-public-comment", "text": "確認が必要です"},
     }[name]
     if name == "assessment_autosave":
-        return client.post(url, json.dumps({"question": "a-public-comment", "value": "done", "revision": assessment.revision}),
+        return client.post(url, json.dumps({"question": "a-public-comment", "value": "done", "base": 0}),
                            content_type="application/json")
     return client.post(url, data)
 

@@ -16,6 +16,7 @@ from assessments.demo import create_demo_assessment
 from assessments.models import Answer, InventoryRow, Municipality, Question
 from assessments.reports import charts, letter, render
 from assessments.reports.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
+from tests.conftest import save_now
 
 pytestmark = pytest.mark.django_db
 
@@ -139,10 +140,7 @@ def test_the_cache_serves_the_same_bytes_until_an_answer_changes(demo, client):
     assert first.status_code == 200 and first["Content-Type"] == "application/pdf"
     assert first.content == second.content
     question = demo.question_set.questions.get(key="c-legal-article")
-    answer_saving.answers_save(
-        assessment=demo, user=demo.owner, base_revision=demo.revision,
-        changes={question: answer_saving.AnswerChange(value="第69条第2項第3号（変更後）")},
-    )
+    save_now(demo, demo.owner, {question: answer_saving.AnswerChange(value="第69条第2項第3号（変更後）")})
     third = client.get(url)
     assert third.content != first.content
     assert "第69条第2項第3号（変更後）" in squash("".join(pdf_text(third.content)))
@@ -187,16 +185,13 @@ def test_user_urls_and_markup_are_never_fetched(demo, monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     question = demo.question_set.questions.get(key="f-review-opinion")
     evidence_question = demo.question_set.questions.get(key="d-contract-document")
-    answer_saving.answers_save(
-        assessment=demo, user=demo.owner, base_revision=demo.revision,
-        changes={
-            question: answer_saving.AnswerChange(value='<img src="file:///etc/passwd"> と <script>alert(1)</script>'),
-            evidence_question: answer_saving.AnswerChange(evidence=[
-                {"title": "パスワードファイル", "url": "file:///etc/passwd", "page": "", "date": None, "note": ""},
-                {"title": "ローカルのサーバー", "url": "http://127.0.0.1:9/", "page": "", "date": None, "note": ""},
-            ]),
-        },
-    )
+    save_now(demo, demo.owner, {
+        question: answer_saving.AnswerChange(value='<img src="file:///etc/passwd"> と <script>alert(1)</script>'),
+        evidence_question: answer_saving.AnswerChange(evidence=[
+            {"title": "パスワードファイル", "url": "file:///etc/passwd", "page": "", "date": None, "note": ""},
+            {"title": "ローカルのサーバー", "url": "http://127.0.0.1:9/", "page": "", "date": None, "note": ""},
+        ]),
+    })
     demo.refresh_from_db()
     html = render.report_html(demo)
     assert '<img src="file:///etc/passwd">' not in html and "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
@@ -238,7 +233,7 @@ def test_huge_answers_and_200_row_inventories_still_render(demo):
          "children": "yes", "necessity": "", "retention": "不明", "shared_with_vendor": "unknown"}
         for i in range(200)
     ])
-    answer_saving.answers_save(assessment=demo, user=demo.owner, base_revision=demo.revision, changes=changes)
+    save_now(demo, demo.owner, changes)
     demo.refresh_from_db()
     pdf = render.report_pdf(demo)
     pages = pdf_text(pdf)

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.answer_saving import assessment_create
-from assessments.models import Answer, Assessment, InventoryRow, Question, QuestionSet
+from assessments.models import Answer, AnswerHistory, Assessment, InventoryRow, Question, QuestionSet
 from assessments.questionset_io import questionset_from_data
 from tests.conftest import make_questionset_data
 from tests.forms_helper import read_form
@@ -35,6 +35,11 @@ def post_section(client, assessment, key, changes=None, *, data=None, goto=None)
 
 def stored(assessment, key):
     return Answer.objects.filter(assessment=assessment, question__key=key).first()
+
+
+def part_base(form: dict, key: str, part: str) -> int:
+    """The version of one part that a page shows (its hidden token)."""
+    return int(form[f"v-{key}-{part}"].split(":")[0])
 
 
 def autosave(client, assessment, **payload):
@@ -123,7 +128,7 @@ def test_any_section_opens_without_validating_the_current_one(bob_client, assess
     assert stored(assessment, "a-consent-legal-basis").note == "町に問い合わせ中"
 
 
-def test_over_long_text_gets_a_field_error_keeps_all_input_and_saves_nothing(bob_client, assessment):
+def test_over_long_text_gets_a_field_error_beside_it_keeps_all_input_and_saves_the_rest(bob_client, assessment):
     long_text = "長" * 20_001
     response = post_section(bob_client, assessment, "f", {
         "q-f-review-opinion": long_text,
@@ -131,19 +136,35 @@ def test_over_long_text_gets_a_field_error_keeps_all_input_and_saves_nothing(bob
     })
     page = response.content.decode()
     assert response.status_code == 400
-    assert "20,000文字以内で入力してください" in page
-    assert long_text in page and 'value="done"' in page
-    assert not Answer.objects.filter(assessment=assessment, question__section__key="f").exists()
+    assert long_text in page
+    assert read_form(page)["q-f-review-body"] == "done"
+    # The error summary comes first, is announced, names the question and links to its field.
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    opinion = Question.objects.get(question_set=assessment.question_set, key="f-review-opinion")
+    assert 'role="alert" id="error-summary"' in page
+    assert 'href="#id_q-f-review-opinion"' in summary and "20,000文字以内で入力してください" in summary
+    assert opinion.text[:20] in summary
+    assert "<title>入力エラー:" in page
+    # The message is also beside the field itself.
+    field = page.split('id="id_q-f-review-opinion"')[1]
+    assert "20,000文字以内で入力してください" in field[: len(long_text) + 2000]
+    # The banner says truthfully what was saved: the valid answer was, the long text was not.
+    saved = page.split('id="save-report"')[1].split('id="error-summary"')[0]
+    body = Question.objects.get(question_set=assessment.question_set, key="f-review-body")
+    assert "1件の質問の回答を保存しました" in saved and body.text[:20] in saved
+    assert stored(assessment, "f-review-body").value == "done"
+    assert stored(assessment, "f-review-opinion") is None
 
 
-def test_a_choice_from_another_question_is_rejected_and_nothing_saved(bob_client, assessment):
+def test_a_choice_from_another_question_is_refused_and_the_valid_note_saved(bob_client, assessment):
     response = post_section(bob_client, assessment, "a", {
         "q-a-public-comment": "justified",  # a key of a B question's choices
-        "note-a-public-comment": "これも保存されてはいけない",
+        "note-a-public-comment": "補足は保存される",
     })
     assert response.status_code == 400
     assert "この質問の選択肢から選んでください" in response.content.decode()
-    assert not Answer.objects.filter(assessment=assessment, question__section__key="a").exists()
+    answer = stored(assessment, "a-public-comment")
+    assert answer.value is None and answer.note == "補足は保存される"
 
 
 def test_control_characters_are_stripped_and_html_is_stored_as_text(bob_client, assessment):
@@ -280,15 +301,36 @@ def test_a_stale_save_of_the_same_answer_is_refused_and_shows_both_values(bob_cl
     tab_one = open_section(bob_client, assessment, "a")
     tab_two = open_section(bob_client, assessment, "a")
     assert post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "タブ2の内容"}, data=tab_two).status_code == 302
-    response = post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "タブ1の内容"}, data=tab_one)
+    response = post_section(bob_client, assessment, "a", {
+        "note-a-consent-legal-basis": "タブ1の内容", "q-a-public-comment": "partial",
+    }, data=tab_one)
     page = response.content.decode()
     assert response.status_code == 409
-    assert "タブ1の内容" in page and "タブ2の内容" in page and "保存できませんでした" in page
+    box = page.split('id="conflicts-a-consent-legal-basis"')[1].split('id="id_note-a-consent-legal-basis"')[0]
+    assert "タブ2の内容" in box and "タブ1の内容" in box and "「補足」は" in box
+    assert "自分の入力で上書き" in box and "保存済みの内容を使う" in box
     assert stored(assessment, "a-consent-legal-basis").note == "タブ2の内容"
-    # Saving again from the conflict page overwrites deliberately.
+    # The other answer in the same post went through.
+    assert stored(assessment, "a-public-comment").value == "partial"
+    # Saving the conflict page again without choosing changes nothing …
     again = read_form(page)
-    assert post_section(bob_client, assessment, "a", data=again).status_code == 302
+    assert post_section(bob_client, assessment, "a", data=dict(again)).status_code == 409
+    assert stored(assessment, "a-consent-legal-basis").note == "タブ2の内容"
+    # … 「自分の入力で上書き」 overwrites deliberately.
+    mine = dict(again, resolve="a-consent-legal-basis:note:mine")
+    assert post_section(bob_client, assessment, "a", data=mine).status_code == 302
     assert stored(assessment, "a-consent-legal-basis").note == "タブ1の内容"
+
+
+def test_using_the_stored_content_keeps_it_and_shows_it(bob_client, assessment):
+    tab_one = open_section(bob_client, assessment, "a")
+    tab_two = open_section(bob_client, assessment, "a")
+    post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "先に保存"}, data=tab_two)
+    page = post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "後から"}, data=tab_one).content.decode()
+    response = post_section(bob_client, assessment, "a", data=dict(read_form(page), resolve="a-consent-legal-basis:note:stored"))
+    assert response.status_code == 302
+    assert stored(assessment, "a-consent-legal-basis").note == "先に保存"
+    assert open_section(bob_client, assessment, "a")["note-a-consent-legal-basis"] == "先に保存"
 
 
 def test_a_stale_save_of_other_answers_is_merged(bob_client, assessment):
@@ -301,43 +343,141 @@ def test_a_stale_save_of_other_answers_is_merged(bob_client, assessment):
     assert stored(assessment, "a-consent-legal-basis").value == "unknown"
 
 
+def test_a_stale_page_does_not_undo_a_newer_save_it_did_not_touch(bob_client, assessment):
+    tab_one = open_section(bob_client, assessment, "a")
+    tab_two = open_section(bob_client, assessment, "a")
+    post_section(bob_client, assessment, "a", {"note-a-public-comment": "新しい補足"}, data=tab_two)
+    # Tab one still shows the empty note; posting it (with another change) must not erase the note.
+    assert post_section(bob_client, assessment, "a", {"q-a-consent-legal-basis": "unknown"}, data=tab_one).status_code == 302
+    assert stored(assessment, "a-public-comment").note == "新しい補足"
+
+
+def test_a_second_tab_conflicts_per_answer_not_per_assessment(bob_client, assessment):
+    """The sequence that once lost a note: tab A saves X; tab B (opened before) saves Y, then X."""
+    tab_a = open_section(bob_client, assessment, "c")
+    tab_b = open_section(bob_client, assessment, "c")
+    response = autosave(bob_client, assessment, question="c-legal-article", part="note", value="Aの補足",
+                        base=part_base(tab_a, "c-legal-article", "note"))
+    assert response.status_code == 200
+    response = autosave(bob_client, assessment, question="c-beyond-purpose", part="note", value="BのY",
+                        base=part_base(tab_b, "c-beyond-purpose", "note"))
+    assert response.status_code == 200
+    # Tab B moves only Y's base forward; X is still the version tab B showed.
+    response = autosave(bob_client, assessment, question="c-legal-article", part="note", value="Bの補足",
+                        base=part_base(tab_b, "c-legal-article", "note"))
+    assert response.status_code == 409
+    body = response.json()
+    assert body["conflict"] and body["stored"] == "Aの補足" and body["stored_text"] == "Aの補足"
+    assert stored(assessment, "c-legal-article").note == "Aの補足"
+    assert stored(assessment, "c-beyond-purpose").note == "BのY"
+    # Overwriting deliberately: the base is the version the conflict answer named.
+    response = autosave(bob_client, assessment, question="c-legal-article", part="note", value="Bの補足", base=body["version"])
+    assert response.status_code == 200 and stored(assessment, "c-legal-article").note == "Bの補足"
+    history = [h.new["note"] for h in AnswerHistory.objects.filter(question__key="c-legal-article").order_by("revision")]
+    assert history == ["Aの補足", "Bの補足"]
+
+
 # --- Autosave ---------------------------------------------------------------------------------------
 
 
-def test_autosave_saves_text_and_returns_the_time_and_revision(bob_client, assessment):
-    response = autosave(bob_client, assessment, question="c-legal-article", value="第69条第2項第2号", revision=0)
+def test_autosave_saves_text_and_returns_the_time_and_version(bob_client, assessment):
+    response = autosave(bob_client, assessment, question="c-legal-article", part="value", value="第69条第2項第2号", base=0)
     assert response.status_code == 200
     body = response.json()
-    assert body["ok"] and body["revision"] == 1 and len(body["saved_at"]) == 5
+    assert body["ok"] and body["version"] == 1 and len(body["saved_at"]) == 5 and body["token"].startswith("1:")
     assert stored(assessment, "c-legal-article").value == "第69条第2項第2号"
-    response = autosave(bob_client, assessment, question="c-legal-article", field="note", value="条文は未確認", revision=1)
-    assert response.json()["revision"] == 2
+    response = autosave(bob_client, assessment, question="c-legal-article", part="note", value="条文は未確認", base=0)
+    assert response.json()["version"] == 1  # the note has its own version
     assert stored(assessment, "c-legal-article").note == "条文は未確認"
+    response = autosave(bob_client, assessment, question="c-legal-article", part="value", value="第69条", base=1)
+    assert response.json()["version"] == 2
 
 
-def test_autosave_refuses_a_stale_revision_of_the_same_answer(bob_client, assessment):
-    autosave(bob_client, assessment, question="c-legal-article", value="最初", revision=0)
-    response = autosave(bob_client, assessment, question="c-legal-article", value="古いタブ", revision=0)
+def test_autosave_refuses_a_stale_version_of_the_same_part(bob_client, assessment):
+    autosave(bob_client, assessment, question="c-legal-article", part="value", value="最初", base=0)
+    response = autosave(bob_client, assessment, question="c-legal-article", part="value", value="古いタブ", base=0)
     assert response.status_code == 409
-    assert response.json()["stored"]["value"] == "最初"
+    assert response.json()["stored"] == "最初"
     assert stored(assessment, "c-legal-article").value == "最初"
+    # The same content from a stale page is no conflict: nothing would be lost.
+    assert autosave(bob_client, assessment, question="c-legal-article", part="value", value="最初", base=0).status_code == 200
+
+
+def test_autosave_saves_sources_and_inventory_rows(bob_client, assessment):
+    source = {"title": "町の広報 2024年5月号", "url": "https://example.org/", "page": "3", "date": "2024-05-01", "note": ""}
+    response = autosave(bob_client, assessment, question="a-public-comment", part="evidence", value=[source, {}], base=0)
+    assert response.status_code == 200, response.content
+    evidence = stored(assessment, "a-public-comment").evidence.get()
+    assert (evidence.title, evidence.page, str(evidence.date)) == ("町の広報 2024年5月号", "3", "2024-05-01")
+    # A source without a title is refused with the message for that row.
+    response = autosave(bob_client, assessment, question="a-public-comment", part="evidence",
+                        value=[source, {"url": "https://example.org/2"}], base=1)
+    assert response.status_code == 400 and response.json()["rows"][1]["title"] == "資料名を入力してください。"
+    data = open_section(bob_client, assessment, "b")
+    rows = [{name.split("-", 2)[2]: data[name] for name in data if name.startswith(f"inv-{i}-")} for i in range(21)]
+    rows.reverse()  # reordered
+    rows.append({"data_item": "転出入回数", "children": "yes", "sensitive": "no", "shared_with_vendor": "unknown"})
+    del rows[0]  # removed
+    response = autosave(bob_client, assessment, question="b-inventory", part="rows", value=rows,
+                        base=part_base(data, "b-inventory", "rows"))
+    assert response.status_code == 200, response.content
+    stored_rows = list(InventoryRow.objects.filter(answer__assessment=assessment).order_by("position"))
+    assert [r.data_item for r in stored_rows] == [r["data_item"] for r in rows]
+    assert stored_rows[-1].children == "yes"
 
 
 def test_autosave_rejects_bad_input(bob_client, assessment, published_set):
     other = questionset_from_data(make_questionset_data(key="other-set", status="published"))
     cases = [
-        ({"question": "s0-q0", "value": "done", "revision": 0}, 400),  # a question of another set
-        ({"question": "a-public-comment", "value": "bogus", "revision": 0}, 400),
-        ({"question": "f-review-opinion", "value": "x" * 20_001, "revision": 0}, 400),
-        ({"question": "b-inventory", "value": "rows", "revision": 0}, 400),
-        ({"question": "a-public-comment", "value": "done"}, 400),  # no revision
+        ({"question": "s0-q0", "value": "done", "base": 0}, 400),  # a question of another set
+        ({"question": "a-public-comment", "value": "bogus", "base": 0}, 400),
+        ({"question": "f-review-opinion", "value": "x" * 20_001, "base": 0}, 400),
+        ({"question": "b-inventory", "part": "rows", "value": "rows", "base": 0}, 400),
+        ({"question": "b-inventory", "part": "evidence", "value": [], "base": 0}, 400),
+        ({"question": "a-public-comment", "part": "rows", "value": [], "base": 0}, 400),
+        ({"question": "a-public-comment", "value": "done"}, 400),  # no base
+        ({"question": "a-public-comment", "value": "done", "base": "1"}, 400),
+        ({"question": "a-public-comment", "value": "done", "base": -1}, 400),
+        ({"question": "g-total-cost", "value": "1E-99999999", "base": 0}, 400),
+        ({"question": "g-total-cost", "value": "", "mark": "bogus", "base": 0}, 400),
+        ({"question": "a-public-comment", "value": "", "mark": "unknown", "base": 0}, 400),  # choices have their own
     ]
     for payload, status in cases:
         assert autosave(bob_client, assessment, **payload).status_code == status, payload
     bad_json = bob_client.post(reverse("assessment_autosave", args=[assessment.pk]), "{not json", content_type="application/json")
     assert bad_json.status_code == 400
+    not_a_dict = bob_client.post(reverse("assessment_autosave", args=[assessment.pk]), "[1]", content_type="application/json")
+    assert not_a_dict.status_code == 400
     assert not Answer.objects.filter(assessment=assessment).exclude(question__type="inventory").exists()
+    assert stored(assessment, "b-inventory").inventory_rows.count() == 21
     assert other.questions.count() == 6
+
+
+def test_a_failed_background_save_names_the_question(bob_client, assessment):
+    response = autosave(bob_client, assessment, question="g-total-cost", value="たくさん", base=0)
+    body = response.json()
+    question = Question.objects.get(question_set=assessment.question_set, key="g-total-cost")
+    assert response.status_code == 400 and "数値で入力してください" in body["error"]
+    assert body["question_text"].rstrip("…") in question.text
+
+
+def test_a_background_save_takes_a_small_constant_number_of_queries(bob_client, assessment):
+    """It does not rebuild the workspace to store the overall result: the same number of queries
+    for every question, new or stored (SAVEPOINTs of the test's transaction included)."""
+    def save(key, base):
+        with CaptureQueriesContext(connection) as queries:
+            response = autosave(bob_client, assessment, question=key, part="note", value=f"{key} {base}", base=base)
+        assert response.status_code == 200
+        return len(queries), queries
+
+    save("screening-handlers", 0)  # the first save in a process reads the set's structure once
+    keys = ("a-public-comment", "c-legal-article", "f-review-opinion", "g-total-cost")
+    new = [save(key, 0)[0] for key in keys]
+    updated = [save(key, 1) for key in keys]
+    assert len(set(new)) == 1 and len({count for count, _queries in updated}) == 1, (new, updated)
+    assert max(new + [updated[0][0]]) <= 19, [q["sql"][:80] for q in updated[0][1].captured_queries]
+    assessment.refresh_from_db()
+    assert assessment.revision == 9
 
 
 def test_autosave_needs_post(bob_client, assessment):

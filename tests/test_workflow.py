@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from assessments import answer_saving, reviewing
 from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, rights_of
-from assessments.models import AnswerHistory, Assessment, StatusChange
+from assessments.models import Answer, AnswerHistory, Assessment, StatusChange
 from assessments.reports import render
 from tests.forms_helper import read_form
 
@@ -96,18 +96,20 @@ def test_answers_are_read_only_from_submission_until_returned(client, cast):
     move(cast, "editor", "submit")
     assessment = Assessment.objects.get()
     with pytest.raises(answer_saving.AnswersLocked):
-        answer_saving.answers_save(assessment=assessment, user=cast["editor"], base_revision=assessment.revision,
-                               changes={assessment.question_set.questions.get(key="a-public-comment"):
-                                        answer_saving.AnswerChange(value="partial")})
+        answer_saving.answers_save(assessment=assessment, user=cast["editor"],
+                                   changes={assessment.question_set.questions.get(key="a-public-comment"):
+                                            answer_saving.AnswerChange(value="partial", base={"value": 9})})
 
 
 def test_every_answer_change_is_kept_and_shown(client, cast):
     assessment = cast["assessment"]
     question = assessment.question_set.questions.get(key="a-public-comment")
     for value, note in (("unknown", "町に確認中"), ("partial", "意見募集は2週間")):
-        current = Assessment.objects.get().revision
-        answer_saving.answers_save(assessment=assessment, user=cast["editor"], base_revision=current,
-                               changes={question: answer_saving.AnswerChange(value=value, note=note)})
+        stored = Answer.objects.filter(question=question).first()
+        base = {part: answer_saving.part_version(stored, part) for part in ("value", "note")}
+        outcome = answer_saving.answers_save(assessment=assessment, user=cast["editor"],
+                                             changes={question: answer_saving.AnswerChange(value=value, note=note, base=base)})
+        assert outcome.saved == ["a-public-comment"] and not outcome.conflicts
     entries = list(AnswerHistory.objects.filter(question=question).order_by("revision"))
     assert [(e.old, e.new["value"], e.new["note"], e.user.username) for e in entries][0] == (None, "unknown", "町に確認中", "dave")
     assert entries[1].old["value"] == "unknown" and entries[1].new["value"] == "partial"

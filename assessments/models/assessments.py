@@ -75,6 +75,13 @@ class Answer(models.Model):
     # The question and chosen choices as shown when the answer was given (never changes afterwards).
     snapshot = models.JSONField(_("回答時の質問"), default=dict)
     revision = models.PositiveIntegerField(_("更新時の版数"), default=0)
+    # Each part of an answer has its own version, bumped when that part changes. A save names the
+    # version of each part it was based on; an older base than the stored one is a conflict for
+    # that part only (answer_saving.answers_save).
+    value_version = models.PositiveIntegerField(_("回答の版"), default=0)
+    note_version = models.PositiveIntegerField(_("補足の版"), default=0)
+    evidence_version = models.PositiveIntegerField(_("資料の版"), default=0)
+    rows_version = models.PositiveIntegerField(_("データ項目の版"), default=0)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

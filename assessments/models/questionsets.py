@@ -258,6 +258,15 @@ class Question(FrozenAwareModel):
     required = models.BooleanField(_("必須"), default=False)
     position = models.PositiveSmallIntegerField(_("表示順"), default=0)
     unit = models.CharField(_("単位"), max_length=20, blank=True)
+    # A number outside this range is kept but flagged 「値を確認してください」 (never refused).
+    plausible_min = models.DecimalField(
+        _("想定される最小値"), max_digits=18, decimal_places=3, null=True, blank=True,
+        help_text=_("数値の質問で、これより小さい回答に「値を確認してください」と表示する。"),
+    )
+    plausible_max = models.DecimalField(
+        _("想定される最大値"), max_digits=18, decimal_places=3, null=True, blank=True,
+        help_text=_("数値の質問で、これより大きい回答に「値を確認してください」と表示する。"),
+    )
     risk_weight = models.PositiveSmallIntegerField(_("重み"), default=1, validators=[MaxValueValidator(10)])
     risk_category = models.CharField(_("リスク分類"), max_length=20, choices=RiskCategory.choices, blank=True)
     screening_role = models.CharField(

@@ -11,17 +11,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from assessments import answer_saving, selectors
 from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_user
-from assessments.answer_values import clean_answer, clean_text
+from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
     AssessmentStartForm,
     EvidenceFormSet,
     InventoryFormSet,
-    SectionForm,
+    SectionPage,
+    formset_data,
     formset_rows,
+    part_token,
+    parts_of,
 )
 from assessments.models import Project, Question
 
@@ -55,52 +59,6 @@ def assessment_detail(request, pk):
     return redirect("assessment_section", pk=assessment.pk, section_key=first.key)
 
 
-class SectionPage:
-    """The forms of one section page: answers and notes, evidence per question, the inventory."""
-
-    def __init__(self, data, workspace, section, *, extra_rows=0):
-        self.questions = list(section.questions.all())
-        stored = workspace.answers
-        self.form = SectionForm(data, questions=self.questions, stored=stored, revision=workspace.assessment.revision)
-        self.evidence = {}
-        self.inventory = None
-        for question in self.questions:
-            answer = stored.get(question.key)
-            if question.type == Question.Type.INVENTORY:
-                initial = answer_saving.row_dicts(answer) if answer else []
-                self.inventory = (question, InventoryFormSet(data, initial=initial, prefix="inv"))
-                self.inventory[1].extra = extra_rows
-            else:
-                initial = answer_saving.evidence_dicts(answer) if answer else []
-                self.evidence[question.key] = EvidenceFormSet(data, initial=initial, prefix=f"ev-{question.key}")
-
-    def formsets(self):
-        yield from self.evidence.values()
-        if self.inventory:
-            yield self.inventory[1]
-
-    def is_valid(self) -> bool:
-        valid = self.form.is_valid()
-        for formset in self.formsets():
-            valid = formset.is_valid() and valid
-        return valid
-
-    def changes(self) -> dict:
-        changes = {
-            question: answer_saving.AnswerChange(value=value, note=note)
-            for question, (value, note) in self.form.changed_questions().items()
-        }
-        for question in self.questions:
-            formset = self.evidence.get(question.key)
-            if formset is not None and formset.has_changed():
-                change = changes.setdefault(question, answer_saving.AnswerChange())
-                change.evidence = formset_rows(formset, answer_saving.EVIDENCE_FIELDS)
-        if self.inventory and self.inventory[1].has_changed():
-            question, formset = self.inventory
-            changes.setdefault(question, answer_saving.AnswerChange()).rows = formset_rows(formset, answer_saving.ROW_FIELDS)
-        return changes
-
-
 def _section_context(request, workspace, section, page, **extra):
     sections = workspace.sections
     index = sections.index(section)
@@ -123,6 +81,17 @@ def _section_context(request, workspace, section, page, **extra):
     }
 
 
+def _resolutions(post) -> dict:
+    """The conflict buttons: 「自分の入力で上書き」 (key:part:mine) and 「保存済みの内容を使う」 (key:part:stored)."""
+    resolve = {}
+    for raw in post.getlist("resolve"):
+        key, _sep, rest = raw.partition(":")
+        part, _sep, choice = rest.partition(":")
+        if part in answer_saving.PARTS and choice in ("mine", "stored"):
+            resolve[(key, part)] = choice
+    return resolve
+
+
 @login_required
 def assessment_section(request, pk, section_key):
     assessment = get_assessment_for_user(request.user, pk, need=EDIT if request.method == "POST" else VIEW)
@@ -137,32 +106,38 @@ def assessment_section(request, pk, section_key):
         return render(request, "assessments/section.html", _section_context(request, workspace, section, page))
 
     page = SectionPage(request.POST, workspace, section)
-    if not page.is_valid():
-        messages.error(request, _("入力に誤りがあります。各欄のメッセージを確認してください（入力内容は保存されていません）。"))
-        context = _section_context(request, workspace, section, page)
-        return render(request, "assessments/section.html", context, status=400)
-    try:
-        outcome = answer_saving.answers_save(
-            assessment=assessment,
-            user=request.user,
-            base_revision=page.form.cleaned_data["revision"],
-            changes=page.changes(),
-        )
-    except answer_saving.StaleRevision as stale:
-        # Keep the user's input, move the form to the current revision so that saving again
-        # overwrites deliberately, and show what is stored beside it.
-        data = request.POST.copy()
-        data["revision"] = str(stale.revision)
-        page = SectionPage(data, workspace, section)
-        page.is_valid()
-        context = _section_context(
-            request, workspace, section, page, conflicts={c.question.key: c.stored for c in stale.conflicts}
-        )
-        return render(request, "assessments/section.html", context, status=409)
+    valid = page.is_valid()
+    resolve = _resolutions(request.POST)
+    changes = page.changes(resolve=resolve)
+    outcome = answer_saving.answers_save(assessment=assessment, user=request.user, changes=changes) if changes else None
+    conflicts = outcome.conflicts if outcome else []
+    saved = outcome.saved if outcome else []
+    if valid and not conflicts:
+        if saved:
+            saved_at = timezone.localtime(outcome.saved_at).strftime("%H:%M")
+            messages.success(request, _("保存しました（%(time)s）。") % {"time": saved_at})
+        elif request.POST.get("goto") == section.key:
+            messages.success(request, _("このページの内容はすべて保存済みです。"))
+        return _after_save(request, assessment, workspace, section)
 
-    if outcome.saved:
-        saved_at = timezone.localtime(outcome.saved_at).strftime("%H:%M")
-        messages.success(request, _("保存しました（%(time)s）。") % {"time": saved_at})
+    # Show the page again with the user's input: what was saved is said, every refused field has its
+    # message, every conflict shows both texts at its question.
+    fresh = selectors.assessment_workspace(assessment)
+    data = page.data_after(outcome, resolve=resolve, stored_now=fresh.answers)
+    again = SectionPage(data, fresh, section)
+    again.is_valid()
+    by_key = workspace.by_key
+    context = _section_context(
+        request, fresh, section, again,
+        conflicts=conflict_boxes(conflicts),
+        error_list=page.error_list(),
+        saved_questions=[by_key[key] for key in saved],
+        saved_at=timezone.localtime(outcome.saved_at).strftime("%H:%M") if saved else "",
+    )
+    return render(request, "assessments/section.html", context, status=409 if conflicts else 400)
+
+
+def _after_save(request, assessment, workspace, section):
     target = request.POST.get("goto", "")
     if target == "summary":
         return redirect("assessment_summary", pk=assessment.pk)
@@ -177,49 +152,147 @@ def _json_error(message, status, **extra):
     return JsonResponse({"ok": False, "error": message, **extra}, status=status)
 
 
+def _clean_part(question, part: str, payload: dict):
+    """One part of a background save, cleaned by the same rules as the form post."""
+    raw = payload.get("value")
+    if part == "value":
+        mark = payload.get("mark", "")
+        return clean_answer(question, raw, mark=mark if isinstance(mark, str) else None)
+    if part == "note":
+        return clean_text(raw)
+    if not isinstance(raw, list) or len(raw) > (InventoryFormSet.max_num if part == "rows" else EvidenceFormSet.max_num):
+        raise ValidationError(_("送信内容を読み取れませんでした。"))
+    formset_class, fields = (
+        (InventoryFormSet, answer_saving.ROW_FIELDS) if part == "rows" else (EvidenceFormSet, answer_saving.EVIDENCE_FIELDS)
+    )
+    data = formset_data("p", [item if isinstance(item, dict) else {} for item in raw], fields, initial=False)
+    formset = formset_class(data, prefix="p")
+    if not formset.is_valid():
+        errors = [
+            {name: " ".join(messages) for name, messages in form.errors.items()} for form in formset.forms
+        ]
+        raise PartErrors(errors, formset.non_form_errors())
+    return formset_rows(formset, fields)
+
+
+class PartErrors(ValidationError):
+    """Row-by-row errors of a background save of sources or inventory rows."""
+
+    def __init__(self, rows, non_form):
+        self.rows = rows
+        super().__init__(list(non_form) or [_("入力に誤りがある行があります。")])
+
+
 @login_required
 @require_POST
 def assessment_autosave(request, pk):
-    """Save one answer or note in the background: {"question", "field": "value"|"note", "value", "revision"}."""
+    """Save one part of one answer in the background.
+
+    {"question": key, "part": "value"|"note"|"evidence"|"rows", "base": version, "value": …,
+    "mark": ""|"unknown"|"not_disclosed"|"not_applicable" (value part of questions without choices)}
+    200 {"ok", "version", "token", "saved_at", "revision", "display", "warning"}; 409 with the stored
+    content when somebody saved a newer version of the same part; 400 with the messages.
+    """
     assessment = get_assessment_for_user(request.user, pk, need=EDIT)
     if not assessment.answers_editable:
         return _json_error(_("提出後の回答は、差し戻されるまで変更できません。"), 403)
     try:
         payload = json.loads(request.body.decode("utf-8"))
         key = payload["question"]
-        field = payload.get("field", "value")
-        revision = int(payload["revision"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        part = payload.get("part", payload.get("field", "value"))
+        base = payload["base"]
+        if isinstance(base, bool) or not isinstance(base, int) or base < 0:
+            raise ValueError
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         return _json_error(_("送信内容を読み取れませんでした。"), 400)
     question = (
         assessment.question_set.questions.filter(key=key).prefetch_related("choices").first()
         if isinstance(key, str)
         else None
     )
-    if question is None or question.type in ROW_TYPES or field not in ("value", "note"):
+    if question is None or part not in parts_of(question):
         return _json_error(_("この評価にない質問です。"), 400)
+    label = question.text if len(question.text) <= 40 else question.text[:40] + "…"
     try:
-        if field == "value":
-            change = answer_saving.AnswerChange(value=clean_answer(question, payload.get("value")))
-        else:
-            change = answer_saving.AnswerChange(note=clean_text(payload.get("value")))
+        content = _clean_part(question, part, payload)
+    except PartErrors as error:
+        return _json_error(" ".join(error.messages), 400, question_text=label, rows=error.rows)
     except ValidationError as error:
-        return _json_error(" ".join(error.messages), 400)
-    try:
-        outcome = answer_saving.answers_save(
-            assessment=assessment, user=request.user, base_revision=revision, changes={question: change}
-        )
-    except answer_saving.StaleRevision as stale:
-        stored = stale.conflicts[0].stored
+        return _json_error(" ".join(error.messages), 400, question_text=label)
+    change = answer_saving.AnswerChange(base={part: base})
+    setattr(change, part, content)
+    outcome = answer_saving.answers_save(assessment=assessment, user=request.user, changes={question: change})
+    if outcome.conflicts:
+        conflict = outcome.conflicts[0]
+        stored = conflict.stored_content
         return _json_error(
-            _("別のタブまたは別の人が、この回答を先に保存しました。ページを再読み込みして、保存されている内容を確認してください。"),
+            _("別のタブまたは別の人が、この欄を先に保存しました。あなたの入力と保存されている内容を並べて表示します。"),
             409,
-            revision=stale.revision,
-            stored={"value": stored.value, "note": stored.note},
+            conflict=True,
+            question_text=label,
+            part=part,
+            version=conflict.version,
+            token=part_token(conflict.version, stored),
+            stored=_jsonable(stored),
+            stored_text=_stored_text(conflict),
         )
+    version = outcome.versions[question.key][part]
     return JsonResponse(
-        {"ok": True, "revision": outcome.revision, "saved_at": timezone.localtime(outcome.saved_at).strftime("%H:%M")}
+        {
+            "ok": True,
+            "part": part,
+            "version": version,
+            "token": part_token(version, content),
+            "revision": outcome.revision,
+            "saved_at": timezone.localtime(outcome.saved_at).strftime("%H:%M"),
+            "warning": range_warning(question, content) if part == "value" else "",
+        }
     )
+
+
+def _jsonable(content):
+    return json.loads(json.dumps(content, default=str))
+
+
+PART_LABELS = {"value": _lazy("回答"), "note": _lazy("補足"), "evidence": _lazy("根拠資料"), "rows": _lazy("データ項目一覧")}
+
+
+def _part_text(question, part: str, content, snapshot=None) -> str:
+    """One part's content as text, to show a stored part beside the refused input."""
+    if part == "value":
+        snapshot = snapshot or answer_saving.snapshot_of(question, content)
+        return display_value(content, snapshot) or _("（未回答）")
+    if part == "note":
+        return content or _("（空欄）")
+    if part == "evidence":
+        return "\n".join(
+            " / ".join(str(item[name]) for name in answer_saving.EVIDENCE_FIELDS if item.get(name)) for item in content
+        ) or _("（資料なし）")
+    return "\n".join(
+        " / ".join(str(row[name]) for name in ("data_item", "held_by", "purpose", "legal_basis", "necessity", "retention") if row.get(name))
+        for row in content
+    ) or _("（行なし）")
+
+
+def _stored_text(conflict) -> str:
+    answer = conflict.stored
+    return _part_text(conflict.question, conflict.part, conflict.stored_content, answer.snapshot if answer else None)
+
+
+def conflict_boxes(conflicts) -> dict[str, list[dict]]:
+    """Per question key, what the page shows at each refused part: both texts and the two buttons."""
+    boxes: dict[str, list[dict]] = {}
+    for conflict in conflicts:
+        boxes.setdefault(conflict.question.key, []).append({
+            "question": conflict.question,
+            "part": conflict.part,
+            "label": PART_LABELS[conflict.part],
+            "stored_text": _stored_text(conflict),
+            "mine_text": _part_text(conflict.question, conflict.part, conflict.mine),
+            "who": conflict.stored.updated_by if conflict.stored else None,
+            "when": conflict.stored.updated_at if conflict.stored else None,
+        })
+    return boxes
 
 
 @login_required
