@@ -1,5 +1,8 @@
 """Open data out: the catalogue and the assessments a user may see, as CSV (UTF-8 with BOM so that
-Excel opens Japanese correctly, streamed so memory stays flat) and one assessment as JSON."""
+Excel opens Japanese correctly, streamed so memory stays flat) and one assessment as JSON.
+
+Every cell of every CSV and XLSX writer here goes through ``assessments.spreadsheet_cells`` (formula
+injection, characters a file cannot hold)."""
 
 import csv
 import io
@@ -12,6 +15,7 @@ from assessments.access import assessments_visible_to, get_assessment_for_user
 from assessments.answer_values import display_value, mark_of
 from assessments.exchange import dump_assessment
 from assessments.models import Answer, InventoryRow, Project
+from assessments.spreadsheet_cells import csv_row, xlsx_row
 
 BOM = "\ufeff"
 
@@ -27,7 +31,7 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
     def lines():
         yield BOM
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow(csv_row(row))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
@@ -110,9 +114,9 @@ def assessments_xlsx(request):
         ("事業", PROJECT_HEADER, _project_rows()),
     ):
         sheet = workbook.create_sheet(title)
-        sheet.append(header)
+        sheet.append(xlsx_row(sheet, header))
         for row in rows:
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
