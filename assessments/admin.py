@@ -287,7 +287,7 @@ class QuestionSetAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
     def preview_view(self, request, pk):
         question_set = get_object_or_404(QuestionSet, pk=pk)
         if not self.has_view_permission(request, question_set):
-            return TemplateResponse(request, "admin/403.html", status=403)
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -462,12 +462,14 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "member_count", "created_at"]
+    list_display = ["name", "member_count", "personal_for", "created_at"]
     search_fields = ["name", "description"]
+    # Set only by reviewing.personal_organisation (and migration 0009): shown, never edited.
+    readonly_fields = ["personal_for"]
     inlines = [MembershipInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_members=Count("memberships"))
+        return super().get_queryset(request).select_related("personal_for").annotate(_members=Count("memberships"))
 
     @admin.display(description=_("構成員数"), ordering="_members")
     def member_count(self, obj):

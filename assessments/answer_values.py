@@ -26,8 +26,15 @@ MAX_NUMBER_LENGTH = 100
 # as {"mark": key}. The keys are the meanings of the choices 不明, 未開示 and 該当なし.
 MARKS = {UNKNOWN: "不明", NOT_DISCLOSED: "未開示", NOT_APPLICABLE: "該当なし"}
 
-# C0 and C1 control characters except tab and newline (carriage returns are normalised away).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What no stored text may hold: C0 and C1 control characters except tab and newline (carriage
+# returns are normalised away), lone surrogates (a JSON "\\ud800" decodes to one; SQLite stores it
+# and every page, export and report that reads it back fails) and the non-characters U+FDD0–U+FDEF
+# and U+xFFFE/U+xFFFF (they make an XLSX file unreadable).
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
 
 
 def clean_text(raw, *, max_length: int = MAX_TEXT_LENGTH) -> str:

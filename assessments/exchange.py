@@ -6,14 +6,14 @@ notes, sources and inventory, and so the same report. The demonstration assessme
 format (fixtures/demo/misato-demo.json).
 """
 
-import datetime
 import json
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assessments import answer_saving
-from assessments.answer_values import clean_answer, mark_of
+from assessments.answer_values import MAX_TEXT_LENGTH, clean_answer, clean_text, mark_of
+from assessments.forms import RowErrors, clean_rows
 from assessments.models import Assessment, Project, Question, QuestionSet
 
 FORMAT = "dxpia-assessment"
@@ -55,17 +55,25 @@ def dump_assessment(assessment: Assessment) -> str:
     return json.dumps(assessment_to_data(assessment), ensure_ascii=False, indent=2) + "\n"
 
 
-def _evidence(items: list[dict]) -> list[dict]:
-    return [
-        {
-            "title": item["title"],
-            "url": item.get("url", ""),
-            "page": item.get("page", ""),
-            "date": datetime.date.fromisoformat(item["date"]) if item.get("date") else None,
-            "note": item.get("note", ""),
-        }
-        for item in items
-    ]
+def _rows(part: str, items, where: str) -> list[dict]:
+    """Sources or inventory rows of a file, cleaned by the same forms as the section page."""
+    try:
+        return clean_rows(part, items)
+    except RowErrors as error:
+        problems = [
+            f"{i + 1}行目: " + "、".join(f"{name} {message}" for name, message in row.items())
+            for i, row in enumerate(error.rows) if row
+        ]
+        raise AssessmentFileError(f"{where}が正しくありません: " + " ".join(problems or error.messages)) from None
+    except ValidationError as error:
+        raise AssessmentFileError(f"{where}が正しくありません: {' '.join(error.messages)}") from None
+
+
+def _text(value, where: str, *, max_length: int = MAX_TEXT_LENGTH) -> str:
+    try:
+        return clean_text(value, max_length=max_length)
+    except ValidationError as error:
+        raise AssessmentFileError(f"{where}が正しくありません: {' '.join(error.messages)}") from None
 
 
 @transaction.atomic
@@ -73,6 +81,8 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
     """A new draft assessment from ``data``; any problem refuses the whole file (nothing written)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AssessmentFileError(f"形式が {FORMAT!r} ではありません。")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise AssessmentFileError(f"形式の版（format_version）が {FORMAT_VERSION} ではありません。")
     project = Project.objects.filter(key=data.get("project")).first()
     if project is None:
         raise AssessmentFileError(f"事業 {data.get('project')!r} はこのカタログにありません。")
@@ -80,8 +90,13 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
     question_set = QuestionSet.objects.filter(key=qs.get("key"), version=qs.get("version")).first()
     if question_set is None:
         raise AssessmentFileError(f"質問セット {qs.get('key')} v{qs.get('version')} はありません。")
+    title = _text(data.get("title"), "題名", max_length=200).strip()
+    if not title or data.get("standpoint") not in Assessment.Standpoint.values:
+        raise AssessmentFileError("題名または評価者の立場（standpoint）が正しくありません。")
+    if not isinstance(data.get("answers", {}), dict) or not isinstance(data.get("inventory", []), list):
+        raise AssessmentFileError("「answers」は質問ごとの回答、「inventory」は行の一覧にしてください。")
     assessment = answer_saving.assessment_create(
-        user=user, project=project, question_set=question_set, title=data["title"],
+        user=user, project=project, question_set=question_set, title=title,
         standpoint=data["standpoint"], organisation=organisation,
     )
     questions = {q.key: q for q in question_set.questions.prefetch_related("choices")}
@@ -90,7 +105,12 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
         question = questions.get(key)
         if question is None:
             raise AssessmentFileError(f"質問 {key!r} は質問セット {question_set} にありません。")
-        change = answer_saving.AnswerChange(note=item.get("note", ""), evidence=_evidence(item.get("evidence", [])))
+        if not isinstance(item, dict):
+            raise AssessmentFileError(f"質問 {key!r} の回答が正しくありません。")
+        change = answer_saving.AnswerChange(
+            note=_text(item.get("note", ""), f"質問 {key!r} の補足"),
+            evidence=_rows("evidence", item.get("evidence", []), f"質問 {key!r} の資料"),
+        )
         value = item.get("value")
         mark = mark_of(value)
         try:
@@ -100,9 +120,9 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
         changes[question] = change
     inventory = next((q for q in questions.values() if q.type == Question.Type.INVENTORY), None)
     if inventory is not None:
-        changes.setdefault(inventory, answer_saving.AnswerChange()).rows = [
-            {name: row.get(name, "") for name in answer_saving.ROW_FIELDS} for row in data.get("inventory", [])
-        ]
+        changes.setdefault(inventory, answer_saving.AnswerChange()).rows = _rows(
+            "rows", data.get("inventory", []), "データ項目一覧"
+        )
     # A new assessment: every part is based on what assessment_create stored.
     for change in changes.values():
         change.base = {part: 1 for part in answer_saving.PARTS}

@@ -279,8 +279,18 @@ class InventoryRowForm(forms.Form):
         return cleaned
 
 
-EvidenceFormSet = forms.formset_factory(EvidenceForm, extra=1, can_delete=True, max_num=50, validate_max=True)
-InventoryFormSet = forms.formset_factory(InventoryRowForm, extra=0, can_delete=True, max_num=500, validate_max=True)
+# absolute_max = max_num: a TOTAL_FORMS of 100,000 builds no more forms than the limit allows (Django's
+# default builds max_num + 1,000 of them), and anything over the limit is refused with a message.
+MAX_SOURCES_PER_QUESTION = 50
+MAX_INVENTORY_ROWS = 500
+EvidenceFormSet = forms.formset_factory(
+    EvidenceForm, extra=1, can_delete=True, max_num=MAX_SOURCES_PER_QUESTION,
+    absolute_max=MAX_SOURCES_PER_QUESTION, validate_max=True,
+)
+InventoryFormSet = forms.formset_factory(
+    InventoryRowForm, extra=0, can_delete=True, max_num=MAX_INVENTORY_ROWS,
+    absolute_max=MAX_INVENTORY_ROWS, validate_max=True,
+)
 
 
 def formset_rows(formset, fields) -> list[dict]:
@@ -298,6 +308,33 @@ def formset_rows(formset, fields) -> list[dict]:
             continue
         rows.append({name: data.get(name) for name in fields})
     return rows
+
+
+class RowErrors(forms.ValidationError):
+    """Row-by-row errors of sources or inventory rows given as a list (background save, import)."""
+
+    def __init__(self, rows, non_form):
+        self.rows = rows
+        super().__init__(list(non_form) or [_("入力に誤りがある行があります。")])
+
+
+def clean_rows(part: str, items) -> list[dict]:
+    """Sources ("evidence") or inventory rows ("rows") given as a list of dicts, cleaned by the same
+    forms as the section page; wholly empty rows are left out. Raises RowErrors."""
+    formset_class, fields = (
+        (InventoryFormSet, answer_saving.ROW_FIELDS) if part == "rows" else (EvidenceFormSet, answer_saving.EVIDENCE_FIELDS)
+    )
+    if not isinstance(items, list) or len(items) > formset_class.max_num:
+        raise forms.ValidationError(
+            _("%(n)s行までにしてください。") % {"n": formset_class.max_num} if isinstance(items, list)
+            else _("送信内容を読み取れませんでした。")
+        )
+    data = formset_data("p", [item if isinstance(item, dict) else {} for item in items], fields, initial=False)
+    formset = formset_class(data, prefix="p")
+    if not formset.is_valid():
+        errors = [{name: " ".join(messages) for name, messages in form.errors.items()} for form in formset.forms]
+        raise RowErrors(errors, formset.non_form_errors())
+    return formset_rows(formset, fields)
 
 
 def parts_of(question: Question) -> tuple[str, ...]:

@@ -19,10 +19,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 class ContentSecurityPolicyMiddleware:
+    """The policy above on every response, and ``Cache-Control: private, no-store`` on every
+    response to a signed-in user that says nothing of caching itself: pages, exports and
+    ``export.json`` show what only that user may see, and must not stay in a shared cache or on a
+    shared computer's disk."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
         return response

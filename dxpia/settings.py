@@ -96,6 +96,9 @@ elif len(SECRET_KEY) < 32:
 ALLOWED_HOSTS = envlist("DXPIA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DXPIA_ALLOWED_HOSTS must be set when DXPIA_DEBUG is off")
+if not DEBUG and "*" in ALLOWED_HOSTS:
+    # A wildcard accepts any Host header: password-reset links and absolute URLs could point elsewhere.
+    raise ImproperlyConfigured("DXPIA_ALLOWED_HOSTS must name the hosts when DXPIA_DEBUG is off, not '*'")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -132,3 +132,9 @@ def test_the_in_memory_test_database_accepts_the_sqlite_options(db):
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] == 20000
     assert connection.transaction_mode == "IMMEDIATE"
+
+
+def test_production_refuses_a_wildcard_host():
+    result = start_django(DXPIA_DEBUG="false", DXPIA_SECRET_KEY="x" * 50, DXPIA_ALLOWED_HOSTS="*")
+    assert result.returncode != 0
+    assert "DXPIA_ALLOWED_HOSTS must name the hosts" in result.stderr

@@ -145,7 +145,8 @@ def comment_add(request, pk):
         raise Http404
     parent = None
     if request.POST.get("parent"):
-        parent = Comment.objects.filter(pk=request.POST["parent"] if request.POST["parent"].isdigit() else 0,
+        raw = request.POST["parent"]
+        parent = Comment.objects.filter(pk=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0,
                                         assessment=assessment).first()
         if parent is None:
             raise Http404

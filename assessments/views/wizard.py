@@ -19,11 +19,9 @@ from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_
 from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
     AssessmentStartForm,
-    EvidenceFormSet,
-    InventoryFormSet,
+    RowErrors,
     SectionPage,
-    formset_data,
-    formset_rows,
+    clean_rows,
     part_token,
     parts_of,
 )
@@ -160,27 +158,7 @@ def _clean_part(question, part: str, payload: dict):
         return clean_answer(question, raw, mark=mark if isinstance(mark, str) else None)
     if part == "note":
         return clean_text(raw)
-    if not isinstance(raw, list) or len(raw) > (InventoryFormSet.max_num if part == "rows" else EvidenceFormSet.max_num):
-        raise ValidationError(_("送信内容を読み取れませんでした。"))
-    formset_class, fields = (
-        (InventoryFormSet, answer_saving.ROW_FIELDS) if part == "rows" else (EvidenceFormSet, answer_saving.EVIDENCE_FIELDS)
-    )
-    data = formset_data("p", [item if isinstance(item, dict) else {} for item in raw], fields, initial=False)
-    formset = formset_class(data, prefix="p")
-    if not formset.is_valid():
-        errors = [
-            {name: " ".join(messages) for name, messages in form.errors.items()} for form in formset.forms
-        ]
-        raise PartErrors(errors, formset.non_form_errors())
-    return formset_rows(formset, fields)
-
-
-class PartErrors(ValidationError):
-    """Row-by-row errors of a background save of sources or inventory rows."""
-
-    def __init__(self, rows, non_form):
-        self.rows = rows
-        super().__init__(list(non_form) or [_("入力に誤りがある行があります。")])
+    return clean_rows(part, raw)
 
 
 @login_required
@@ -196,6 +174,8 @@ def assessment_autosave(request, pk):
     assessment = get_assessment_for_user(request.user, pk, need=EDIT)
     if not assessment.answers_editable:
         return _json_error(_("提出後の回答は、差し戻されるまで変更できません。"), 403)
+    if request.content_type != "application/json":
+        return _json_error(_("送信内容は JSON（application/json）にしてください。"), 415)
     try:
         payload = json.loads(request.body.decode("utf-8"))
         key = payload["question"]
@@ -215,7 +195,7 @@ def assessment_autosave(request, pk):
     label = question.text if len(question.text) <= 40 else question.text[:40] + "…"
     try:
         content = _clean_part(question, part, payload)
-    except PartErrors as error:
+    except RowErrors as error:
         return _json_error(" ".join(error.messages), 400, question_text=label, rows=error.rows)
     except ValidationError as error:
         return _json_error(" ".join(error.messages), 400, question_text=label)
