@@ -145,3 +145,12 @@ def test_a_huge_total_forms_builds_no_more_forms_than_the_limit_and_says_so(bob_
     answer = Answer.objects.get(assessment=assessment, question__key="a-plan-published")
     assert answer.value == "done"
     assert not Answer.objects.filter(assessment=assessment, question__key="a-public-comment").exists()
+
+
+def test_the_question_set_preview_is_403_for_staff_without_the_permission(client, published_set):
+    from django.contrib.auth import get_user_model
+
+    clerk = get_user_model().objects.create_user("clerk", "clerk@example.org", "x", is_staff=True)
+    client.force_login(clerk)
+    response = client.get(reverse("admin:assessments_questionset_preview", args=[published_set.pk]))
+    assert response.status_code == 403
