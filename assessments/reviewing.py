@@ -1,11 +1,12 @@
 """The workflow and the review body: who may move an assessment where, opinions, comments and the
 residents' views. Writes happen in one transaction each and are recorded."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,10 +85,44 @@ def _report_changed(assessment: Assessment) -> None:
 
 
 def personal_organisation(user) -> Organisation:
-    """The organisation of one person, for someone who is not in any group yet."""
-    organisation, _created = Organisation.objects.get_or_create(name=f"{user.get_username()} の評価")
+    """The organisation of one person, for someone who is not in any group yet.
+
+    Found by the user (``Organisation.personal_for``, unique), never by its name: a renamed user
+    keeps theirs, a later user under a reused user name gets a new one and never an existing
+    organisation. Safe when two first starts of the same user meet: the unique key lets one create
+    it, the other then finds it."""
+    organisation = Organisation.objects.filter(personal_for=user).first()
+    if organisation is None:
+        organisation = _personal_organisation_create(user)
     Membership.objects.get_or_create(organisation=organisation, user=user, defaults={"role": Membership.Role.OWNER})
     return organisation
+
+
+def _personal_organisation_names(user):
+    """Display names to try: "<username> の評価", then numbered ones, then ones no one can have taken.
+    Organisation.name is unique, and a taken name only means trying the next one."""
+    base = f"{user.get_username()} の評価"[:180]
+    yield base
+    for number in range(2, 10):
+        yield f"{base} ({number})"
+    while True:
+        yield f"{base} ({uuid.uuid4().hex[:12]})"
+
+
+def _personal_organisation_create(user) -> Organisation:
+    for name in _personal_organisation_names(user):
+        if Organisation.objects.filter(name=name).exists():
+            continue
+        try:
+            with transaction.atomic():
+                return Organisation.objects.create(name=name, personal_for=user)
+        except IntegrityError:
+            # Either a concurrent first start made this user's organisation (use it) or another
+            # organisation took the name meanwhile (try the next name).
+            existing = Organisation.objects.filter(personal_for=user).first()
+            if existing is not None:
+                return existing
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @transaction.atomic

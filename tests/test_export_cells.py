@@ -26,7 +26,8 @@ from assessments.views.exports import _csv_response
 HYPERLINK = '=HYPERLINK("http://x","y")'
 DDE = "=cmd|' /C calc'!A0"
 AT_TITLE = "@SUM(1+1)*cmd|' /C calc'!A0"
-BROKEN_NOTE = "前\x00中\uffff後"
+# \x01, not NUL: PostgreSQL refuses NUL in text, and both break an XLSX file the same way.
+BROKEN_NOTE = "前\x01中\uffff後"
 
 
 # --- the pure rules ------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ def test_the_workbook_opens_and_holds_text_never_formulas(bob_client, hostile):
     by_note = {r[note].value: r[note] for r in body}
     assert by_note[DDE].data_type == "s" and by_note[DDE].quotePrefix
     assert by_note["-5"].data_type == "s" and by_note["-5"].quotePrefix
-    assert "前\ufffd中\ufffd後" in by_note  # NUL and U+FFFF replaced, the file is not corrupt
+    assert "前\ufffd中\ufffd後" in by_note  # the control character and U+FFFF replaced, the file is not corrupt
     assert all(r[0].data_type == "n" and r[0].value == hostile.pk for r in body)  # ids stay numbers
 
     inventory = list(workbook["データ項目"].iter_rows())[1:]

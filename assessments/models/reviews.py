@@ -13,6 +13,19 @@ class Organisation(models.Model):
 
     name = models.CharField(_("名称"), max_length=200, unique=True)
     description = models.TextField(_("説明"), blank=True)
+    # The person whose personal organisation this is (made for someone in no group yet). Found by
+    # this key, never by the name: a user who renames keeps it, a later user with a reused name gets
+    # a new one. When the person is deleted the link is cleared (SET_NULL) and it stays an ordinary
+    # organisation with its assessments; it can never pass to another user.
+    personal_for = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("個人の団体の本人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="personal_organisation",
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     class Meta:
