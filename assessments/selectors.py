@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from assessments import scoring
 from assessments.models import (
@@ -240,6 +241,21 @@ class Workspace:
         return [q for q in self.questions if q.key in keys]
 
 
+def _question_specs(sections) -> list[scoring.QuestionSpec]:
+    """Specs of the questions of ``questionset_structure`` sections, in order; each question's
+    ``section`` is set from its prefetched section (sparing a query per question)."""
+    specs = []
+    for section in sections:
+        for question in section.questions.all():
+            question.section = section
+            specs.append(question_spec(question))
+    return specs
+
+
+def _level_specs(levels) -> list[scoring.LevelSpec]:
+    return [scoring.LevelSpec(key=lv.key, label=lv.label, min_percent=lv.min_percent) for lv in levels]
+
+
 _STRUCTURES: dict[tuple, tuple] = {}
 
 
@@ -254,16 +270,8 @@ def scoring_structure(question_set: QuestionSet) -> tuple[list[scoring.QuestionS
     frozen = question_set.is_frozen
     if frozen and cache_key in _STRUCTURES:
         return _STRUCTURES[cache_key]
-    sections = questionset_structure(question_set)
-    specs = []
-    for section in sections:
-        for question in section.questions.all():
-            question.section = section
-            specs.append(question_spec(question))
-    levels = [
-        scoring.LevelSpec(key=lv.key, label=lv.label, min_percent=lv.min_percent)
-        for lv in question_set.levels.all()
-    ]
+    specs = _question_specs(questionset_structure(question_set))
+    levels = _level_specs(question_set.levels.all())
     if frozen:
         _STRUCTURES[cache_key] = (specs, levels)
     return specs, levels
@@ -271,8 +279,6 @@ def scoring_structure(question_set: QuestionSet) -> tuple[list[scoring.QuestionS
 
 def answer_values_and_rows(assessment: Assessment) -> tuple[dict[str, object], dict[str, int]]:
     """Each answer's value and its number of sources and inventory rows, by question key (1 query)."""
-    from django.db.models import OuterRef, Subquery
-    from django.db.models.functions import Coalesce
 
     def count(model):
         return Coalesce(
@@ -297,18 +303,15 @@ def answer_values_and_rows(assessment: Assessment) -> tuple[dict[str, object], d
 def assessment_workspace(assessment: Assessment) -> Workspace:
     sections = questionset_structure(assessment.question_set)
     questions = [question for section in sections for question in section.questions.all()]
-    for section in sections:  # spare a query per question when specs read question.section
-        for question in section.questions.all():
-            question.section = section
+    specs = _question_specs(sections)
     answers = {
         answer.question.key: answer
         for answer in Answer.objects.filter(assessment=assessment)
         .select_related("question")
         .prefetch_related("evidence", "inventory_rows")
     }
-    specs = [question_spec(q) for q in questions]
     levels = list(assessment.question_set.levels.all())
-    level_specs = [scoring.LevelSpec(key=lv.key, label=lv.label, min_percent=lv.min_percent) for lv in levels]
+    level_specs = _level_specs(levels)
     rows = {key: len(a.evidence.all()) + len(a.inventory_rows.all()) for key, a in answers.items()}
     result = scoring.score(specs, {k: a.value for k, a in answers.items()}, level_specs, rows=rows)
     return Workspace(

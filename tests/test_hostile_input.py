@@ -154,3 +154,16 @@ def test_the_question_set_preview_is_403_for_staff_without_the_permission(client
     client.force_login(clerk)
     response = client.get(reverse("admin:assessments_questionset_preview", args=[published_set.pk]))
     assert response.status_code == 403
+
+
+def test_the_plain_text_letter_is_never_read_as_html(bob_client, assessment):
+    """letter.txt turns autoescaping off (it is plain text): it must go out as text/plain, nosniff."""
+    script = "<script>alert(1)</script>"
+    autosave(bob_client, assessment, {"question": "a-public-comment", "value": "unknown", "base": 0})
+    autosave(bob_client, assessment, {"question": "a-public-comment", "part": "note", "value": script, "base": 0})
+    response = bob_client.get(reverse("letter_text", args=[assessment.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    preview = bob_client.get(reverse("letter_preview", args=[assessment.pk])).content.decode()
+    assert script not in preview

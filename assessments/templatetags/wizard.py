@@ -8,10 +8,14 @@ from assessments.forms import answer_name, mark_name, note_name, part_token_name
 register = template.Library()
 
 
+def _bound_field(form, name):
+    return form[name] if name in form.fields else None
+
+
 @register.filter
 def answer_field(form, question):
-    name = answer_name(question)
-    return form[name] if name in form.fields else None
+    """The main answer's field (None for evidence and inventory questions)."""
+    return _bound_field(form, answer_name(question))
 
 
 @register.filter
@@ -54,8 +58,7 @@ def join_if_list(value):
 @register.filter
 def mark_field(form, question):
     """The 不明・未開示・該当なし radios of a question without choices (None for choice questions)."""
-    name = mark_name(question)
-    return form[name] if name in form.fields else None
+    return _bound_field(form, mark_name(question))
 
 
 @register.filter
