@@ -37,7 +37,9 @@ from assessments.models import (
     Section,
     Source,
 )
-from assessments.project_import import COLUMNS, import_projects, parse_projects_csv
+from assessments.project_import import (
+    COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ProjectImportError, import_projects, parse_projects_csv,
+)
 from assessments.questionset_io import QuestionSetDataError
 
 FROZEN_MESSAGE = _("この質問セットは公開済み（または廃止済み）のため変更できません。変更するには「新しい版として複製」してください。")
@@ -80,8 +82,33 @@ class DataItemInline(admin.TabularInline):
 
 
 class ProjectImportForm(forms.Form):
+    """The upload (preview) or, on confirmation, the previewed text sent back; both checked alike."""
+
     file = forms.FileField(label=_("CSVファイル（UTF-8）"), required=False)
-    csv_text = forms.CharField(widget=forms.HiddenInput, required=False)
+    csv_text = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("ファイルが大きすぎます（%(size)s バイト、%(max)s バイトまで）。分けて取り込んでください。"),
+                params={"size": f"{upload.size:,}", "max": f"{MAX_FILE_BYTES:,}"},
+            )
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload:
+            try:
+                cleaned["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", _("UTF-8 のCSVではありません。Excel では「CSV UTF-8」で保存してください。"))
+        elif cleaned.get("csv_text"):
+            cleaned["text"] = cleaned["csv_text"]
+        elif not self.errors:
+            self.add_error("file", _("CSVファイルを選んでください。"))
+        return cleaned
 
 
 @admin.register(Project)
@@ -109,17 +136,16 @@ class ProjectAdmin(admin.ModelAdmin):
         form = ProjectImportForm(request.POST or None, request.FILES or None)
         rows, errors, text = [], [], ""
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                text = upload.read().decode("utf-8-sig") if upload else form.cleaned_data["csv_text"]
-            except UnicodeDecodeError:
-                errors = [(0, _("UTF-8 のCSVではありません。"))]
-            if not errors:
-                rows, errors = parse_projects_csv(text)
+            text = form.cleaned_data["text"]
+            rows, errors = parse_projects_csv(text)
             if "confirm" in request.POST and rows and not errors:
-                created = import_projects(rows)
-                messages.success(request, _("%(n)s件の事業を作成しました。") % {"n": len(created)})
-                return redirect("admin:assessments_project_changelist")
+                try:
+                    created = import_projects(rows)
+                except ProjectImportError as error:
+                    errors = error.problems
+                else:
+                    messages.success(request, _("%(n)s件の事業を作成しました。") % {"n": len(created)})
+                    return redirect("admin:assessments_project_changelist")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -129,6 +155,8 @@ class ProjectAdmin(admin.ModelAdmin):
             "errors": errors,
             "csv_text": text,
             "columns": COLUMNS,
+            "max_bytes": f"{MAX_FILE_BYTES:,}",
+            "max_rows": f"{MAX_ROWS:,}",
         }
         return TemplateResponse(request, "admin/assessments/project/import.html", context)
 

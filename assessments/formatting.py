@@ -60,6 +60,8 @@ def wareki_fiscal_year(year: int) -> str:
     A fiscal year is named by the era in force when it begins, except that an era beginning in its
     first half names it (FY2019 is 令和元年度, FY1912 大正元年度).
     """
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
+        return ""  # a year no calendar of this table names (stored before the model's range existed)
     label = wareki(datetime.date(year, 9, 30))
     return label.split("年")[0] + "年度" if label else ""
 

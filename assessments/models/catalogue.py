@@ -1,5 +1,6 @@
 """The catalogue: Saitama's municipalities and the DX projects named in the source material."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,13 @@ class Source(models.Model):
         return self.title
 
 
+# PostgreSQL's integer and smallint ranges, stated on the fields so that SQLite (whose integers are
+# 64-bit whatever the field) refuses the same numbers: a database moved to PostgreSQL never meets a
+# number it cannot hold.
+MAX_INTEGER = 2_147_483_647
+MAX_SMALL_INTEGER = 32_767
+
+
 class Project(models.Model):
     class Kind(models.TextChoices):
         GRANT_TABLE = "grant_table", _("交付金採択事業一覧")
@@ -87,19 +95,27 @@ class Project(models.Model):
     )
     title = models.CharField(_("事業名"), max_length=200)
     program = models.CharField(_("制度・交付金"), max_length=200, blank=True)
-    fiscal_year = models.PositiveSmallIntegerField(_("年度（西暦）"), null=True, blank=True)
+    # From the Local Autonomy Act (1947) to a horizon no grant list reaches: a typo such as 20222 is
+    # refused here, in the admin and in the CSV import, instead of breaking every page that shows it.
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("年度（西暦）"), null=True, blank=True, validators=[MinValueValidator(1947), MaxValueValidator(2100)]
+    )
     budget_note = models.CharField(_("予算の区分"), max_length=200, blank=True)
     amount_thousand_yen = models.PositiveIntegerField(
-        _("採択額（千円）"), null=True, blank=True, help_text=_("資料に記載がない場合は空欄（不明）。")
+        _("採択額（千円）"), null=True, blank=True, help_text=_("資料に記載がない場合は空欄（不明）。"),
+        validators=[MaxValueValidator(MAX_INTEGER)],
     )
     derived_amount_thousand_yen = models.PositiveIntegerField(
         _("推定額（千円）"),
         null=True,
         blank=True,
         help_text=_("資料から計算で推定した額。確認された額ではないため合計には含めない。"),
+        validators=[MaxValueValidator(MAX_INTEGER)],
     )
     amount_note = models.TextField(_("金額の出典・注記"), blank=True)
-    source_row = models.PositiveSmallIntegerField(_("資料の表の行番号"), null=True, blank=True)
+    source_row = models.PositiveSmallIntegerField(
+        _("資料の表の行番号"), null=True, blank=True, validators=[MaxValueValidator(MAX_SMALL_INTEGER)]
+    )
     source_note = models.TextField(_("資料からの訂正"), blank=True)
     kind = models.CharField(_("出典の種類"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     source = models.ForeignKey(

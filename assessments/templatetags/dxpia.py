@@ -21,4 +21,5 @@ def fiscal_year(year):
     """2022年度（令和4年度）"""
     if not year:
         return ""
-    return f"{year}年度（{formatting.wareki_fiscal_year(year)}）"
+    era = formatting.wareki_fiscal_year(year)
+    return f"{year}年度（{era}）" if era else f"{year}年度"

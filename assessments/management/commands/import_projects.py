@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.formatting import thousand_yen
-from assessments.project_import import import_projects, parse_projects_csv
+from assessments.project_import import ProjectImportError, import_projects, parse_projects_csv
 
 
 class Command(BaseCommand):
@@ -20,12 +20,20 @@ class Command(BaseCommand):
             raise CommandError(f"{file} を読めません: {error}") from None
         rows, errors = parse_projects_csv(text)
         for row in rows:
-            self.stdout.write(f"{row.line}行目: {row.municipality.name} {row.title}（{thousand_yen(row.amount_thousand_yen)}）")
+            project = row.project
+            self.stdout.write(f"{row.line}行目: {project.municipality.name} {project.title}"
+                              f"（{thousand_yen(project.amount_thousand_yen)}）")
         if errors:
-            details = "\n".join(f"{line}行目: {reason}" for line, reason in errors)
-            raise CommandError(f"{len(errors)}行に問題があるため、何も読み込んでいません。\n{details}")
+            raise CommandError(f"{len(errors)}件の問題があるため、何も読み込んでいません。\n{_details(errors)}")
         if dry_run:
             self.stdout.write(f"{len(rows)}件を作成できます（--dry-run のため作成していません）。")
             return
-        created = import_projects(rows)
+        try:
+            created = import_projects(rows)
+        except ProjectImportError as error:
+            raise CommandError(f"何も読み込んでいません。\n{_details(error.problems)}") from None
         self.stdout.write(f"{len(created)}件の事業を作成しました。")
+
+
+def _details(problems) -> str:
+    return "\n".join(f"{line}行目: {reason}" if line else reason for line, reason in problems)
