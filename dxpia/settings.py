@@ -199,11 +199,15 @@ STORAGES = {
     },
 }
 
-# Rendered PDFs are cached on disk so that every worker process shares them.
+# Rendered PDFs are cached on disk so that every worker process shares them. The lock files that
+# let only one process render a given report revision at a time live beside them (the cache only
+# ever counts, culls and clears its own *.djcache files).
+CACHE_DIR = os.environ.get("DXPIA_CACHE_DIR") or str(BASE_DIR / "var" / "cache")
+RENDER_LOCK_DIR = os.path.join(CACHE_DIR, "render-locks")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("DXPIA_CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+        "LOCATION": CACHE_DIR,
         "OPTIONS": {"MAX_ENTRIES": envint("DXPIA_CACHE_MAX_ENTRIES", 2000)},
     }
 }

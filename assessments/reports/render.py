@@ -6,6 +6,8 @@ its revision and a fingerprint of the templates, so an unchanged report is serve
 rendering again and any saved change makes a new one.
 """
 
+import contextlib
+import fcntl
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,12 +186,41 @@ def _cache_key(kind: str, assessment: Assessment) -> str:
     return f"dxpia:{kind}:{assessment.pk}:{created:.6f}:{assessment.revision}:{digest}:{TEMPLATE_VERSION}"
 
 
+LOCK_STRIPES = 64
+
+
+@contextlib.contextmanager
+def render_lock(key: str):
+    """Hold the lock of ``key`` for the block: one process (or thread) at a time renders a given
+    document revision; the others wait here and then find it in the cache.
+
+    An exclusive ``flock`` on one of LOCK_STRIPES files (never removed: removing a lock file while
+    another process waits on it would let a third one in). Two different reports may share a
+    stripe and then render one after the other, which on a small server is no loss. The kernel
+    releases the lock if the process dies. Every process of one machine shares it; several app
+    servers each have their own.
+    """
+    folder = Path(settings.RENDER_LOCK_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    stripe = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % LOCK_STRIPES
+    with open(folder / f"render-{stripe:02d}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _cached_pdf(kind: str, assessment: Assessment, make_html) -> bytes:
     key = _cache_key(kind, assessment)
     pdf = cache.get(key)
-    if pdf is None:
-        pdf = html_to_pdf(make_html(assessment))
-        cache.set(key, pdf, timeout=60 * 60 * 24 * 30)
+    if pdf is not None:
+        return pdf
+    with render_lock(key):
+        pdf = cache.get(key)  # rendered by whoever held the lock before us
+        if pdf is None:
+            pdf = html_to_pdf(make_html(assessment))
+            cache.set(key, pdf, timeout=60 * 60 * 24 * 30)
     return pdf
 
 
