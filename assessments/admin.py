@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.core.exceptions import PermissionDenied
+from django.core.validators import ProhibitNullCharactersValidator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from assessments import selectors, services
+from assessments.answer_values import without_forbidden_characters
 from assessments.models import (
     AnswerHistory,
     Assessment,
@@ -87,6 +89,14 @@ class ProjectImportForm(forms.Form):
     file = forms.FileField(label=_("CSVファイル（UTF-8）"), required=False)
     csv_text = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A NUL is dropped with the other forbidden characters below, not refused with an error on
+        # a hidden field that nobody could correct.
+        self.fields["csv_text"].validators = [
+            v for v in self.fields["csv_text"].validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload and upload.size > MAX_FILE_BYTES:
@@ -108,6 +118,10 @@ class ProjectImportForm(forms.Form):
             cleaned["text"] = cleaned["csv_text"]
         elif not self.errors:
             self.add_error("file", _("CSVファイルを選んでください。"))
+        if "text" in cleaned:
+            # What the preview shows, the confirmation sends back and the import stores are one
+            # text: the file without the characters that no stored text may hold.
+            cleaned["text"] = without_forbidden_characters(cleaned["text"])
         return cleaned
 
 

@@ -37,6 +37,11 @@ _CONTROL = re.compile(
 )
 
 
+def without_forbidden_characters(text: str) -> str:
+    """``text`` without the characters no stored text may hold (``_CONTROL``); newlines as they are."""
+    return _CONTROL.sub("", text)
+
+
 def clean_text(raw, *, max_length: int = MAX_TEXT_LENGTH) -> str:
     """Text as typed, minus NUL and other control characters, with newlines normalised.
     Too long is an error (the text is kept in the form), never silently cut."""

@@ -504,7 +504,9 @@ class SectionPage:
 
 class TransitionForm(forms.Form):
     action = forms.ChoiceField(choices=[(key, key) for key in ("submit", "start_review", "return", "approve", "publish", "unpublish")])
-    note = forms.CharField(label=_("メモ・理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    # Its length (5,000) and characters are checked by reviewing.assessment_transition, whose error
+    # the review page shows; this form refuses only an action that does not exist.
+    note = _TextField(label=_("メモ・理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReviewerForm(forms.Form):
@@ -515,7 +517,7 @@ class ReviewerForm(forms.Form):
 class OpinionForm(forms.Form):
     section = forms.IntegerField(widget=forms.HiddenInput, required=False)
     verdict = forms.ChoiceField(label=_("意見"), choices=ReviewOpinion.Verdict.choices, widget=forms.RadioSelect)
-    text = forms.CharField(label=_("理由・条件"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    text = _TextField(label=_("理由・条件"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ResidentViewsForm(forms.Form):
@@ -524,9 +526,9 @@ class ResidentViewsForm(forms.Form):
         label=_("方法"), required=False, widget=forms.CheckboxSelectMultiple,
         choices=[(m, m) for m in ResidentViews.METHODS],
     )
-    summary = forms.CharField(label=_("寄せられた意見の要旨"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    response = forms.CharField(label=_("意見への対応"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    reason_not_sought = forms.CharField(label=_("聴かなかった理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    summary = _TextField(label=_("寄せられた意見の要旨"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    response = _TextField(label=_("意見への対応"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason_not_sought = _TextField(label=_("聴かなかった理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, instance_data=None, **kwargs):
         if instance_data is not None and "initial" not in kwargs:

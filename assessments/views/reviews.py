@@ -67,6 +67,14 @@ def review_page(request, pk):
     )
 
 
+def _report_form_errors(request, form) -> None:
+    """Each of a refused form's errors as a message, after the label of its field."""
+    for field, errors in form.errors.items():
+        for error in errors:
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
 @login_required
 @require_POST
 def transition(request, pk):
@@ -108,7 +116,7 @@ def opinion_save(request, pk):
     prefix = request.POST.get("prefix", "")
     form = OpinionForm(request.POST, prefix=prefix)
     if not form.is_valid():
-        messages.error(request, _("意見を選んでください。"))
+        _report_form_errors(request, form)
         return redirect("assessment_review", pk=assessment.pk)
     section_id = form.cleaned_data["section"]
     section = None
@@ -128,9 +136,7 @@ def resident_views_save(request, pk):
     assessment = get_assessment_for_user(request.user, pk, need=EDIT)
     form = ResidentViewsForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {error}")
+        _report_form_errors(request, form)
         return redirect("assessment_review", pk=assessment.pk)
     return _apply(request, assessment, lambda: reviewing.resident_views_save(assessment=assessment, **form.cleaned_data),
                   _("住民・当事者の意見を保存しました。"))
