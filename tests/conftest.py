@@ -18,6 +18,30 @@ PASSWORD = "correct horse battery staple 42"
 QUESTIONSET_FILE = seed.FIXTURES / "questionsets" / "dx-pia-v1.json"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_hash_per_password():
+    """Users are made with real PBKDF2 hashes (sign-ins, in this process and in gunicorn, check them
+    as in production), but each test password is hashed once per run, not once per user: a hash
+    costs 0.6 s here and a cast has six users."""
+    from unittest import mock
+
+    from django.contrib.auth import base_user, hashers
+    from django.contrib.auth import models as auth_models
+
+    real = hashers.make_password
+    known = {}
+
+    def make_password(password, salt=None, hasher="default"):
+        if salt is not None or hasher != "default" or password is None:
+            return real(password, salt, hasher)
+        if password not in known:
+            known[password] = real(password)
+        return known[password]
+
+    with mock.patch.object(base_user, "make_password", make_password), mock.patch.object(auth_models, "make_password", make_password):
+        yield
+
+
 @pytest.fixture
 def alice(db):
     return get_user_model().objects.create_superuser("alice", "alice@example.org", PASSWORD)
