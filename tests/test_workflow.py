@@ -181,6 +181,19 @@ def test_pages_send_a_content_security_policy(client):
     assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
 
 
+def test_static_files_send_the_policy_and_nosniff(settings):
+    """WhiteNoise answers static files before the rest of the middleware runs; they carry the same
+    policy and nosniff as pages (issue 12, item 10)."""
+    from django.test import Client
+
+    settings.WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic, as in production
+    settings.WHITENOISE_AUTOREFRESH = True
+    response = Client().get("/static/js/wizard.js")  # a new client: WhiteNoise reads the settings above
+    assert response.status_code == 200 and b"".join(response.streaming_content)
+    assert response["Content-Security-Policy"].startswith("default-src 'self'")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_production_settings_pass_the_deploy_check():
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DXPIA_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
