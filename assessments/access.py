@@ -1,8 +1,14 @@
 """The one place that decides who may see or do what with an assessment.
 
-Every view that touches an assessment calls ``get_assessment_for_user`` with what it needs; lists
+Every view that touches an assessment calls ``get_assessment_for_request`` with what it needs; lists
 and exports use ``assessments_visible_to``. A person with no relation to an assessment gets 404, so
 that its existence is not revealed; a member or reviewer without the right gets 403.
+
+Staff (the site's administrators) may look at any assessment, to answer a member's request for help
+or a complaint about published content, but only one at a time and on the record: their lists and
+exports hold only their own organisations' and reviews' assessments, and every page of an
+unpublished assessment that a staff member opens only as staff is recorded (StaffAccess: who, which
+assessment, which page, when), which the admin shows and nobody can change or delete there.
 
 Rights: ``view``, ``edit`` (answers, residents' views, submitting), ``review`` (opinions, review
 transitions), ``own`` (review body, publication), ``comment``.
@@ -12,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from assessments.models import Assessment, Membership, Reviewer
+from assessments.models import Assessment, Membership, Reviewer, StaffAccess
 
 VIEW, EDIT, REVIEW, OWN, COMMENT = "view", "edit", "review", "own", "comment"
 
@@ -46,21 +52,22 @@ def rights_of(user, assessment: Assessment, *, role: str | None = None, is_revie
 
 
 def assessments_visible_to(user):
-    """Every assessment ``user`` may view: their organisations', those they review (staff: all)."""
+    """Every assessment ``user`` lists and exports: their organisations', those they review. (Staff
+    too: others' they open one at a time, on the record, through ``get_assessment_for_request``.)"""
     if not user.is_authenticated:
         return Assessment.objects.none()
-    if user.is_staff:
-        return Assessment.objects.all()
     return Assessment.objects.filter(
         Q(organisation__memberships__user=user) | Q(reviewers__user=user)
     ).distinct()
 
 
-def get_assessment_for_user(user, pk, *, need: str = VIEW) -> Assessment:
-    """The assessment ``pk`` with ``assessment.rights`` set, if ``user`` has the right ``need``.
+def get_assessment_for_request(request, pk, *, need: str = VIEW) -> Assessment:
+    """The assessment ``pk`` with ``assessment.rights`` set, if the request's user has the right
+    ``need``; a staff member's look at an unpublished one that they reach only as staff is recorded.
 
     404 for anyone with no relation to it, 403 for a member or reviewer without that right.
     """
+    user = request.user
     try:
         assessment = Assessment.objects.select_related(
             "project__municipality", "question_set", "owner", "organisation"
@@ -72,6 +79,13 @@ def get_assessment_for_user(user, pk, *, need: str = VIEW) -> Assessment:
         raise Http404
     if need not in rights:
         raise PermissionDenied
+    if user.is_staff and not rights - STAFF_RIGHTS and assessment.status != Assessment.Status.PUBLISHED:
+        StaffAccess.objects.create(
+            user=user, username=user.get_username(), assessment=assessment, assessment_title=assessment.title,
+            organisation_name=assessment.organisation.name, method=request.method[:10],
+            path=request.get_full_path()[:500],
+        )
+        assessment.staff_access_recorded = True  # the page says so (base.html)
     assessment.rights = rights
     return assessment
 

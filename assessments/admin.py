@@ -38,6 +38,7 @@ from assessments.models import (
     QuestionSet,
     Section,
     Source,
+    StaffAccess,
 )
 from assessments.project_import import (
     COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ProjectImportError, import_projects, parse_projects_csv,
@@ -539,8 +540,13 @@ class AssessmentAdmin(admin.ModelAdmin):
     """Staff see and administer every assessment; answers are changed only through the app, so that
     the workflow, the history and the conflict checks always apply."""
 
-    list_display = ["title", "project", "organisation", "status", "owner", "updated_at"]
+    list_display = ["title", "project", "organisation", "status", "owner", "updated_at", "app_link"]
     list_filter = ["status", "standpoint", "question_set", "organisation"]
+
+    @admin.display(description=_("アプリで開く"))
+    def app_link(self, assessment):
+        # Opening another organisation's unpublished assessment there is recorded (access.py).
+        return format_html('<a href="{}">{}</a>', reverse("assessment_summary", args=[assessment.pk]), _("開く（閲覧は記録）"))
     search_fields = ["title", "project__title", "project__municipality__name", "organisation__name"]
     list_select_related = ["project__municipality", "organisation", "owner"]
     readonly_fields = ["project", "question_set", "owner", "status", "revision", "created_at", "updated_at", "published_at"]
@@ -565,12 +571,8 @@ class CommentAdmin(admin.ModelAdmin):
     list_select_related = ["assessment", "question", "author"]
 
 
-@admin.register(AnswerHistory)
-class AnswerHistoryAdmin(admin.ModelAdmin):
-    """The history is evidence: it can be read, never edited."""
-
-    list_display = ["assessment", "question", "user", "revision", "at"]
-    list_select_related = ["assessment", "question", "user"]
+class RecordAdmin(admin.ModelAdmin):
+    """A record that is evidence: it can be read in the admin, never added, edited or deleted there."""
 
     def has_add_permission(self, request):
         return False
@@ -580,3 +582,29 @@ class AnswerHistoryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AnswerHistory)
+class AnswerHistoryAdmin(RecordAdmin):
+    """The history is evidence: it can be read, never edited."""
+
+    list_display = ["assessment", "question", "user", "revision", "at"]
+    list_select_related = ["assessment", "question", "user"]
+
+
+@admin.register(StaffAccess)
+class StaffAccessAdmin(RecordAdmin):
+    """Staff's looks at others' unpublished assessments (access.py): read, never edited or deleted."""
+
+    list_display = ["at", "username", "assessment_link", "organisation_name", "method", "path"]
+    list_filter = ["username"]
+    search_fields = ["username", "assessment_title", "organisation_name"]
+    date_hierarchy = "at"
+    list_select_related = ["assessment"]
+
+    @admin.display(description=_("評価"), ordering="assessment_title")
+    def assessment_link(self, record):
+        if record.assessment_id is None:
+            return record.assessment_title
+        url = reverse("admin:assessments_assessment_change", args=[record.assessment_id])
+        return format_html('<a href="{}">{}</a>', url, record.assessment_title)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments import scoring
 from assessments.models import (
@@ -38,6 +39,47 @@ ROW_FIELDS = (
 
 
 PARTS = ("value", "note", "evidence", "rows")
+
+# The most one assessment may hold, counted by content_size (README, "Limits"). It bounds the work of
+# every page, export and report of the assessment: filled to it in any shape, the report stays at a
+# few hundred pages (bench/report_pdf.py --maximal prints the figures).
+CONTENT_BUDGET = 300_000
+# What each source or inventory row counts besides its characters: a table row fills its space in
+# the report however short its text, so that many short rows cannot outgrow the budget either.
+ITEM_WEIGHT = 100
+
+
+def _characters(content) -> int:
+    if content is None or isinstance(content, bool):
+        return 0
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, dict):
+        return sum(_characters(item) for item in content.values())
+    if isinstance(content, (list, tuple)):
+        return sum(_characters(item) for item in content)
+    return len(str(content))
+
+
+def content_size(part: str, content) -> int:
+    """What one part's content counts against CONTENT_BUDGET: its characters, and ITEM_WEIGHT more
+    for each source or row."""
+    if part in ("evidence", "rows"):
+        return sum(ITEM_WEIGHT + _characters(item) for item in content or [])
+    return _characters(content)
+
+
+def answer_size(answer: Answer) -> int:
+    """What a stored answer counts against CONTENT_BUDGET (sources and rows prefetched)."""
+    return sum(content_size(part, stored_part(answer, part)) for part in PARTS)
+
+
+def too_large_message(size: int) -> str:
+    return _(
+        "保存しませんでした。保存するとこの評価の記録量が %(size)s字になり、上限の %(max)s字を超えます"
+        "（根拠資料1件・データ項目1行はそれぞれ%(item)s字を加えて数えます）。"
+        "長い引用は資料名とページを示すだけにするなど、短くしてから保存してください。"
+    ) % {"size": f"{size:,}", "max": f"{CONTENT_BUDGET:,}", "item": ITEM_WEIGHT}
 
 
 @dataclass
@@ -96,6 +138,9 @@ class SaveOutcome:
     # not refused (changed or not): the client's next base for that part.
     versions: dict = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
+    # Set when the whole save was refused because it would take the assessment past CONTENT_BUDGET
+    # (nothing of it stored, no version moved): the message to show.
+    too_large: str = ""
 
 
 def snapshot_of(question: Question, value) -> dict:
@@ -154,7 +199,7 @@ def answers_save(*, assessment: Assessment, user, changes: dict[Question, Answer
     # Take the assessment's row lock first (an UPDATE locks on PostgreSQL and takes SQLite's write
     # lock), so that the answers read below cannot change before this transaction commits.
     Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
-    current, status = Assessment.objects.values_list("revision", "status").get(pk=assessment.pk)
+    current, status, size = Assessment.objects.values_list("revision", "status", "content_size").get(pk=assessment.pk)
     if status not in Assessment.EDITABLE_STATUSES:
         raise AnswersLocked()
     # Sources and rows are prefetched: they are compared, and the history keeps them (3 queries).
@@ -182,6 +227,19 @@ def answers_save(*, assessment: Assessment, user, changes: dict[Question, Answer
                 accepted.setdefault(question, {})[part] = content
                 versions[part] = version + 1
     if not accepted:
+        return outcome
+    growth = sum(
+        content_size(part, content) - content_size(part, stored_part(stored.get(question.pk), part))
+        for question, parts in accepted.items()
+        for part, content in parts.items()
+    )
+    if growth > 0 and size + growth > CONTENT_BUDGET:
+        # Refused as a whole, like a form with an error: the user shortens something and saves again.
+        # (A save that shrinks the assessment always goes through, even above the budget.)
+        for question, parts in accepted.items():
+            for part in parts:
+                del outcome.versions[question.key][part]
+        outcome.too_large = too_large_message(size + growth)
         return outcome
 
     revision = current + 1
@@ -224,8 +282,9 @@ def answers_save(*, assessment: Assessment, user, changes: dict[Question, Answer
         )
         outcome.saved.append(question.key)
     AnswerHistory.objects.bulk_create(history)
-    Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
+    Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1, content_size=F("content_size") + growth)
     assessment.revision = outcome.revision = revision
+    assessment.content_size = size + growth
     store_overall_result(assessment)
     return outcome
 
@@ -295,4 +354,6 @@ def assessment_create(
             )
             for i, item in enumerate(items)
         )
+        assessment.content_size = answer_size(answer)
+        Assessment.objects.filter(pk=assessment.pk).update(content_size=assessment.content_size)
     return assessment

@@ -126,6 +126,8 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
     # A new assessment: every part is based on what assessment_create stored.
     for change in changes.values():
         change.base = {part: 1 for part in answer_saving.PARTS}
-    answer_saving.answers_save(assessment=assessment, user=user, changes=changes)
+    outcome = answer_saving.answers_save(assessment=assessment, user=user, changes=changes)
+    if outcome.too_large:
+        raise AssessmentFileError(outcome.too_large)
     assessment.refresh_from_db()
     return assessment

@@ -140,3 +140,63 @@ def test_a_comment_on_another_sets_question_is_404(client, cast):
     client.force_login(cast["reviewer"])
     response = client.post(reverse("comment_add", args=[cast["assessment"].pk]), {"question": "s0-q0", "text": "x"})
     assert response.status_code == 404 and not Comment.objects.exists()
+
+
+# --- Staff: any assessment, one at a time, on the record (issue 12, item 11) ---------------------------
+
+
+def test_a_staff_look_at_another_organisations_draft_is_recorded_and_said(client, cast):
+    from assessments.models import StaffAccess
+
+    client.force_login(cast["staff"])
+    assessment = cast["assessment"]
+    response = client.get(reverse("assessment_summary", args=[assessment.pk]))
+    assert response.status_code == 200
+    assert 'id="staff-access-notice"' in response.content.decode()
+    client.get(reverse("report_pdf", args=[assessment.pk]))
+    records = list(StaffAccess.objects.order_by("pk").values("username", "assessment", "assessment_title", "organisation_name", "method", "path"))
+    assert records == [
+        {"username": "alice", "assessment": assessment.pk, "assessment_title": "守る会の評価",
+         "organisation_name": "美里の子どもを守る会", "method": "GET", "path": reverse("assessment_summary", args=[assessment.pk])},
+        {"username": "alice", "assessment": assessment.pk, "assessment_title": "守る会の評価",
+         "organisation_name": "美里の子どもを守る会", "method": "GET", "path": reverse("report_pdf", args=[assessment.pk])},
+    ]
+
+
+def test_members_reviewers_and_published_assessments_are_not_recorded(client, cast):
+    from assessments.models import Membership, StaffAccess
+
+    assessment = cast["assessment"]
+    for role in ("owner", "editor", "viewer", "reviewer"):
+        client.force_login(cast[role])
+        page = client.get(reverse("assessment_summary", args=[assessment.pk])).content.decode()
+        assert 'id="staff-access-notice"' not in page
+    staff = cast["staff"]
+    Membership.objects.create(organisation=cast["group"], user=staff, role="viewer")  # staff, and a member
+    client.force_login(staff)
+    assert client.get(reverse("assessment_summary", args=[assessment.pk])).status_code == 200
+    Membership.objects.filter(user=staff).delete()
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.PUBLISHED)
+    assert client.get(reverse("assessment_summary", args=[assessment.pk])).status_code == 200
+    assert not StaffAccess.objects.exists()
+
+
+def test_staff_lists_and_exports_hold_only_their_own_assessments(client, cast):
+    client.force_login(cast["staff"])
+    for url in (reverse("assessment_list"), reverse("project_detail", args=["case-misato-kodomo-data"]),
+                reverse("export_assessments_csv")):
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert response.status_code == 200 and "守る会の評価" not in body.decode("utf-8-sig"), url
+
+
+def test_the_admin_shows_the_records_and_nobody_can_change_or_delete_them(admin_client, cast):
+    from assessments.models import StaffAccess
+
+    admin_client.get(reverse("assessment_summary", args=[cast["assessment"].pk]))
+    record = StaffAccess.objects.get()
+    listing = admin_client.get(reverse("admin:assessments_staffaccess_changelist")).content.decode()
+    assert "守る会の評価" in listing and "alice" in listing
+    assert admin_client.post(reverse("admin:assessments_staffaccess_delete", args=[record.pk]), {"post": "yes"}).status_code == 403
+    assert admin_client.post(reverse("admin:assessments_staffaccess_change", args=[record.pk]), {"username": "x"}).status_code == 403
+    assert StaffAccess.objects.get().username == "alice"

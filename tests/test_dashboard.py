@@ -154,6 +154,12 @@ def test_a_bad_assessment_file_is_refused_and_nothing_is_written(catalogue, publ
     with pytest.raises(CommandError, match="no-such-project"):
         call_command("import_assessment", str(path), "--user", "bob")
     assert not Assessment.objects.exists()
+    data["project"] = "case-misato-kodomo-data"
+    data["answers"] = {"a-public-comment": {"value": None, "note": " " * 5_000_001, "evidence": []}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CommandError, match="大きすぎます"):
+        call_command("import_assessment", str(path), "--user", "bob")
+    assert not Assessment.objects.exists()
 
 
 def test_the_workbook_has_answers_inventory_and_projects_for_visible_assessments(client, catalogue, published_set, bob, charlie):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .catalogue import Project
@@ -40,6 +41,9 @@ class Assessment(models.Model):
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     # Bumped by every save; a save based on an older revision is checked for conflicts.
     revision = models.PositiveIntegerField(_("版数"), default=0)
+    # What the answers hold, counted by answer_saving.content_size; kept by answer_saving with
+    # every save, which refuses to take it past answer_saving.CONTENT_BUDGET.
+    content_size = models.PositiveIntegerField(_("記録量（字）"), default=0, editable=False)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
@@ -166,3 +170,31 @@ class InventoryRow(models.Model):
     @property
     def flagged(self) -> bool:
         return bool(self.problems)
+
+
+class StaffAccess(models.Model):
+    """One look by a staff member at an unpublished assessment that they reach only as staff (not
+    as a member of its organisation nor as its reviewer); access.get_assessment_for_request records
+    it and the admin shows it read-only. The user name and title are copied, so the record stays
+    readable after either is changed or deleted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("職員"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    username = models.CharField(_("ユーザー名"), max_length=150)
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("評価"), on_delete=models.SET_NULL, null=True, related_name="staff_accesses"
+    )
+    assessment_title = models.CharField(_("評価の題名"), max_length=200)
+    organisation_name = models.CharField(_("団体"), max_length=200)
+    method = models.CharField(_("方法"), max_length=10)
+    path = models.CharField(_("開いたページ"), max_length=500)
+    at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("職員による閲覧の記録")
+        verbose_name_plural = _("職員による閲覧の記録")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username}: {self.assessment_title}"

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
-from assessments.access import get_assessment_for_user
+from assessments.access import get_assessment_for_request
 from assessments.reports import render
 
 
@@ -18,25 +18,25 @@ def download_response(content: bytes, content_type: str, filename: str) -> HttpR
 
 @login_required
 def report_pdf(request, pk):
-    assessment = get_assessment_for_user(request.user, pk)
+    assessment = get_assessment_for_request(request, pk)
     return download_response(render.report_pdf(assessment), "application/pdf", render.report_filename(assessment, "report", "pdf"))
 
 
 @login_required
 def report_preview(request, pk):
-    assessment = get_assessment_for_user(request.user, pk)
+    assessment = get_assessment_for_request(request, pk)
     return HttpResponse(render.report_html(assessment))
 
 
 @login_required
 def letter_pdf(request, pk):
-    assessment = get_assessment_for_user(request.user, pk)
+    assessment = get_assessment_for_request(request, pk)
     return download_response(render.letter_pdf(assessment), "application/pdf", render.report_filename(assessment, "letter", "pdf"))
 
 
 @login_required
 def letter_text(request, pk):
-    assessment = get_assessment_for_user(request.user, pk)
+    assessment = get_assessment_for_request(request, pk)
     return download_response(
         render.letter_text(assessment).encode("utf-8"),
         "text/plain; charset=utf-8",
@@ -46,5 +46,5 @@ def letter_text(request, pk):
 
 @login_required
 def letter_preview(request, pk):
-    assessment = get_assessment_for_user(request.user, pk)
+    assessment = get_assessment_for_request(request, pk)
     return HttpResponse(render.letter_html(assessment))

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from assessments.access import assessments_visible_to, get_assessment_for_user
+from assessments.access import assessments_visible_to, get_assessment_for_request
 from assessments.answer_values import display_value, mark_of
 from assessments.exchange import dump_assessment
 from assessments.models import Answer, InventoryRow, Project
@@ -140,7 +140,7 @@ def assessments_csv(request):
 
 @login_required
 def assessment_json(request, pk):
-    assessment = get_assessment_for_user(request.user, pk)
+    assessment = get_assessment_for_request(request, pk)
     response = HttpResponse(dump_assessment(assessment), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"評価_{assessment.pk}.json")
     return response

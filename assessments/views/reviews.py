@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import reviewing, selectors
-from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, get_assessment_for_user
+from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, get_assessment_for_request
 from assessments.answer_values import display_snapshot
 from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, TransitionForm
 from assessments.models import Answer, AnswerHistory, Comment, Question, ResidentViews, Reviewer, ReviewOpinion, Section
@@ -30,7 +30,7 @@ def _apply(request, assessment, write, success: str):
 
 @login_required
 def review_page(request, pk):
-    assessment = get_assessment_for_user(request.user, pk, need=VIEW)
+    assessment = get_assessment_for_request(request, pk, need=VIEW)
     rights = assessment.rights
     reviewers = list(assessment.reviewers.select_related("user"))
     my_seat = next((r for r in reviewers if r.user_id == request.user.pk), None)
@@ -78,7 +78,7 @@ def _report_form_errors(request, form) -> None:
 @login_required
 @require_POST
 def transition(request, pk):
-    assessment = get_assessment_for_user(request.user, pk, need=VIEW)
+    assessment = get_assessment_for_request(request, pk, need=VIEW)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         raise PermissionDenied
@@ -91,7 +91,7 @@ def transition(request, pk):
 @login_required
 @require_POST
 def reviewer_add(request, pk):
-    assessment = get_assessment_for_user(request.user, pk, need=OWN)
+    assessment = get_assessment_for_request(request, pk, need=OWN)
     form = ReviewerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("ユーザー名と区分を入力してください。"))
@@ -103,7 +103,7 @@ def reviewer_add(request, pk):
 @login_required
 @require_POST
 def reviewer_remove(request, pk, reviewer_id):
-    assessment = get_assessment_for_user(request.user, pk, need=OWN)
+    assessment = get_assessment_for_request(request, pk, need=OWN)
     reviewer = get_object_or_404(Reviewer, pk=reviewer_id, assessment=assessment)
     return _apply(request, assessment, lambda: reviewing.reviewer_remove(assessment=assessment, reviewer=reviewer),
                   _("審査委員を外しました。"))
@@ -112,7 +112,7 @@ def reviewer_remove(request, pk, reviewer_id):
 @login_required
 @require_POST
 def opinion_save(request, pk):
-    assessment = get_assessment_for_user(request.user, pk, need=REVIEW)
+    assessment = get_assessment_for_request(request, pk, need=REVIEW)
     prefix = request.POST.get("prefix", "")
     form = OpinionForm(request.POST, prefix=prefix)
     if not form.is_valid():
@@ -133,7 +133,7 @@ def opinion_save(request, pk):
 @login_required
 @require_POST
 def resident_views_save(request, pk):
-    assessment = get_assessment_for_user(request.user, pk, need=EDIT)
+    assessment = get_assessment_for_request(request, pk, need=EDIT)
     form = ResidentViewsForm(request.POST)
     if not form.is_valid():
         _report_form_errors(request, form)
@@ -145,7 +145,7 @@ def resident_views_save(request, pk):
 @login_required
 @require_POST
 def comment_add(request, pk):
-    assessment = get_assessment_for_user(request.user, pk, need=COMMENT)
+    assessment = get_assessment_for_request(request, pk, need=COMMENT)
     question = Question.objects.filter(question_set=assessment.question_set, key=request.POST.get("question", "")).select_related("section").first()
     if question is None:
         raise Http404
@@ -170,7 +170,7 @@ def comment_add(request, pk):
 
 @login_required
 def answer_history(request, pk, question_key):
-    assessment = get_assessment_for_user(request.user, pk, need=VIEW)
+    assessment = get_assessment_for_request(request, pk, need=VIEW)
     question = get_object_or_404(Question.objects.select_related("section"), question_set=assessment.question_set, key=question_key)
     entries = AnswerHistory.objects.filter(assessment=assessment, question=question).select_related("user")
     # History states keep no snapshot: their values are shown with the answer's, completed from the question.

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from assessments import answer_saving, selectors
-from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_user
+from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
     AssessmentStartForm,
@@ -52,7 +52,7 @@ def assessment_start(request, key):
 
 @login_required
 def assessment_detail(request, pk):
-    assessment = get_assessment_for_user(request.user, pk)
+    assessment = get_assessment_for_request(request, pk)
     first = assessment.question_set.sections.order_by("position").first()
     return redirect("assessment_section", pk=assessment.pk, section_key=first.key)
 
@@ -92,7 +92,7 @@ def _resolutions(post) -> dict:
 
 @login_required
 def assessment_section(request, pk, section_key):
-    assessment = get_assessment_for_user(request.user, pk, need=EDIT if request.method == "POST" else VIEW)
+    assessment = get_assessment_for_request(request, pk, need=EDIT if request.method == "POST" else VIEW)
     workspace = selectors.assessment_workspace(assessment)
     section = workspace.section(section_key)
     if section is None:
@@ -110,7 +110,10 @@ def assessment_section(request, pk, section_key):
     outcome = answer_saving.answers_save(assessment=assessment, user=request.user, changes=changes) if changes else None
     conflicts = outcome.conflicts if outcome else []
     saved = outcome.saved if outcome else []
-    if valid and not conflicts:
+    too_large = outcome.too_large if outcome else ""
+    if too_large:
+        messages.error(request, too_large)
+    if valid and not conflicts and not too_large:
         if saved:
             saved_at = timezone.localtime(outcome.saved_at).strftime("%H:%M")
             messages.success(request, _("保存しました（%(time)s）。") % {"time": saved_at})
@@ -171,7 +174,7 @@ def assessment_autosave(request, pk):
     200 {"ok", "version", "token", "saved_at", "revision", "display", "warning"}; 409 with the stored
     content when somebody saved a newer version of the same part; 400 with the messages.
     """
-    assessment = get_assessment_for_user(request.user, pk, need=EDIT)
+    assessment = get_assessment_for_request(request, pk, need=EDIT)
     if not assessment.answers_editable:
         return _json_error(_("提出後の回答は、差し戻されるまで変更できません。"), 403)
     if request.content_type != "application/json":
@@ -202,6 +205,8 @@ def assessment_autosave(request, pk):
     change = answer_saving.AnswerChange(base={part: base})
     setattr(change, part, content)
     outcome = answer_saving.answers_save(assessment=assessment, user=request.user, changes={question: change})
+    if outcome.too_large:
+        return _json_error(outcome.too_large, 400, question_text=label)
     if outcome.conflicts:
         conflict = outcome.conflicts[0]
         stored = conflict.stored_content
@@ -277,7 +282,7 @@ def conflict_boxes(conflicts) -> dict[str, list[dict]]:
 
 @login_required
 def assessment_summary(request, pk):
-    assessment = get_assessment_for_user(request.user, pk)
+    assessment = get_assessment_for_request(request, pk)
     workspace = selectors.assessment_workspace(assessment)
     by_key = workspace.by_key
     return render(

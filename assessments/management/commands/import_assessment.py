@@ -7,6 +7,10 @@ from django.core.management.base import BaseCommand, CommandError
 from assessments.exchange import AssessmentFileError, assessment_from_data
 from assessments.models import Organisation
 
+# The largest assessment (answer_saving.CONTENT_BUDGET, 300,000 characters of at most 3 bytes each,
+# plus the JSON around them) stays far below this; anything larger is refused before it is read.
+MAX_FILE_BYTES = 5_000_000
+
 
 class Command(BaseCommand):
     help = "Create an assessment (draft) from a file written by the JSON export; prints the new id."
@@ -26,6 +30,8 @@ class Command(BaseCommand):
             if group is None:
                 raise CommandError(f"団体 {organisation} はありません。")
         try:
+            if Path(file).stat().st_size > MAX_FILE_BYTES:
+                raise AssessmentFileError(f"ファイルが大きすぎます（{MAX_FILE_BYTES:,} バイトまで）。")
             data = json.loads(Path(file).read_text(encoding="utf-8"))
             assessment = assessment_from_data(data, user=owner, organisation=group)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, AssessmentFileError, KeyError) as error:
