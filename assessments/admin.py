@@ -295,6 +295,7 @@ class QuestionSetAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        (_("評価レベルの判定"), {"fields": ["min_confirmed_percent"]}),
     ]
     inlines = [LevelInline, SectionInline]
     actions = ["publish", "clone", "retire"]

@@ -293,6 +293,14 @@ def _history_evidence(evidence: list[dict]) -> list[dict]:
     return [{**item, "date": item["date"].isoformat() if item.get("date") else None} for item in evidence]
 
 
+def _confirmed_summary(score: scoring.SectionScore) -> dict:
+    """確認率 and its counts, kept only for a set with a 確認率 rule (so v1 summaries stay as they were)."""
+    if score.min_confirmed_percent is None:
+        return {}
+    return {"confirmed_percent": score.confirmed_percent, "unknown_scored": score.unknown,
+            "not_disclosed_scored": score.not_disclosed}
+
+
 def store_overall_result(assessment: Assessment) -> None:
     """Keep the overall score and level on the assessment for lists, the dashboard and exports.
 
@@ -303,13 +311,16 @@ def store_overall_result(assessment: Assessment) -> None:
 
     specs, level_specs = scoring_structure(assessment.question_set)
     values, rows = answer_values_and_rows(assessment)
-    result = scoring.score(specs, values, level_specs, rows=rows)
+    result = scoring.score(specs, values, level_specs, rows=rows,
+                           min_confirmed_percent=assessment.question_set.min_confirmed_percent)
     overall = result.overall
     summary = {
         "sections": {
-            key: {"percent": score.percent, "level": score.level.label if score.level else ""}
+            key: {"percent": score.percent, "level": score.level.label if score.level else "",
+                  **_confirmed_summary(score)}
             for key, score in result.sections.items()
         },
+        **_confirmed_summary(overall),
         "unknown": len(result.unknown),
         "not_disclosed": len(result.not_disclosed),
         "red_flags": len(result.red_flags),

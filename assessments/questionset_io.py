@@ -132,6 +132,9 @@ def questionset_to_data(question_set: QuestionSet) -> dict:
         "description": question_set.description,
         "status": question_set.status,
         "screening": {name: getattr(question_set, name) for name in _SCREENING_FIELDS},
+        # Written only when set, so that a set without the rule (v1) exports as it always did.
+        **({"min_confirmed_percent": question_set.min_confirmed_percent}
+           if question_set.min_confirmed_percent is not None else {}),
         "levels": [
             {
                 "key": level.key,
@@ -226,6 +229,8 @@ def validate_questionset_data(data) -> list[Problem]:
     if unknown_fields:
         check.add("screening", _("不明な項目: %(names)s") % {"names": ", ".join(sorted(unknown_fields))})
 
+    if data.get("min_confirmed_percent") is not None:
+        check.integer(data, "min_confirmed_percent", "min_confirmed_percent", low=1, high=100)
     _validate_levels(check, data.get("levels"))
     _validate_sections(check, data.get("sections"))
     return check.problems
@@ -430,6 +435,7 @@ def questionset_from_data(data: dict) -> QuestionSet:
         description=data.get("description", ""),
         status=QuestionSet.Status.DRAFT,  # parts can only be added to a draft; the status is set last
         **{name: screening[name] for name in _SCREENING_FIELDS if name in screening},
+        min_confirmed_percent=data.get("min_confirmed_percent"),
     )
     Level.objects.bulk_create(
         Level(

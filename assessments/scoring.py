@@ -104,6 +104,11 @@ def visible_keys(questions: Sequence[QuestionSpec], answers: Mapping[str, object
     return visible
 
 
+# The level of a score that rests on too few known answers (see ``score``): not a judgement of the
+# project either way, but the assessor's open work and the municipality's undisclosed points.
+PENDING = LevelSpec(key="pending", label="判定保留（確認できない事項が多い）", min_percent=0)
+
+
 @dataclass
 class SectionScore:
     section: str
@@ -111,11 +116,27 @@ class SectionScore:
     maximum: int = 0
     answered: int = 0
     scored: int = 0
+    # Of the scored questions: answered with what was found (neither 不明 nor 未開示), answered 不明
+    # (the assessor does not know yet) and answered 未開示 (the municipality has not disclosed it).
+    confirmed: int = 0
+    unknown: int = 0
+    not_disclosed: int = 0
     level: LevelSpec | None = None
+    # The set's 確認率 threshold (None: the set has no such rule, and pages do not show 確認率).
+    min_confirmed_percent: int | None = None
 
     @property
     def percent(self) -> float | None:
         return None if self.maximum == 0 else round(100 * self.achieved / self.maximum, 1)
+
+    @property
+    def confirmed_percent(self) -> float | None:
+        """確認率: the share of the scored questions whose answer is known."""
+        return None if self.scored == 0 else round(100 * self.confirmed / self.scored, 1)
+
+    @property
+    def pending(self) -> bool:
+        return self.level is PENDING
 
 
 @dataclass(frozen=True)
@@ -152,6 +173,7 @@ def score(
     levels: Sequence[LevelSpec],
     *,
     rows: Mapping[str, int] | None = None,
+    min_confirmed_percent: int | None = None,
 ) -> Result:
     """Score the visible questions of an assessment.
 
@@ -164,6 +186,11 @@ def score(
     - Questions without choices (number, date, text, evidence, inventory) carry no score; answered
       不明 or 未開示 (a mark, see ``mark_of``) they are listed like the choices' 不明 and 未開示.
     - Hidden questions (condition not met) count nowhere, whatever their stored answer.
+    - Beside each score, its 確認率 (``confirmed_percent``): the share of the scored questions answered
+      with what was found rather than 不明 or 未開示 (each also counted apart). When the set gives
+      ``min_confirmed_percent`` and a score's 確認率 is below it, its level is PENDING
+      (判定保留), not the level of its percentage: a score made mostly of 0s for "could not
+      confirm" says how little is known, not how badly the project protects people.
     ``rows`` gives the number of inventory rows or evidence entries per question key.
     """
     rows = rows or {}
@@ -205,12 +232,23 @@ def score(
         best = question.max_score
         if not scores or best is None or question.weight == 0:
             continue
+        scored_meanings = {c.meaning for c in picked if c.score is not None}
         for target in (section, overall):
             target.achieved += max(scores) * question.weight
             target.maximum += best * question.weight
             target.scored += 1
+            if ANSWER in scored_meanings:
+                target.confirmed += 1
+            elif NOT_DISCLOSED in scored_meanings:
+                target.not_disclosed += 1
+            else:
+                target.unknown += 1
     for target in (*sections.values(), overall):
         target.level = level_for(target.percent, levels)
+        target.min_confirmed_percent = min_confirmed_percent
+        confirmed = target.confirmed_percent
+        if min_confirmed_percent is not None and confirmed is not None and confirmed < min_confirmed_percent:
+            target.level = PENDING
     overall.answered = sum(s.answered for s in sections.values())
     return result
 

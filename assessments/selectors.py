@@ -313,7 +313,8 @@ def assessment_workspace(assessment: Assessment) -> Workspace:
     levels = list(assessment.question_set.levels.all())
     level_specs = _level_specs(levels)
     rows = {key: len(a.evidence.all()) + len(a.inventory_rows.all()) for key, a in answers.items()}
-    result = scoring.score(specs, {k: a.value for k, a in answers.items()}, level_specs, rows=rows)
+    result = scoring.score(specs, {k: a.value for k, a in answers.items()}, level_specs, rows=rows,
+                           min_confirmed_percent=assessment.question_set.min_confirmed_percent)
     return Workspace(
         assessment=assessment,
         sections=sections,
@@ -382,6 +383,8 @@ def dashboard(user) -> dict:
         Q(status=Assessment.Status.PUBLISHED) | Q(pk__in=assessments_visible_to(user).values("pk"))
     )
     levels = [lv.label for lv in Level.objects.filter(question_set__status=QuestionSet.Status.PUBLISHED).order_by("-min_percent")]
+    if QuestionSet.objects.filter(status=QuestionSet.Status.PUBLISHED).exclude(min_confirmed_percent=None).exists():
+        levels.append(scoring.PENDING.label)
     levels = list(dict.fromkeys(levels))
 
     def rows(model, lookup, label_of, keys):

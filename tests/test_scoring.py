@@ -192,3 +192,48 @@ def test_screening_with_unknown_numbers_says_what_to_ask():
 def test_screening_thresholds_are_data():
     strict = ScreeningThresholds(persons_not_required_below=10, persons_full_from=1000, handlers_threshold=5)
     assert screen(persons=2000, handlers=1, incident="no", criteria=[], thresholds=strict).depth == "full"
+
+
+# --- 確認率 and 判定保留 -----------------------------------------------------------------------------
+
+
+def test_all_unknown_is_pending_with_a_confirmed_rate_rule_not_the_lowest_level():
+    answers = {key: "unknown" for key in ("q1", "q2", "q5")}
+    result = score(QUESTIONS, answers, LEVELS, min_confirmed_percent=50)
+    assert result.overall.percent == 0.0
+    assert result.overall.confirmed_percent == 0.0
+    assert result.overall.level.label == "判定保留（確認できない事項が多い）" and result.overall.pending
+    assert result.sections["a"].pending and result.sections["b"].pending
+    # Without the rule (v1), the same answers are the lowest level, as before.
+    assert score(QUESTIONS, answers, LEVELS).overall.level.label == "懸念"
+
+
+def test_confirmed_rate_counts_not_disclosed_apart_from_unknown():
+    answers = {"q1": "not-disclosed", "q2": "unknown", "q5": "not-done"}
+    result = score(QUESTIONS, answers, LEVELS, min_confirmed_percent=30)
+    overall = result.overall
+    assert (overall.scored, overall.confirmed, overall.unknown, overall.not_disclosed) == (3, 1, 1, 1)
+    assert overall.confirmed_percent == 33.3
+    # 33.3% reaches the threshold of 30: the level is the level of the score, a known weakness.
+    assert overall.level.label == "懸念" and not overall.pending
+    # Section a has only the not-disclosed and the unknown answer: nothing confirmed, so pending.
+    assert result.sections["a"].confirmed_percent == 0.0 and result.sections["a"].pending
+    assert result.sections["b"].confirmed_percent == 100.0 and result.sections["b"].level.label == "懸念"
+
+
+def test_confirmed_rate_at_the_threshold_is_judged_below_it_is_pending():
+    questions = [status_question(f"x{i}") for i in range(4)]
+    half = {"x0": "done", "x1": "done", "x2": "unknown", "x3": "unknown"}
+    assert score(questions, half, LEVELS, min_confirmed_percent=50).overall.level.label == "課題"
+    assert score(questions, half, LEVELS, min_confirmed_percent=51).overall.pending
+
+
+def test_not_applicable_and_unscored_answers_do_not_count_in_the_confirmed_rate():
+    questions = [status_question("x0"), status_question("x1"),
+                 QuestionSpec(key="n", section="a", text="n", type="number")]
+    result = score(questions, {"x0": "done", "x1": "na", "n": {"mark": "unknown"}}, LEVELS, min_confirmed_percent=50)
+    assert (result.overall.scored, result.overall.confirmed) == (1, 1)
+    assert result.overall.confirmed_percent == 100.0 and result.overall.level.label == "良好"
+    # Nothing scored at all: no 確認率 and no level, never 判定保留.
+    empty = score(questions, {"x0": "na"}, LEVELS, min_confirmed_percent=50)
+    assert empty.overall.confirmed_percent is None and empty.overall.level is None

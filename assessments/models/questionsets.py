@@ -7,7 +7,7 @@ quietly rewrite a question an assessment was answered against.
 """
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
@@ -98,6 +98,15 @@ class QuestionSet(models.Model):
     persons_full_from = models.PositiveIntegerField(_("全項目評価とする対象人数の下限"), default=300000)
     handlers_threshold = models.PositiveIntegerField(_("取扱者数の基準（委託先を含む）"), default=500)
     criteria_for_full = models.PositiveSmallIntegerField(_("詳細評価とする該当基準の数"), default=2)
+
+    # Scoring: below this 確認率 (the share of scored answers that are neither 不明 nor 未開示) a
+    # score's level is 「判定保留」 instead of the level of its percentage (scoring.score). Empty: no
+    # such rule (v1, whose reports stay as they were).
+    min_confirmed_percent = models.PositiveSmallIntegerField(
+        _("判定に必要な確認率（%）"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("得点のうち「不明」「未開示」でない回答の割合がこれ未満なら、評価レベルを「判定保留」とします。空欄なら判定保留にしません。"),
+    )
 
     objects = QuestionSetQuerySet.as_manager()
 

@@ -23,3 +23,20 @@ def fiscal_year(year):
         return ""
     era = formatting.wareki_fiscal_year(year)
     return f"{year}年度（{era}）" if era else f"{year}年度"
+
+
+@register.filter
+def confirmed_rate(score):
+    """「確認率 60%（不明 3・未開示 2）」 beside a level, for a score (scoring.SectionScore) or a stored
+    result summary (dict); empty when the question set has no 確認率 rule or nothing was scored."""
+    if isinstance(score, dict):
+        percent, unknown, not_disclosed = (score.get("confirmed_percent"), score.get("unknown_scored"),
+                                           score.get("not_disclosed_scored"))
+    elif score is not None and getattr(score, "min_confirmed_percent", None) is not None:
+        percent, unknown, not_disclosed = score.confirmed_percent, score.unknown, score.not_disclosed
+    else:
+        return ""
+    if percent is None:
+        return ""
+    return _("確認率 %(percent)s%%（不明 %(unknown)s・未開示 %(not_disclosed)s）") % {
+        "percent": percent, "unknown": unknown or 0, "not_disclosed": not_disclosed or 0}
