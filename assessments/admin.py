@@ -29,6 +29,7 @@ from assessments.models import (
     Reviewer,
     ReviewOpinion,
     StatusChange,
+    ChangelogEntry,
     Choice,
     DataItem,
     Level,
@@ -251,6 +252,15 @@ class LevelInline(FrozenParentInlineMixin, admin.TabularInline):
         return obj
 
 
+class ChangelogInline(FrozenParentInlineMixin, admin.TabularInline):
+    model = ChangelogEntry
+    extra = 0
+    fields = ["position", "version", "date", "what", "why"]
+
+    def parent_question_set(self, obj):
+        return obj
+
+
 class SectionInline(FrozenParentInlineMixin, admin.TabularInline):
     model = Section
     formset = UniqueKeyInlineFormSet
@@ -297,7 +307,7 @@ class QuestionSetAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
         ),
         (_("評価レベルの判定"), {"fields": ["min_confirmed_percent"]}),
     ]
-    inlines = [LevelInline, SectionInline]
+    inlines = [LevelInline, SectionInline, ChangelogInline]
     actions = ["publish", "clone", "retire"]
 
     def question_set_of(self, obj):

@@ -4,6 +4,7 @@ The same validation serves the importer (`import_questionset`), the seed and the
 action, so a set that can be published can be exported and imported again, and vice versa.
 """
 
+import datetime
 import json
 import re
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import Choice, Level, Question, QuestionSet, Section
+from assessments.models import ChangelogEntry, Choice, Level, Question, QuestionSet, Section
 
 FORMAT = "dxpia-questionset"
 FORMAT_VERSION = 1
@@ -145,6 +146,11 @@ def questionset_to_data(question_set: QuestionSet) -> dict:
             for level in question_set.levels.all()
         ],
         "sections": sections,
+        # Written only when there is one, so that a set without a log (v1) exports as it always did.
+        **({"changelog": [
+            {"version": entry.version, "date": entry.date.isoformat(), "what": entry.what, "why": entry.why}
+            for entry in question_set.changelog.all()
+        ]} if question_set.changelog.exists() else {}),
     }
 
 
@@ -233,7 +239,26 @@ def validate_questionset_data(data) -> list[Problem]:
         check.integer(data, "min_confirmed_percent", "min_confirmed_percent", low=1, high=100)
     _validate_levels(check, data.get("levels"))
     _validate_sections(check, data.get("sections"))
+    _validate_changelog(check, data.get("changelog", []))
     return check.problems
+
+
+def _validate_changelog(check: _Checker, changelog) -> None:
+    if not isinstance(changelog, list):
+        check.add("changelog", _("変更履歴はリストにしてください。"))
+        return
+    for index, entry in enumerate(changelog):
+        where = f"changelog[{index}]"
+        if not isinstance(entry, dict):
+            check.add(where, _("オブジェクトにしてください。"))
+            continue
+        check.integer(entry, "version", where, low=1, high=1_000_000)
+        try:
+            datetime.date.fromisoformat(entry.get("date"))
+        except (TypeError, ValueError):
+            check.add(where, _("日付は YYYY-MM-DD の形で書いてください。"))
+        check.string(entry, "what", where, max_length=5000, required=True)
+        check.string(entry, "why", where, max_length=5000, required=True)
 
 
 def _validate_levels(check: _Checker, levels) -> None:
@@ -343,11 +368,14 @@ def _validate_question(check, question, where, question_keys, earlier, roles) ->
             Question.ScreeningRole.HANDLERS: Question.Type.NUMBER,
             Question.ScreeningRole.SERIOUS_INCIDENT: Question.Type.SINGLE,
             Question.ScreeningRole.CRITERIA: Question.Type.MULTIPLE,
+            Question.ScreeningRole.PERSONAL_DATA: Question.Type.SINGLE,
         }[role]
         if qtype != expected:
             check.add(where, _("役割 %(role)r の質問の種類は %(type)s にしてください。") % {"role": role, "type": expected})
         if role == Question.ScreeningRole.SERIOUS_INCIDENT and "yes" not in choice_keys:
             check.add(where, _("重大事故の質問には、キー yes の選択肢（あった）が必要です。"))
+        if role == Question.ScreeningRole.PERSONAL_DATA and "no" not in choice_keys:
+            check.add(where, _("個人情報の取扱いの質問には、キー no の選択肢（取り扱わない）が必要です。"))
     if key:
         earlier[key] = (qtype, choice_keys)
 
@@ -447,6 +475,11 @@ def questionset_from_data(data: dict) -> QuestionSet:
             position=position,
         )
         for position, level in enumerate(data["levels"])
+    )
+    ChangelogEntry.objects.bulk_create(
+        ChangelogEntry(question_set=question_set, position=position, version=entry["version"],
+                       date=datetime.date.fromisoformat(entry["date"]), what=entry["what"], why=entry["why"])
+        for position, entry in enumerate(data.get("changelog", []))
     )
     questions_by_key: dict[str, Question] = {}
     conditions: list[tuple[Question, dict]] = []

@@ -293,8 +293,18 @@ def _deeper(a: str | None, b: str | None) -> str | None:
     return a if DEPTHS.index(a) >= DEPTHS.index(b) else b
 
 
+NO_PERSONAL_DATA_REASON = (
+    "個人情報を取り扱わない事業との回答です。個人に関する節の質問は表示しません"
+    "（この回答が正しいかは、仕様書などで確かめてください）。"
+)
+
+
+GATE_UNANSWERED_REASON = "まず、この事業が個人情報を取り扱うかどうかを答えてください。"
+
+
 def screen(
     *,
+    personal_data: str | None = None,
     persons: int | None,
     handlers: int | None,
     incident: str | None,
@@ -305,7 +315,14 @@ def screen(
 
     ``incident`` is "yes", "no", or None/other for unknown; ``criteria`` are the labels of the
     criteria that apply. The deeper of the two recommendations (PPC thresholds, criteria) wins.
+    ``personal_data`` "no" (the project handles no personal information, the set's gate question)
+    needs no assessment, whatever else is stored: the other screening questions are hidden then;
+    "" (the set has the gate and it is unanswered) cannot be judged yet; None: the set has no gate.
     """
+    if personal_data == "no":
+        return ScreeningResult(depth="not_required", reasons=[NO_PERSONAL_DATA_REASON])
+    if personal_data == "":
+        return ScreeningResult(depth=None, reasons=[GATE_UNANSWERED_REASON])
     t = thresholds
     reasons: list[str] = []
     many_handlers = handlers is not None and handlers >= t.handlers_threshold

@@ -216,7 +216,10 @@ class Workspace:
             handlers_threshold=qs.handlers_threshold,
             criteria_for_full=qs.criteria_for_full,
         )
+        personal_data_question = by_role.get(Question.ScreeningRole.PERSONAL_DATA)
+        personal_data = values.get(personal_data_question.key) if personal_data_question else None
         return scoring.screen(
+            personal_data=(personal_data if isinstance(personal_data, str) else "") if personal_data_question else None,
             persons=number(Question.ScreeningRole.PERSONS_COVERED),
             handlers=number(Question.ScreeningRole.HANDLERS),
             incident=incident if isinstance(incident, str) else None,

@@ -237,3 +237,19 @@ def test_not_applicable_and_unscored_answers_do_not_count_in_the_confirmed_rate(
     # Nothing scored at all: no 確認率 and no level, never 判定保留.
     empty = score(questions, {"x0": "na"}, LEVELS, min_confirmed_percent=50)
     assert empty.overall.confirmed_percent is None and empty.overall.level is None
+
+
+def test_a_project_without_personal_data_needs_no_assessment_whatever_else_is_stored():
+    result = screen(personal_data="no", persons=500_000, handlers=900, incident="yes",
+                    criteria=["a", "b", "c"], thresholds=ScreeningThresholds())
+    assert result.depth == "not_required" and len(result.reasons) == 1
+    assert "個人情報を取り扱わない" in result.reasons[0]
+
+
+def test_an_unanswered_gate_asks_for_it_first_and_yes_screens_as_usual():
+    unanswered = screen(personal_data="", persons=None, handlers=None, incident=None, criteria=[],
+                        thresholds=ScreeningThresholds())
+    assert unanswered.depth is None and unanswered.reasons == ["まず、この事業が個人情報を取り扱うかどうかを答えてください。"]
+    for gate in ("yes", "unknown", None):
+        assert screen(personal_data=gate, persons=500_000, handlers=10, incident="no", criteria=[],
+                      thresholds=ScreeningThresholds()).depth == "full"

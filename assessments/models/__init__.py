@@ -10,7 +10,7 @@ from .reviews import (
     ReviewOpinion,
     StatusChange,
 )
-from .questionsets import Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
+from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
     "AnswerHistory",
@@ -27,6 +27,7 @@ __all__ = [
     "InventoryRow",
     "StaffAccess",
     "Category",
+    "ChangelogEntry",
     "Choice",
     "DataItem",
     "Level",

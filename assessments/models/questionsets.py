@@ -201,6 +201,34 @@ class Level(FrozenAwareModel):
         return self.question_set_id
 
 
+class ChangelogEntry(FrozenAwareModel):
+    """One change of a question set and its reason (date, what, why), shown on the set's page.
+
+    The log is cumulative: a new version starts as a copy of the last one, log included, and adds
+    its own entries, so each version's page tells how it came to be.
+    """
+
+    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="changelog")
+    position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    version = models.PositiveIntegerField(_("版"), help_text=_("この変更を加えた版"))
+    date = models.DateField(_("日付"))
+    what = models.TextField(_("変更内容"))
+    why = models.TextField(_("理由"))
+
+    objects = FrozenAwareQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["question_set", "position", "pk"]
+        verbose_name = _("変更履歴")
+        verbose_name_plural = _("変更履歴")
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.date}: {self.what[:40]}"
+
+    def owning_set_id(self):
+        return self.question_set_id
+
+
 class Section(FrozenAwareModel):
     question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="sections")
     key = models.SlugField(_("キー"), max_length=40)
@@ -254,6 +282,7 @@ class Question(FrozenAwareModel):
         HANDLERS = "handlers", _("取扱者数")
         SERIOUS_INCIDENT = "serious_incident", _("重大事故の有無")
         CRITERIA = "criteria", _("該当する基準")
+        PERSONAL_DATA = "personal_data", _("個人情報の取扱いの有無")
 
     question_set = models.ForeignKey(
         QuestionSet, on_delete=models.CASCADE, related_name="questions", editable=False

@@ -12,11 +12,26 @@ class LetterQuestion:
     not_disclosed: bool
 
 
-def letter_questions(questions, not_disclosed_keys: set[str]) -> list[LetterQuestion]:
+# How a letter names the body it is addressed to (a designated city is a 市).
+HONORIFICS = {"designated_city": "貴市", "city": "貴市", "town": "貴町", "village": "貴村"}
+GENERIC_HONORIFIC = "貴団体"
+
+
+def honorific(municipality) -> str:
+    """貴市・貴町・貴村 for the addressee; 貴団体 when the project names no municipality."""
+    if municipality is None:
+        return GENERIC_HONORIFIC
+    return HONORIFICS.get(municipality.kind, GENERIC_HONORIFIC)
+
+
+def letter_questions(questions, not_disclosed_keys: set[str], municipality=None) -> list[LetterQuestion]:
     """One numbered question for each unknown or not-disclosed answer, in question-set order.
-    ``questions`` are objects with key, municipality_question and section title."""
+    ``questions`` are objects with key, municipality_question and section title. A question set
+    writes the addressee as 貴団体 (v2); the letter says 貴市, 貴町 or 貴村 as the addressee is."""
+    name = honorific(municipality)
     return [
-        LetterQuestion(number=index, text=q.municipality_question, section=q.section.title, not_disclosed=q.key in not_disclosed_keys)
+        LetterQuestion(number=index, text=q.municipality_question.replace(GENERIC_HONORIFIC, name),
+                       section=q.section.title, not_disclosed=q.key in not_disclosed_keys)
         for index, q in enumerate(questions, start=1)
     ]
 

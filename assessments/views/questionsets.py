@@ -13,5 +13,6 @@ def questionset_detail(request, key, version):
     return render(
         request,
         "questionsets/detail.html",
-        {"question_set": question_set, "sections": selectors.questionset_structure(question_set)},
+        {"question_set": question_set, "sections": selectors.questionset_structure(question_set),
+         "levels": list(question_set.levels.all()), "changelog": list(question_set.changelog.all())},
     )

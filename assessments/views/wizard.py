@@ -71,6 +71,7 @@ def _section_context(request, workspace, section, page, **extra):
         "page": page,
         "progress": workspace.progress(),
         "visible": workspace.result.visible,
+        "nothing_visible": not any(q.key in workspace.result.visible for q in section.questions.all()),
         "previous_section": sections[index - 1] if index > 0 else None,
         "next_section": sections[index + 1] if index + 1 < len(sections) else None,
         "row_types": ROW_TYPES,
