@@ -1,8 +1,10 @@
+import datetime
 import hashlib
 import json
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments import answer_values
@@ -11,9 +13,11 @@ from assessments.models import (
     Assessment,
     Category,
     InventoryRow,
+    LetterDetails,
     Membership,
     Municipality,
     Organisation,
+    Project,
     Question,
     QuestionSet,
     ResidentViews,
@@ -543,3 +547,46 @@ class ResidentViewsForm(forms.Form):
         if cleaned.get("sought") == ResidentViews.Sought.NO and not cleaned.get("reason_not_sought", "").strip():
             self.add_error("reason_not_sought", _("意見を聴かなかった場合は、その理由を書いてください。"))
         return cleaned
+
+
+# --- The letter to the municipality ---------------------------------------------------------------
+
+
+class LetterDetailsForm(forms.Form):
+    """The letter's form, addressee, sender and reply-by date (assessments.services.letter_details_save)."""
+
+    form = forms.ChoiceField(label=_("様式"), choices=LetterDetails.Form.choices, widget=forms.RadioSelect)
+    addressed_to = forms.ChoiceField(
+        label=_("あて先"), choices=Project.ResponsibleBody.choices, widget=forms.RadioSelect,
+        help_text=_("事業を所管する機関。学校・教育委員会の事業は教育委員会（教育長あて）にします。"),
+    )
+    sender_name = _TextField(label=_("差出人の氏名"), required=False, max_length=100)
+    sender_organisation = _TextField(label=_("差出人の団体・役職"), required=False, max_length=200,
+                                     help_text=_("例: ○○市民の会 代表、○○市議会議員"))
+    sender_contact = _TextField(label=_("連絡先"), required=False, max_length=300,
+                                help_text=_("回答の送り先（住所、メールアドレス、電話番号など）。公開した評価では質問書も公開されます。"))
+    reply_by = forms.CharField(label=_("回答の期限"), required=False, max_length=40,
+                               help_text=_("例: 2027-01-31、令和9年1月31日。空欄なら期限を書きません。"))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def _clean_line(self, name, max_length):
+        text = answer_values.clean_text(self.cleaned_data.get(name, ""), max_length=max_length)
+        return " ".join(text.split())  # one line in the letter
+
+    def clean_sender_name(self):
+        return self._clean_line("sender_name", 100)
+
+    def clean_sender_organisation(self):
+        return self._clean_line("sender_organisation", 200)
+
+    def clean_sender_contact(self):
+        return self._clean_line("sender_contact", 300)
+
+    def clean_reply_by(self):
+        iso = answer_values.clean_date(self.cleaned_data.get("reply_by", ""))
+        if iso is None:
+            return None
+        day = datetime.date.fromisoformat(iso)
+        if day <= timezone.localdate():
+            raise forms.ValidationError(_("回答の期限は、明日以降の日付にしてください。"))
+        return day

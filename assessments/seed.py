@@ -107,6 +107,7 @@ def seed_projects(report: SeedReport, path: Path = FIXTURES / "projects.json") -
                 "kind": item.get("kind", Project.Kind.OTHER),
                 "source": sources[item["source"]] if item.get("source") else None,
                 "description": item.get("description", ""),
+                "responsible_body": item.get("responsible_body", Project.ResponsibleBody.HEAD),
             },
             report,
             "projects",

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from assessments.models import QuestionSet
+from assessments.models import LetterDetails, QuestionSet
 from assessments.questionset_io import (
     Problem,
     QuestionSetDataError,
@@ -55,3 +55,46 @@ def questionset_retire(*, question_set: QuestionSet) -> QuestionSet:
     question_set.status = QuestionSet.Status.RETIRED
     question_set.save()
     return question_set
+
+
+# --- The letter's details -------------------------------------------------------------------------
+
+LETTER_FIELDS = ("form", "addressed_to", "sender_name", "sender_organisation", "sender_contact", "reply_by")
+
+
+def letter_details_of(assessment) -> LetterDetails:
+    """The stored details, or unsaved defaults (a letter to the body the project names as 所管; a
+    council member's assessment starts as a council question)."""
+    details = LetterDetails.objects.filter(assessment=assessment).first()
+    if details is None:
+        details = LetterDetails(
+            assessment=assessment,
+            addressed_to=assessment.project.responsible_body,
+            form=LetterDetails.Form.COUNCIL if assessment.standpoint == "council" else LetterDetails.Form.LETTER,
+        )
+    return details
+
+
+class StaleLetterDetails(Exception):
+    """Someone saved the details after the form was opened; ``current`` is what they saved."""
+
+    def __init__(self, current: LetterDetails):
+        super().__init__("stale letter details")
+        self.current = current
+
+
+@transaction.atomic
+def letter_details_save(*, assessment, values: dict, base_version: int) -> LetterDetails:
+    """Store the letter's details if they are still at ``base_version`` (0: none stored yet);
+    otherwise raise StaleLetterDetails and change nothing."""
+    details, _created = LetterDetails.objects.select_for_update().get_or_create(
+        assessment=assessment, defaults={"addressed_to": assessment.project.responsible_body},
+    )
+    if details.version != base_version:
+        raise StaleLetterDetails(details)
+    for name in LETTER_FIELDS:
+        setattr(details, name, values[name])
+    details.version += 1
+    details.full_clean()
+    details.save()
+    return details

@@ -19,6 +19,7 @@ urlpatterns = [
     path("assessments/<int:pk>/letter.pdf", documents.letter_pdf, name="letter_pdf"),
     path("assessments/<int:pk>/letter.txt", documents.letter_text, name="letter_text"),
     path("assessments/<int:pk>/letter/", documents.letter_preview, name="letter_preview"),
+    path("assessments/<int:pk>/letter/settings/", documents.letter_settings, name="letter_settings"),
     path("assessments/<int:pk>/review/", reviews.review_page, name="assessment_review"),
     path("assessments/<int:pk>/transition/", reviews.transition, name="assessment_transition"),
     path("assessments/<int:pk>/reviewers/", reviews.reviewer_add, name="reviewer_add"),

@@ -93,7 +93,7 @@ TEXT_ENTRIES = (
     "projects-command", "projects-admin", "start-title",
     "section-note", "section-source", "section-text-answer",
     "autosave-value", "autosave-note", "autosave-source", "autosave-rows",
-    "comment", "opinion", "resident-views",
+    "comment", "opinion", "resident-views", "letter-settings",
     "import-file", "import-command",
 )
 NUMBER_ENTRIES = ("section-number", "autosave-number", "import-number", "projects-amount")
@@ -596,7 +596,7 @@ class Scenario:
         return self.record(entry, run)
 
     def reviews(self):
-        from assessments.models import Comment, ResidentViews, ReviewOpinion
+        from assessments.models import Comment, LetterDetails, ResidentViews, ReviewOpinion
 
         pid, pk, world = self.pid, self.assessment.pk, self.world
         self.redirected_post(
@@ -615,6 +615,14 @@ class Scenario:
             {"sought": "yes", "methods": ["説明会"], "summary": text_of(pid), "response": text_of(pid),
              "reason_not_sought": ""},
             lambda: [t for t in ResidentViews.objects.filter(assessment_id=pk).values_list("summary", "response").first() or () if t],
+        )
+        self.redirected_post(
+            "letter-settings", world["bob_client"], reverse("letter_settings", args=[pk]),
+            {"form": "letter", "addressed_to": "head", "sender_name": text_of(pid, 100),
+             "sender_organisation": text_of(pid, 200), "sender_contact": text_of(pid, 300), "reply_by": "",
+             "version": "0"},
+            lambda: [t for t in LetterDetails.objects.filter(assessment_id=pk)
+                     .values_list("sender_name", "sender_organisation", "sender_contact").first() or () if t],
         )
 
     # --- The JSON assessment import ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-from .assessments import Answer, Assessment, Evidence, InventoryRow, StaffAccess
+from .assessments import Answer, Assessment, Evidence, InventoryRow, LetterDetails, StaffAccess
 from .catalogue import Category, DataItem, Municipality, Project, Source
 from .reviews import (
     AnswerHistory,
@@ -25,6 +25,7 @@ __all__ = [
     "Assessment",
     "Evidence",
     "InventoryRow",
+    "LetterDetails",
     "StaffAccess",
     "Category",
     "ChangelogEntry",

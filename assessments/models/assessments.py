@@ -198,3 +198,35 @@ class StaffAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username}: {self.assessment_title}"
+
+
+class LetterDetails(models.Model):
+    """What the author chooses when making the letter to the municipality: its form, the sender and
+    the reply-by date. The letter prints these, never the author's login name."""
+
+    class Form(models.TextChoices):
+        LETTER = "letter", _("首長（教育長）あての質問書")
+        COUNCIL = "council", _("議会の一般質問の通告書（案）")
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="letter_details")
+    form = models.CharField(_("様式"), max_length=20, choices=Form.choices, default=Form.LETTER)
+    addressed_to = models.CharField(
+        _("あて先"), max_length=20, choices=Project.ResponsibleBody.choices, default=Project.ResponsibleBody.HEAD,
+        help_text=_("事業を所管する機関。学校・教育委員会の事業は教育委員会（教育長あて）。"),
+    )
+    sender_name = models.CharField(_("差出人の氏名"), max_length=100, blank=True)
+    sender_organisation = models.CharField(_("差出人の団体・役職"), max_length=200, blank=True)
+    sender_contact = models.CharField(
+        _("連絡先"), max_length=300, blank=True, help_text=_("回答の送り先（住所、メールアドレス、電話番号など）。"),
+    )
+    reply_by = models.DateField(_("回答の期限"), null=True, blank=True)
+    # Bumped by every save; a form based on an older version is refused (never silently overwritten).
+    version = models.PositiveIntegerField(_("版数"), default=0)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("質問書の設定")
+        verbose_name_plural = _("質問書の設定")
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.get_form_display()}"

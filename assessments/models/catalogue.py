@@ -78,6 +78,10 @@ MAX_SMALL_INTEGER = 32_767
 
 
 class Project(models.Model):
+    class ResponsibleBody(models.TextChoices):
+        HEAD = "head", _("首長部局（市長・町長・村長）")
+        EDUCATION = "education", _("教育委員会（教育長）")
+
     class Kind(models.TextChoices):
         GRANT_TABLE = "grant_table", _("交付金採択事業一覧")
         CASE_STUDY = "case_study", _("事例")
@@ -123,6 +127,10 @@ class Project(models.Model):
     )
     categories = models.ManyToManyField(Category, verbose_name=_("分類"), related_name="projects", blank=True)
     description = models.TextField(_("概要"), blank=True)
+    responsible_body = models.CharField(
+        _("所管"), max_length=20, choices=ResponsibleBody.choices, default=ResponsibleBody.HEAD,
+        help_text=_("質問書のあて先。学校・教育委員会の事業は教育委員会（教育長あて）。"),
+    )
 
     class Meta:
         ordering = ["kind", "source_row", "key"]

@@ -15,20 +15,24 @@ class LetterQuestion:
 # How a letter names the body it is addressed to (a designated city is a 市).
 HONORIFICS = {"designated_city": "貴市", "city": "貴市", "town": "貴町", "village": "貴村"}
 GENERIC_HONORIFIC = "貴団体"
+HEAD = "head"
+EDUCATION = "education"
 
 
-def honorific(municipality) -> str:
-    """貴市・貴町・貴村 for the addressee; 貴団体 when the project names no municipality."""
+def honorific(municipality, body: str = HEAD) -> str:
+    """貴市・貴町・貴村 (or 貴教育委員会) for the addressee; 貴団体 when no municipality is named."""
+    if body == EDUCATION:
+        return "貴教育委員会"
     if municipality is None:
         return GENERIC_HONORIFIC
     return HONORIFICS.get(municipality.kind, GENERIC_HONORIFIC)
 
 
-def letter_questions(questions, not_disclosed_keys: set[str], municipality=None) -> list[LetterQuestion]:
+def letter_questions(questions, not_disclosed_keys: set[str], municipality=None, body: str = HEAD) -> list[LetterQuestion]:
     """One numbered question for each unknown or not-disclosed answer, in question-set order.
     ``questions`` are objects with key, municipality_question and section title. A question set
-    writes the addressee as 貴団体 (v2); the letter says 貴市, 貴町 or 貴村 as the addressee is."""
-    name = honorific(municipality)
+    writes the addressee as 貴団体 (v2); the letter says 貴市, 貴町, 貴村 or 貴教育委員会."""
+    name = honorific(municipality, body)
     return [
         LetterQuestion(number=index, text=q.municipality_question.replace(GENERIC_HONORIFIC, name),
                        section=q.section.title, not_disclosed=q.key in not_disclosed_keys)
@@ -45,8 +49,58 @@ def documents_to_request(questions) -> list[str]:
     return [document for document in seen if document]
 
 
-def addressee(municipality) -> str:
-    """美里町長 様; a project without a named municipality goes to whoever is responsible."""
+def addressee(municipality, body: str = HEAD) -> str:
+    """美里町長 様 or 戸田市教育委員会 教育長 様; without a named municipality, whoever is responsible."""
     if municipality is None:
         return "ご担当者 様"
+    if body == EDUCATION:
+        return f"{municipality.name}教育委員会 教育長 様"
     return f"{municipality.name}長 様"
+
+
+def questioned(municipality, body: str = HEAD) -> str:
+    """Whom a council question is put to: 市長, 町長, 村長 or 教育長."""
+    if body == EDUCATION:
+        return "教育長"
+    if municipality is None:
+        return "首長"
+    return f"{municipality.name[-1]}長"
+
+
+# A letter's request (…をお示しいただけますでしょうか。) as a point of a council question (…を伺う。).
+_COUNCIL_ENDINGS = (
+    ("もあわせてお示しいただけますと幸いです。", "もあわせて伺う。"),
+    ("かどうか、お示しいただけますでしょうか。", "かどうかを伺う。"),
+    ("か、お示しいただけますでしょうか。", "かを伺う。"),
+    ("をお示しいただけますでしょうか。", "を伺う。"),
+    ("お示しいただけますでしょうか。", "伺う。"),
+    ("をご提供いただけますでしょうか。", "を示されたい。"),
+    ("ご提供いただけますでしょうか。", "示されたい。"),
+    # v1's plainer forms
+    ("を教えてください。", "を伺う。"),
+    ("教えてください。", "伺う。"),
+    ("をご提供ください。", "を示されたい。"),
+    ("をお示しください。", "を示されたい。"),
+    ("でしょうか。", "か伺う。"),
+)
+
+
+def council_point(text: str) -> str:
+    """One 質問要旨 of a council question, from a question written for a letter."""
+    sentences = [s + "。" for s in text.split("。") if s.strip()]
+    points = []
+    for sentence in sentences:
+        for ending, point in _COUNCIL_ENDINGS:
+            if sentence.endswith(ending):
+                sentence = sentence[: -len(ending)] + point
+                break
+        points.append(sentence)
+    return "".join(points)
+
+
+def council_points(letter_questions_: list[LetterQuestion]) -> list[LetterQuestion]:
+    """The letter's questions as the points of a council question, grouped under their sections."""
+    return [
+        LetterQuestion(number=q.number, text=council_point(q.text), section=q.section, not_disclosed=q.not_disclosed)
+        for q in letter_questions_
+    ]

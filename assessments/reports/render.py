@@ -17,10 +17,10 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessments import selectors
+from assessments import selectors, services
 from assessments.answer_values import answer_meaning, display_snapshot, display_value
 from assessments.formatting import thousand_yen, wareki
-from assessments.models import Assessment, Question, ResidentViews, ReviewOpinion
+from assessments.models import Assessment, LetterDetails, Question, ResidentViews, ReviewOpinion
 from assessments.reports import charts, letter
 from assessments.reports.engine import html_to_pdf
 
@@ -129,6 +129,9 @@ def report_context(assessment: Assessment) -> dict:
         {part.strip() for q in workspace.questions for part in q.basis.split(";") if part.strip()}
     )
     project = assessment.project
+    details = services.letter_details_of(assessment)
+    letter_questions = letter.letter_questions(
+        municipality_questions, {q.key for q in result.not_disclosed}, project.municipality, details.addressed_to)
     reviewers = list(assessment.reviewers.select_related("user"))
     context = {
         "reviewers": reviewers,
@@ -155,10 +158,13 @@ def report_context(assessment: Assessment) -> dict:
         "unknown": [workspace.by_key[q.key] for q in result.unknown],
         "not_disclosed": [workspace.by_key[q.key] for q in result.not_disclosed],
         "proposals": proposals,
-        "letter_questions": letter.letter_questions(municipality_questions, {q.key for q in result.not_disclosed},
-                                                   project.municipality),
+        "letter_questions": letter_questions,
+        "council_points": letter.council_points(letter_questions),
+        "letter": details,
+        "honorific": letter.honorific(project.municipality, details.addressed_to),
+        "questioned": letter.questioned(project.municipality, details.addressed_to),
         "documents": letter.documents_to_request(municipality_questions),
-        "addressee": letter.addressee(project.municipality),
+        "addressee": letter.addressee(project.municipality, details.addressed_to),
         "sources": sources,
         "today": today,
         "today_wareki": wareki(today),
@@ -172,17 +178,27 @@ def report_html(assessment: Assessment, context: dict | None = None) -> str:
     return render_to_string("reports/report.html", context or report_context(assessment))
 
 
+def _letter_template(context: dict, extension: str) -> str:
+    council = context["letter"].form == LetterDetails.Form.COUNCIL
+    return f"reports/{'council' if council else 'letter'}.{extension}"
+
+
 def letter_html(assessment: Assessment, context: dict | None = None) -> str:
-    return render_to_string("reports/letter.html", context or report_context(assessment))
+    context = context or report_context(assessment)
+    return render_to_string(_letter_template(context, "html"), context)
 
 
 def letter_text(assessment: Assessment) -> str:
-    return render_to_string("reports/letter.txt", report_context(assessment))
+    context = report_context(assessment)
+    return render_to_string(_letter_template(context, "txt"), context)
 
 
 def _cache_key(kind: str, assessment: Assessment) -> str:
     created = assessment.created_at.timestamp() if assessment.created_at else 0
     identity = f"{assessment.title}|{assessment.standpoint}|{assessment.status}|{assessment.project_id}"
+    if kind == "letter":  # the letter also shows what was chosen for it
+        details = LetterDetails.objects.filter(assessment=assessment).values_list("version", flat=True).first()
+        identity += f"|letter-details:{details or 0}"
     digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
     return f"dxpia:{kind}:{assessment.pk}:{created:.6f}:{assessment.revision}:{digest}:{TEMPLATE_VERSION}"
 
