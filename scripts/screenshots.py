@@ -29,6 +29,8 @@ def main(user, password, base="http://127.0.0.1:8000"):
         page.goto(f"{base}/projects/case-misato-kodomo-data/assess/")
         page.get_by_label("住民・団体").check()
         page.locator("main").get_by_role("button", name="始める").click()
+        page.locator("#q-screening-personal-data").get_by_label("取り扱う", exact=True).check()
+        page.get_by_role("button", name="保存", exact=True).click()
         page.locator("#id_q-screening-persons-covered").fill("3200")
         page.locator("#id_q-screening-handlers").fill("40")
         page.locator("#q-screening-serious-incident").get_by_label("不明").check()
@@ -36,9 +38,11 @@ def main(user, password, base="http://127.0.0.1:8000"):
             page.locator("#q-screening-criteria").get_by_label(label).check()
         page.get_by_role("button", name="保存", exact=True).click()
         page.locator("nav").get_by_role("button", name="A. 住民説明・合意形成・当事者同意").click()
-        for key, label in (("a-plan-published", "一部"), ("a-public-comment", "未実施"), ("a-consent-legal-basis", "未開示")):
+        for key, label in (("a-plan-published", "公表されているが、一部しか書かれていないか読みにくい"),
+                           ("a-public-comment", "意見募集は行われていない"),
+                           ("a-consent-legal-basis", "未開示（自治体が明らかにしていない）")):
             page.locator(f"#q-{key}").get_by_label(label, exact=True).check()
-        page.locator("#id_note-a-public-comment").fill("町のホームページに意見募集の記録が見当たらない。")
+        page.locator("#id_note-a-public-comment").fill("町のホームページに意見募集の記録が見当たらない（架空の例）。")
         page.get_by_role("button", name="保存", exact=True).click()
         page.wait_for_selector(".alert-success")
         page.screenshot(path=str(OUT / "section.png"))

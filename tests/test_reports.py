@@ -1,6 +1,7 @@
 """The PDF report and the question letter."""
 
 import io
+import json
 import logging
 import re
 import socket
@@ -11,9 +12,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from assessments import answer_saving
-from assessments.demo import create_demo_assessment
-from assessments.models import Answer, InventoryRow, Municipality, Question
+from assessments import answer_saving, selectors
+from assessments.demo import DEMO_FILE, create_demo_assessment
+from assessments.models import Answer, Assessment, InventoryRow, Municipality, Question
 from assessments.reports import charts, letter, render
 from assessments.reports.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
 from tests.conftest import save_now
@@ -35,14 +36,19 @@ def demo(catalogue, published_set):
     return create_demo_assessment()
 
 
+DEMO_DATA = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+
+
 def visible_questions(assessment, *meanings):
-    answers = Answer.objects.filter(assessment=assessment).select_related("question")
+    """The answers shown (their condition met) whose chosen choices have one of ``meanings``."""
+    visible = selectors.assessment_workspace(assessment).result.visible
+    answers = Answer.objects.filter(assessment=assessment, question__key__in=visible).select_related("question")
     return [a for a in answers if any(c["meaning"] in meanings for c in a.snapshot.get("choices", []))]
 
 
 def test_the_demo_is_fully_answered(demo):
     assert demo.answers.count() == demo.question_set.questions.count()
-    assert InventoryRow.objects.filter(answer__assessment=demo).count() == 40
+    assert InventoryRow.objects.filter(answer__assessment=demo).count() == len(DEMO_DATA["inventory"]) == 36
     assert visible_questions(demo, "unknown") and visible_questions(demo, "not_disclosed")
 
 
@@ -54,7 +60,9 @@ def test_the_report_contains_the_assessment(demo, caplog):
     assert "こどもデータ連携実証事業" in text and "美里町" in text
     assert squash(demo.title) in text
     # Long Japanese answers and notes from the demo appear.
-    textareas = Answer.objects.filter(assessment=demo, question__type="textarea")
+    visible = selectors.assessment_workspace(demo).result.visible
+    textareas = Answer.objects.filter(assessment=demo, question__type="textarea", question__key__in=visible)
+    assert textareas.count() >= 2
     for answer in textareas:
         assert squash(answer.value)[:40] in text, answer.question.key
     # Every unknown and not-disclosed item, and every inventory item.
@@ -74,7 +82,9 @@ def test_report_pages_have_a_running_header_page_numbers_and_numbered_lists(demo
     for number, page in enumerate(pages[1:], start=2):
         assert f"{number} / {len(pages)}" in page
         assert "美里町 こどもデータ連携実証事業" in page and "dxpia プライバシー影響評価報告書" in page
-    assert "1 / " not in pages[0]  # the cover has no header or footer
+    assert "1 / " not in pages[0]  # the cover has no page number
+    # The demonstration says so in the running header of every page, the cover included.
+    assert all("デモ（架空の記録を含む）" in page for page in pages)
     text = squash("".join(pages))
     context = render.report_context(demo)
     for kind in ("not_disclosed", "unknown"):
@@ -103,7 +113,7 @@ def test_the_report_embeds_a_japanese_font_and_metadata(demo, tmp_path):
 
 def test_the_letter_lists_exactly_the_unknown_and_undisclosed_questions_in_order(demo):
     text = render.letter_text(demo)
-    assert text.splitlines()[2] == "美里町長 様"
+    assert text.splitlines()[0] == "デモ（架空の記録を含む）" and "美里町長 様" in text.splitlines()[:6]
     expected = [
         q for q in Question.objects.filter(question_set=demo.question_set).order_by("section__position", "position")
         if q.pk in {a.question_id for a in visible_questions(demo, "unknown", "not_disclosed")}
@@ -111,7 +121,7 @@ def test_the_letter_lists_exactly_the_unknown_and_undisclosed_questions_in_order
     numbered = re.findall(r"^(\d+)\. (.+)$", text, flags=re.M)
     assert [int(n) for n, _q in numbered] == list(range(1, len(expected) + 1))
     assert [line.replace("（これまでに開示されていない事項です）", "") for _n, line in numbered] == [
-        q.municipality_question for q in expected
+        q.municipality_question.replace("貴団体", "貴町") for q in expected
     ]
     documents = [line[1:] for line in text.splitlines() if line.startswith("・")]
     assert documents and len(documents) == len(set(documents))
@@ -121,7 +131,7 @@ def test_the_letter_pdf_has_the_same_questions(demo):
     text = squash("".join(pdf_text(render.letter_pdf(demo))))
     assert "美里町長様" in text and "質問書" in text
     for answer in visible_questions(demo, "not_disclosed"):
-        assert squash(answer.question.municipality_question) in text
+        assert squash(answer.question.municipality_question.replace("貴団体", "貴町")) in text
 
 
 @pytest.mark.parametrize("kind, head", [("city", "市長"), ("designated_city", "市長"), ("town", "町長"), ("village", "村長")])
@@ -260,8 +270,9 @@ def test_the_commands_write_both_documents(demo, tmp_path, capsys):
 def test_demo_assessment_prints_the_new_id(catalogue, published_set, capsys):
     call_command("demo_assessment")
     assessment_id = int(capsys.readouterr().out.strip())
-    answers = Answer.objects.filter(assessment_id=assessment_id)
-    assert answers.count() == published_set.questions.count()
+    assessment = Assessment.objects.get(pk=assessment_id)
+    assert assessment.is_demo and (assessment.question_set.key, assessment.question_set.version) == ("dx-pia", 2)
+    assert assessment.answers.count() == assessment.question_set.questions.count()
 
 
 def test_simultaneous_first_downloads_of_a_revision_render_it_once(demo, monkeypatch, settings, tmp_path):

@@ -47,6 +47,8 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    # The demonstration (assessments/demo.py): its report and letter say so on every page.
+    is_demo = models.BooleanField(_("デモ"), default=False, editable=False)
     # The overall result, kept with the assessment so that lists and the dashboard need no scoring.
     overall_percent = models.FloatField(_("総合得点率"), null=True, blank=True, editable=False)
     overall_level = models.CharField(_("総合評価"), max_length=60, blank=True, editable=False)
