@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from assessments.models import Category, DataItem, Municipality, Project, QuestionSet, Source
+from assessments.models import Category, DataItem, Municipality, Partner, Project, QuestionSet, Source
 from assessments.questionset_io import questionset_from_data, questionset_to_data, read_questionset_file
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -116,6 +116,7 @@ def seed_projects(report: SeedReport, path: Path = FIXTURES / "projects.json") -
         if set(project.categories.values_list("pk", flat=True)) != wanted_categories:
             project.categories.set(wanted_categories)
         _seed_data_items(project, item.get("data_items", []), report)
+        _seed_partners(project, item.get("partners", []), report)
 
 
 def _seed_data_items(project: Project, items: list[dict], report: SeedReport) -> None:
@@ -136,6 +137,19 @@ def _seed_data_items(project: Project, items: list[dict], report: SeedReport) ->
     project.data_items.all().delete()
     DataItem.objects.bulk_create(DataItem(project=project, **values) for values in wanted)
     report.count("updated" if stored else "created", "data item lists")
+
+
+def _seed_partners(project: Project, items: list[dict], report: SeedReport) -> None:
+    wanted = [
+        {"position": position, "kind": item["kind"], "name": item["name"], "listed": item.get("listed", 1)}
+        for position, item in enumerate(items)
+    ]
+    stored = list(project.partners.values("position", "kind", "name", "listed"))
+    if stored == wanted:
+        return
+    project.partners.all().delete()
+    Partner.objects.bulk_create(Partner(project=project, **values) for values in wanted)
+    report.count("updated" if stored else "created", "partner lists")
 
 
 def seed_questionsets(report: SeedReport, folder: Path = FIXTURES / "questionsets") -> None:

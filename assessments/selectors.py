@@ -11,6 +11,7 @@ from assessments.models import (
     Answer,
     Assessment,
     Choice,
+    Partner,
     Comment,
     Evidence,
     InventoryRow,
@@ -104,9 +105,21 @@ def project_search(*, text="", municipality=None, category=None, amount_min=None
 def project_detail(key: str) -> Project:
     return (
         Project.objects.select_related("municipality", "source")
-        .prefetch_related("categories", "data_items")
+        .prefetch_related("categories", "data_items", "partners")
         .get(key=key)
     )
+
+
+def partner_groups(project: Project) -> list[dict]:
+    """The project's partners by kind, in the source's order, with how many the source's list names
+    (some twice): 民間営利企業 59 (63 in the list), 社団・財団・NPO等 16, …"""
+    groups = []
+    for kind, label in Partner.Kind.choices:
+        partners = [p for p in project.partners.all() if p.kind == kind]
+        if partners:
+            groups.append({"label": label, "partners": partners, "listed": sum(p.listed for p in partners),
+                           "twice": [p for p in partners if p.listed > 1]})
+    return groups
 
 
 # --- Assessments --------------------------------------------------------------------------------------

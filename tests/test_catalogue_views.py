@@ -101,3 +101,18 @@ def test_catalogue_pages_use_a_constant_number_of_queries(client, catalogue, dja
     assert count(reverse("project_list")) == list_before
     assert count(reverse("project_detail", args=["case-misato-kodomo-data"])) == detail_before
     assert list_before <= 6 and detail_before <= 5
+
+
+def test_toda_seep_partners_are_data_as_the_seed_lists_them(client, catalogue):
+    from assessments.models import Partner, Project
+
+    toda = Project.objects.get(key="case-toda-kyoiku-db")
+    counts = {kind: toda.partners.filter(kind=kind).count() for kind in Partner.Kind.values}
+    assert counts == {"company": 59, "organisation": 16, "university": 22, "public_body": 9}
+    assert sum(toda.partners.filter(kind="company").values_list("listed", flat=True)) == 63
+    assert toda.partners.filter(name="埼玉県警", kind="public_body").exists()
+    page = client.get(reverse("project_detail", args=[toda.key])).content.decode()
+    assert "民間営利企業: 59件（資料の一覧では63件。4件が2回載っている）" in page
+    assert "大学: 22件" in page and "行政機関: 9件" in page and "福島県西会津町" in page
+    other = client.get(reverse("project_detail", args=["case-misato-kodomo-data"])).content.decode()
+    assert 'id="partners"' not in other

@@ -1,5 +1,5 @@
 from .assessments import Answer, Assessment, Evidence, InventoryRow, LetterDetails, StaffAccess
-from .catalogue import Category, DataItem, Municipality, Project, Source
+from .catalogue import Category, DataItem, Municipality, Partner, Project, Source
 from .reviews import (
     AnswerHistory,
     Comment,
@@ -33,6 +33,7 @@ __all__ = [
     "DataItem",
     "Level",
     "Municipality",
+    "Partner",
     "Project",
     "Question",
     "QuestionSet",

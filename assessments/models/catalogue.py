@@ -161,3 +161,28 @@ class DataItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Partner(models.Model):
+    """A partner the source material lists for a project (e.g. 戸田市 SEEP's companies, universities),
+    as the source names it. ``listed`` counts how often the source's list names it (some twice)."""
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("民間営利企業")
+        ORGANISATION = "organisation", _("社団・財団・NPO等")
+        UNIVERSITY = "university", _("大学")
+        PUBLIC_BODY = "public_body", _("行政機関")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partners")
+    position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=200)
+    listed = models.PositiveSmallIntegerField(_("資料の一覧に載った回数"), default=1)
+
+    class Meta:
+        ordering = ["project", "position"]
+        verbose_name = _("連携先")
+        verbose_name_plural = _("連携先")
+
+    def __str__(self) -> str:
+        return self.name

@@ -37,4 +37,6 @@ def project_detail(request, key):
     except Project.DoesNotExist:
         raise Http404 from None
     assessments = assessments_visible_to(request.user).filter(project=project).select_related("question_set")
-    return render(request, "catalogue/project_detail.html", {"project": project, "assessments": assessments})
+    return render(request, "catalogue/project_detail.html", {
+        "project": project, "assessments": assessments, "partner_groups": selectors.partner_groups(project),
+    })
