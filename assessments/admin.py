@@ -40,6 +40,7 @@ from assessments.models import (
     Section,
     Source,
     StaffAccess,
+    Topic,
 )
 from assessments.project_import import (
     COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ProjectImportError, import_projects, parse_projects_csv,
@@ -70,6 +71,14 @@ class MunicipalityAdmin(admin.ModelAdmin):
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["title", "key", "stated_total_thousand_yen"]
     search_fields = ["title", "key"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["title", "key", "position"]
+    list_editable = ["position"]
+    search_fields = ["title", "summary", "quote"]
+    filter_horizontal = ["projects"]
 
 
 @admin.register(Category)

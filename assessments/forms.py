@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments import answer_values
 from assessments import answer_saving
+from assessments import selectors
 from assessments.models import (
     Assessment,
     Category,
@@ -81,7 +82,7 @@ class AssessmentStartForm(forms.Form):
         ).order_by("name")
         sets = QuestionSet.objects.published().order_by("key", "-version")
         self.fields["question_set"].queryset = sets
-        latest = sets.order_by("-published_at", "-version").first()
+        latest = selectors.default_questionset()
         self.fields["question_set"].initial = latest.pk if latest else None
         self.fields["title"].initial = _("%(project)s の評価") % {"project": project}
 

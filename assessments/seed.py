@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from assessments.models import Category, DataItem, Municipality, Partner, Project, QuestionSet, Source
+from assessments.models import Category, DataItem, Municipality, Partner, Project, QuestionSet, Source, Topic
 from assessments.questionset_io import questionset_from_data, questionset_to_data, read_questionset_file
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -117,6 +117,7 @@ def seed_projects(report: SeedReport, path: Path = FIXTURES / "projects.json") -
             project.categories.set(wanted_categories)
         _seed_data_items(project, item.get("data_items", []), report)
         _seed_partners(project, item.get("partners", []), report)
+    _seed_topics(data.get("topics", []), report)
 
 
 def _seed_data_items(project: Project, items: list[dict], report: SeedReport) -> None:
@@ -150,6 +151,30 @@ def _seed_partners(project: Project, items: list[dict], report: SeedReport) -> N
     project.partners.all().delete()
     Partner.objects.bulk_create(Partner(project=project, **values) for values in wanted)
     report.count("updated" if stored else "created", "partner lists")
+
+
+def _seed_topics(items: list[dict], report: SeedReport) -> None:
+    projects = {p.key: p for p in Project.objects.filter(key__in={k for t in items for k in t.get("projects", [])})}
+    for position, item in enumerate(items):
+        missing = [key for key in item.get("projects", []) if key not in projects]
+        if missing:
+            raise ValueError(f"topic {item['key']}: unknown projects {missing}")
+        topic = _save_if_changed(
+            Topic,
+            {"key": item["key"]},
+            {
+                "position": position,
+                "title": item["title"],
+                "summary": item["summary"],
+                "quote": item.get("quote", ""),
+                "question_keys": item.get("questions", []),
+            },
+            report,
+            "topics",
+        )
+        wanted = {projects[key].pk for key in item.get("projects", [])}
+        if set(topic.projects.values_list("pk", flat=True)) != wanted:
+            topic.projects.set(wanted)
 
 
 def seed_questionsets(report: SeedReport, folder: Path = FIXTURES / "questionsets") -> None:

@@ -21,6 +21,7 @@ from assessments.models import (
     QuestionSet,
     Section,
     Source,
+    Topic,
 )
 
 
@@ -34,6 +35,11 @@ def questionset_structure(question_set: QuestionSet) -> list[Section]:
         .order_by("position", "pk")
         .prefetch_related(Prefetch("questions", queryset=questions.order_by("position", "pk")))
     )
+
+
+def default_questionset() -> QuestionSet | None:
+    """The question set new assessments start with: the most recently published."""
+    return QuestionSet.objects.published().order_by("-published_at", "-version").first()
 
 
 def published_questionsets():
@@ -120,6 +126,31 @@ def partner_groups(project: Project) -> list[dict]:
             groups.append({"label": label, "partners": partners, "listed": sum(p.listed for p in partners),
                            "twice": [p for p in partners if p.listed > 1]})
     return groups
+
+
+@dataclass(frozen=True)
+class TopicView:
+    topic: Topic
+    questions: list[Question]
+    projects: list[Project]
+
+
+def topics_with_questions(topics, question_set: QuestionSet | None) -> list[TopicView]:
+    """Each topic with the questions of ``question_set`` that ask about it, in the topic's order of
+    keys (keys the set lacks are left out), and its projects (three queries whatever the count)."""
+    topics = list(topics.prefetch_related(
+        Prefetch("projects", queryset=Project.objects.select_related("municipality").order_by(
+            F("source_row").asc(nulls_last=True), "key"))
+    ))
+    keys = {key for topic in topics for key in topic.question_keys}
+    questions = {}
+    if question_set is not None and keys:
+        questions = {q.key: q for q in Question.objects.filter(question_set=question_set, key__in=keys)}
+    return [
+        TopicView(topic=topic, questions=[questions[k] for k in topic.question_keys if k in questions],
+                  projects=list(topic.projects.all()))
+        for topic in topics
+    ]
 
 
 # --- Assessments --------------------------------------------------------------------------------------

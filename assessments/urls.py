@@ -5,6 +5,7 @@ from assessments.views import catalogue, dashboard, documents, exports, public, 
 urlpatterns = [
     path("", catalogue.home, name="home"),
     path("projects/", catalogue.project_list, name="project_list"),
+    path("topics/", catalogue.topic_list, name="topic_list"),
     path("projects/<slug:key>/", catalogue.project_detail, name="project_detail"),
     path("projects/<slug:key>/assess/", wizard.assessment_start, name="assessment_start"),
     path("question-sets/", questionsets.questionset_list, name="questionset_list"),

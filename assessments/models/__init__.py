@@ -1,5 +1,5 @@
 from .assessments import Answer, Assessment, Evidence, InventoryRow, LetterDetails, StaffAccess
-from .catalogue import Category, DataItem, Municipality, Partner, Project, Source
+from .catalogue import Category, DataItem, Municipality, Partner, Project, Source, Topic
 from .reviews import (
     AnswerHistory,
     Comment,
@@ -34,6 +34,7 @@ __all__ = [
     "Level",
     "Municipality",
     "Partner",
+    "Topic",
     "Project",
     "Question",
     "QuestionSet",

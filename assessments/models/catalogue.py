@@ -186,3 +186,29 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Topic(models.Model):
+    """A point the source material raises that one project's row cannot hold (論点): the 総点検, the
+    ガバメントクラウド deadline, 戸田市's approvals under its old ordinance… ``quote`` is the source's own
+    words, verbatim; ``summary`` is dxpia's paraphrase (no 「」 except around words quoted). The
+    questions that ask about it are named by key and looked up in the question set shown."""
+
+    key = models.SlugField(_("キー"), max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    title = models.CharField(_("題名"), max_length=200)
+    summary = models.TextField(_("説明"))
+    quote = models.TextField(_("資料の記述（原文のまま）"), blank=True)
+    projects = models.ManyToManyField(Project, verbose_name=_("関係する事業"), related_name="topics", blank=True)
+    question_keys = models.JSONField(
+        _("この論点を問う質問のキー"), default=list, blank=True,
+        help_text=_("質問セットの質問キー（例: b-accuracy）。表示中の質問セットにないキーは表示されない。"),
+    )
+
+    class Meta:
+        ordering = ["position", "key"]
+        verbose_name = _("論点")
+        verbose_name_plural = _("論点")
+
+    def __str__(self) -> str:
+        return self.title

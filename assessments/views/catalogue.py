@@ -5,7 +5,7 @@ from django.shortcuts import render
 from assessments import selectors
 from assessments.access import assessments_visible_to
 from assessments.forms import ProjectFilterForm
-from assessments.models import Project
+from assessments.models import Project, Topic
 
 PROJECTS_PER_PAGE = 25
 
@@ -14,8 +14,17 @@ def home(request):
     return render(
         request,
         "catalogue/home.html",
-        {"totals": selectors.source_totals(), "questionsets": selectors.published_questionsets()},
+        {"totals": selectors.source_totals(), "questionsets": selectors.published_questionsets(),
+         "topics": Topic.objects.only("key", "title")},
     )
+
+
+def topic_list(request):
+    question_set = selectors.default_questionset()
+    return render(request, "catalogue/topic_list.html", {
+        "topics": selectors.topics_with_questions(Topic.objects.all(), question_set),
+        "question_set": question_set,
+    })
 
 
 def project_list(request):
@@ -36,7 +45,10 @@ def project_detail(request, key):
         project = selectors.project_detail(key)
     except Project.DoesNotExist:
         raise Http404 from None
+    question_set = selectors.default_questionset()
     assessments = assessments_visible_to(request.user).filter(project=project).select_related("question_set")
     return render(request, "catalogue/project_detail.html", {
         "project": project, "assessments": assessments, "partner_groups": selectors.partner_groups(project),
+        "topics": selectors.topics_with_questions(project.topics.all(), question_set),
+        "question_set": question_set,
     })
