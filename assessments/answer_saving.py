@@ -298,7 +298,7 @@ def _confirmed_summary(score: scoring.SectionScore) -> dict:
     if score.min_confirmed_percent is None:
         return {}
     return {"confirmed_percent": score.confirmed_percent, "unknown_scored": score.unknown,
-            "not_disclosed_scored": score.not_disclosed}
+            "not_disclosed_scored": score.not_disclosed, "unanswered_scorable": score.unanswered}
 
 
 def store_overall_result(assessment: Assessment) -> None:

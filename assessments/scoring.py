@@ -121,6 +121,9 @@ class SectionScore:
     confirmed: int = 0
     unknown: int = 0
     not_disclosed: int = 0
+    # Shown questions that would be scored but have no answer yet: not known either, so they count
+    # against the 確認率 (three answers out of sixty are not grounds for a level).
+    unanswered: int = 0
     level: LevelSpec | None = None
     # The set's 確認率 threshold (None: the set has no such rule, and pages do not show 確認率).
     min_confirmed_percent: int | None = None
@@ -131,8 +134,12 @@ class SectionScore:
 
     @property
     def confirmed_percent(self) -> float | None:
-        """確認率: the share of the scored questions whose answer is known."""
-        return None if self.scored == 0 else round(100 * self.confirmed / self.scored, 1)
+        """確認率: the share of the shown, scorable questions whose answer is known (answered, and
+        neither 不明 nor 未開示); unanswered ones count as not known. None while nothing is scored:
+        an assessment not yet begun has no level at all rather than 判定保留."""
+        if self.scored == 0:
+            return None
+        return round(100 * self.confirmed / (self.scored + self.unanswered), 1)
 
     @property
     def pending(self) -> bool:
@@ -186,8 +193,9 @@ def score(
     - Questions without choices (number, date, text, evidence, inventory) carry no score; answered
       不明 or 未開示 (a mark, see ``mark_of``) they are listed like the choices' 不明 and 未開示.
     - Hidden questions (condition not met) count nowhere, whatever their stored answer.
-    - Beside each score, its 確認率 (``confirmed_percent``): the share of the scored questions answered
-      with what was found rather than 不明 or 未開示 (each also counted apart). When the set gives
+    - Beside each score, its 確認率 (``confirmed_percent``): the share of the shown, scorable
+      questions answered with what was found rather than 不明, 未開示 or nothing yet (each also
+      counted apart). When the set gives
       ``min_confirmed_percent`` and a score's 確認率 is below it, its level is PENDING
       (判定保留), not the level of its percentage: a score made mostly of 0s for "could not
       confirm" says how little is known, not how badly the project protects people.
@@ -209,6 +217,9 @@ def score(
         elif question.required:
             result.unanswered_required.append(question)
         if not answered:
+            if question.is_choice and question.max_score is not None and question.weight:
+                section.unanswered += 1
+                overall.unanswered += 1
             continue
         if not question.is_choice:
             # 不明 and 未開示 of a number, date, text, evidence or inventory question: listed like

@@ -101,3 +101,17 @@ def test_the_rule_travels_with_the_question_set_file(ruled_set):
 def test_a_set_without_the_rule_exports_without_it(published_set):
     assert "min_confirmed_percent" not in questionset_to_data(published_set)
     assert QuestionSet.objects.get(pk=published_set.pk).min_confirmed_percent is None
+
+
+def test_a_few_good_answers_are_not_grounds_for_a_level(bob, misato, ruled_set, bob_client):
+    assessment = assessment_create(user=bob, project=misato, question_set=ruled_set, title="途中の評価",
+                                   standpoint="resident")
+    first = Question.objects.filter(question_set=ruled_set).order_by("section__position", "position")[:2]
+    save_now(assessment, bob, {q: AnswerChange(value="done") for q in first})
+    assessment.refresh_from_db()
+    assert assessment.overall_level == PENDING
+    assert assessment.result_summary["unanswered_scorable"] == 6
+    page = bob_client.get(reverse("assessment_summary", args=[assessment.pk])).content.decode()
+    assert "確認率 25.0%（不明 0・未開示 0・未回答 6）" in page
+    # Section s0 has half its questions confirmed, which the rule accepts; the whole does not.
+    assert "良好<br><span class=\"small\">確認率 50.0%（不明 0・未開示 0・未回答 2）" in page

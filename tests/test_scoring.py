@@ -253,3 +253,19 @@ def test_an_unanswered_gate_asks_for_it_first_and_yes_screens_as_usual():
     for gate in ("yes", "unknown", None):
         assert screen(personal_data=gate, persons=500_000, handlers=10, incident="no", criteria=[],
                       thresholds=ScreeningThresholds()).depth == "full"
+
+
+def test_unanswered_questions_count_against_the_confirmed_rate():
+    # Three confirmed answers out of ten shown questions are not grounds for a level.
+    questions = [status_question(f"x{i}") for i in range(10)]
+    answers = {"x0": "done", "x1": "done", "x2": "done"}
+    result = score(questions, answers, LEVELS, min_confirmed_percent=50)
+    overall = result.overall
+    assert (overall.scored, overall.confirmed, overall.unanswered) == (3, 3, 7)
+    assert overall.percent == 100.0 and overall.confirmed_percent == 30.0 and overall.pending
+    # Answered in full, the same protections give the level of their percentage.
+    full = score(questions, {f"x{i}": "done" for i in range(10)}, LEVELS, min_confirmed_percent=50)
+    assert full.overall.unanswered == 0 and full.overall.level.label == "良好"
+    # Hidden and 該当なし questions do not count as unanswered.
+    na = score(questions, {**answers, **{f"x{i}": "na" for i in range(3, 10)}}, LEVELS, min_confirmed_percent=50)
+    assert na.overall.unanswered == 0 and na.overall.confirmed_percent == 100.0

@@ -27,16 +27,22 @@ def fiscal_year(year):
 
 @register.filter
 def confirmed_rate(score):
-    """「確認率 60%（不明 3・未開示 2）」 beside a level, for a score (scoring.SectionScore) or a stored
-    result summary (dict); empty when the question set has no 確認率 rule or nothing was scored."""
+    """「確認率 60%（不明 3・未開示 2）」 beside a level, with 「・未回答 4」 while scorable questions are
+    unanswered, for a score (scoring.SectionScore) or a stored result summary (dict); empty when the
+    question set has no 確認率 rule or there is nothing to count."""
     if isinstance(score, dict):
-        percent, unknown, not_disclosed = (score.get("confirmed_percent"), score.get("unknown_scored"),
-                                           score.get("not_disclosed_scored"))
+        percent, unknown, not_disclosed, unanswered = (
+            score.get("confirmed_percent"), score.get("unknown_scored"), score.get("not_disclosed_scored"),
+            score.get("unanswered_scorable"))
     elif score is not None and getattr(score, "min_confirmed_percent", None) is not None:
-        percent, unknown, not_disclosed = score.confirmed_percent, score.unknown, score.not_disclosed
+        percent, unknown, not_disclosed, unanswered = (
+            score.confirmed_percent, score.unknown, score.not_disclosed, score.unanswered)
     else:
         return ""
     if percent is None:
         return ""
-    return _("確認率 %(percent)s%%（不明 %(unknown)s・未開示 %(not_disclosed)s）") % {
-        "percent": percent, "unknown": unknown or 0, "not_disclosed": not_disclosed or 0}
+    values = {"percent": percent, "unknown": unknown or 0, "not_disclosed": not_disclosed or 0,
+              "unanswered": unanswered or 0}
+    if unanswered:
+        return _("確認率 %(percent)s%%（不明 %(unknown)s・未開示 %(not_disclosed)s・未回答 %(unanswered)s）") % values
+    return _("確認率 %(percent)s%%（不明 %(unknown)s・未開示 %(not_disclosed)s）") % values
