@@ -85,6 +85,7 @@ prepare_database() {
     say "Migrating and loading fixtures"
     manage migrate --noinput -v0
     manage seed
+    manage rescore
 }
 
 cmd_run() {

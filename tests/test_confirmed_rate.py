@@ -115,3 +115,22 @@ def test_a_few_good_answers_are_not_grounds_for_a_level(bob, misato, ruled_set, 
     assert "確認率 25.0%（不明 0・未開示 0・未回答 6）" in page
     # Section s0 has half its questions confirmed, which the rule accepts; the whole does not.
     assert "良好<br><span class=\"small\">確認率 50.0%（不明 0・未開示 0・未回答 2）" in page
+
+
+def test_rescore_brings_stored_results_up_to_the_rules(bob, misato, ruled_set):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assessment = assessment_create(user=bob, project=misato, question_set=ruled_set, title="古い結果",
+                                   standpoint="resident")
+    first = Question.objects.filter(question_set=ruled_set).order_by("section__position", "position")[:2]
+    save_now(assessment, bob, {q: AnswerChange(value="done") for q in first})
+    # As stored before unanswered questions counted against the 確認率.
+    Assessment.objects.filter(pk=assessment.pk).update(overall_level="良好", result_summary={"confirmed_percent": 100.0})
+    revision = Assessment.objects.get(pk=assessment.pk).revision
+    out = StringIO()
+    call_command("rescore", stdout=out)
+    assessment.refresh_from_db()
+    assert assessment.overall_level == PENDING and assessment.result_summary["confirmed_percent"] == 25.0
+    assert assessment.revision == revision and "1件" in out.getvalue()
