@@ -11,10 +11,10 @@ import json
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from assessments import answer_saving
+from assessments import answer_saving, services
 from assessments.answer_values import MAX_TEXT_LENGTH, clean_answer, clean_text, mark_of
-from assessments.forms import RowErrors, clean_rows
-from assessments.models import Assessment, Project, Question, QuestionSet
+from assessments.forms import LetterDetailsForm, RowErrors, clean_rows
+from assessments.models import Assessment, LetterDetails, Project, Question, QuestionSet
 
 FORMAT = "dxpia-assessment"
 FORMAT_VERSION = 1
@@ -39,7 +39,7 @@ def assessment_to_data(assessment: Assessment) -> dict:
                 for item in answer_saving.evidence_dicts(answer)
             ],
         }
-    return {
+    data = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "project": assessment.project.key,
@@ -49,6 +49,27 @@ def assessment_to_data(assessment: Assessment) -> dict:
         "answers": answers,
         "inventory": inventory,
     }
+    details = LetterDetails.objects.filter(assessment=assessment).first()
+    if details is not None:
+        data["letter"] = {
+            name: (value.isoformat() if hasattr(value, "isoformat") else value) if value is not None else ""
+            for name, value in ((name, getattr(details, name)) for name in services.LETTER_FIELDS)
+        }
+    return data
+
+
+def _letter_values(item) -> dict:
+    """The letter's settings of a file, checked by the same form as 質問書をつくる."""
+    if not isinstance(item, dict):
+        raise AssessmentFileError("「letter」（質問書の設定）が正しくありません。")
+    unknown = sorted(set(item) - set(services.LETTER_FIELDS))
+    if unknown:
+        raise AssessmentFileError(f"「letter」（質問書の設定）に知らない項目があります: {', '.join(unknown)}")
+    form = LetterDetailsForm(data={**{name: item.get(name) or "" for name in services.LETTER_FIELDS}, "version": 0})
+    if not form.is_valid():
+        problems = [f"{form.fields[name].label} {' '.join(errors)}" for name, errors in form.errors.items()]
+        raise AssessmentFileError("質問書の設定が正しくありません: " + "、".join(problems))
+    return form.cleaned_data
 
 
 def dump_assessment(assessment: Assessment) -> str:
@@ -95,10 +116,13 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
         raise AssessmentFileError("題名または評価者の立場（standpoint）が正しくありません。")
     if not isinstance(data.get("answers", {}), dict) or not isinstance(data.get("inventory", []), list):
         raise AssessmentFileError("「answers」は質問ごとの回答、「inventory」は行の一覧にしてください。")
+    letter = _letter_values(data["letter"]) if "letter" in data else None
     assessment = answer_saving.assessment_create(
         user=user, project=project, question_set=question_set, title=title,
         standpoint=data["standpoint"], organisation=organisation,
     )
+    if letter is not None:
+        services.letter_details_save(assessment=assessment, values=letter, base_version=0)
     questions = {q.key: q for q in question_set.questions.prefetch_related("choices")}
     changes = {}
     for key, item in data.get("answers", {}).items():

@@ -116,3 +116,33 @@ def test_council_points_turn_requests_into_questions():
         "再委託はあるかどうかを伺う。ある場合は、名称もあわせて伺う。"
     assert letter.council_point("契約書の写しをご提供いただけますでしょうか。") == "契約書の写しを示されたい。"
     assert letter.council_point("窓口を教えてください。") == "窓口を伺う。"
+
+
+def test_the_letter_settings_travel_with_the_assessment_file(gaps, bob, bob_client, charlie):
+    from assessments.exchange import AssessmentFileError, assessment_from_data, assessment_to_data
+
+    reply_by = timezone.localdate() + datetime.timedelta(days=20)
+    assert settings_post(bob_client, gaps, form="council", addressed_to="education", sender_name="山田花子",
+                         sender_contact="misato@example.org", reply_by=reply_by.isoformat()).status_code == 302
+    data = assessment_to_data(gaps)
+    assert data["letter"] == {"form": "council", "addressed_to": "education", "sender_name": "山田花子",
+                              "sender_organisation": "", "sender_contact": "misato@example.org",
+                              "reply_by": reply_by.isoformat()}
+    copy = assessment_from_data(data, user=charlie)
+    details = LetterDetails.objects.get(assessment=copy)
+    assert (details.form, details.addressed_to, details.sender_name, details.reply_by) == (
+        "council", "education", "山田花子", reply_by)
+    assert render.letter_text(copy) == render.letter_text(gaps)
+
+    # Checked as on 質問書をつくる: a bad setting refuses the whole file, with the field named.
+    before = copy.__class__.objects.count()
+    for bad, message in (({**data["letter"], "reply_by": "2020-01-01"}, "回答の期限"),
+                         ({**data["letter"], "form": "tweet"}, "様式"),
+                         ({**data["letter"], "login": "bob"}, "login"),
+                         ("山田花子", "letter")):
+        with pytest.raises(AssessmentFileError, match=message):
+            assessment_from_data({**data, "letter": bad}, user=charlie)
+    assert copy.__class__.objects.count() == before
+    # A file without settings (older exports, the demo) imports with the defaults.
+    del data["letter"]
+    assert not LetterDetails.objects.filter(assessment=assessment_from_data(data, user=charlie)).exists()
