@@ -104,6 +104,10 @@ def test_the_council_form_is_a_draft_general_question_with_points_per_item(gaps,
     assert text.count("伺う。") >= 2 and "教えてください" not in text and "様" not in text.split("質問要旨")[0]
     pdf = squash("".join(pdf_text(render.letter_pdf(gaps))))
     assert squash("一般質問 通告書（案）") in pdf and squash("質問要旨") in pdf
+    # The points are numbered on across the sections, in the PDF as in the text (2 in 2 sections).
+    body = pdf.split(squash("質問要旨"))[1]
+    assert "（1）" in body and "（2）" in body and body.index("（1）") < body.index("（2）")
+    assert "（1）" in text.split("質問要旨")[1] and "（2）" in text.split("質問要旨")[1]
 
 
 def test_a_council_members_assessment_starts_in_the_council_form(bob, misato, published_set, client):
