@@ -3,7 +3,9 @@
     .venv/bin/python scripts/screenshots.py USER PASSWORD [BASE_URL]
 
 It creates a demonstration assessment of 美里町 こどもデータ連携実証事業 as USER through the UI,
-answers a few questions and writes docs/screenshots/section.png and summary.png.
+answers a few questions and writes docs/screenshots/section.png and summary.png; then makes a
+conflict between two tabs (conflict.png), fills 質問書をつくる (letter.png) and shows the dashboard
+(dashboard.png).
 """
 
 import sys
@@ -21,7 +23,8 @@ def main(user, password, base="http://127.0.0.1:8000"):
             executable_path="/usr/bin/chromium",
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="ja-JP")
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="ja-JP")
+        page = context.new_page()
         page.goto(f"{base}/accounts/login/")
         page.get_by_label("ユーザー名").fill(user)
         page.get_by_label("パスワード").fill(password)
@@ -49,6 +52,34 @@ def main(user, password, base="http://127.0.0.1:8000"):
         page.get_by_role("button", name="まとめを見る").click()
         page.wait_for_url("**/summary/")
         page.screenshot(path=str(OUT / "summary.png"))
+        assessment = page.url.rstrip("/").split("/")[-2]
+
+        # Two tabs on section G: the second saves a note first, the first's save is then stale.
+        section_g = None
+        tabs = [page, context.new_page()]
+        for tab in tabs:
+            tab.goto(f"{base}/assessments/{assessment}/")
+            tab.locator("nav").get_by_role("button", name="G. 財政効果・補助事業").click()
+            tab.wait_for_selector("#id_note-g-total-cost")
+            section_g = tab.url
+        tabs[1].locator("#id_note-g-total-cost").fill("議会資料では約1.2億円と説明された（架空の例）。")
+        tabs[1].get_by_role("button", name="保存", exact=True).click()
+        tabs[1].wait_for_selector(".alert-success")
+        tabs[0].locator("#id_note-g-total-cost").fill("予算書の額は未確認。")
+        tabs[0].get_by_role("button", name="保存", exact=True).click()
+        tabs[0].wait_for_selector(".dx-conflict")
+        tabs[0].locator("#q-g-total-cost").scroll_into_view_if_needed()
+        tabs[0].evaluate("window.scrollBy(0, -120)")
+        tabs[0].screenshot(path=str(OUT / "conflict.png"))
+        tabs[1].close()
+
+        page.goto(f"{base}/assessments/{assessment}/letter/settings/")
+        page.get_by_label("差出人の氏名").fill("山田花子（架空）")
+        page.get_by_label("差出人の団体・役職").fill("美里町の個人情報を考える会（架空）")
+        page.screenshot(path=str(OUT / "letter.png"), full_page=True)
+
+        page.goto(f"{base}/dashboard/")
+        page.screenshot(path=str(OUT / "dashboard.png"))
         browser.close()
 
 
