@@ -18,6 +18,7 @@ from assessments.models import Answer, Assessment, InventoryRow, Municipality, Q
 from assessments.reports import charts, letter, render
 from assessments.reports.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
 from tests.conftest import save_now
+from tests.pdf_reading import toc_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -70,10 +71,18 @@ def test_the_report_contains_the_assessment(demo, caplog):
         assert squash(answer.question.text) in text, answer.question.key
     for row in InventoryRow.objects.filter(answer__assessment=demo):
         assert squash(row.data_item) in text, row.data_item
-    # The table of contents (page 2) lists every section with its page number.
-    toc = squash(pages[1])
+    # The table of contents (page 2) lists every chapter with the page it starts on: the printed
+    # number is the page its link goes to, on which the chapter's heading stands.
+    entries = toc_entries(pdf)
+    titles = [e.title for e in entries]
     for section in demo.question_set.sections.all():
-        assert re.search(re.escape(squash(section.title)) + r"\.*\d+", toc), section.title
+        assert section.title in titles, section.title
+    assert "データ項目一覧" in titles and "付録: 質問セットと出典" in titles
+    for entry in entries:
+        assert entry.printed == entry.target, entry
+        assert squash(entry.title) in squash(pages[entry.target - 1]), entry
+    numbers = [e.printed for e in entries]
+    assert numbers == sorted(numbers) and numbers[0] > 2 and len(set(numbers)) > 10
     assert not [r for r in caplog.records if "glyph" in r.getMessage().lower()]
 
 
