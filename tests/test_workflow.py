@@ -136,14 +136,6 @@ def test_the_report_shows_the_review_body_opinions_and_residents_views(cast):
     assert "作成中 → 提出済み" in html
 
 
-def test_review_changes_make_a_new_report(cast):
-    assessment = cast["assessment"]
-    before = render.report_pdf(Assessment.objects.get())
-    reviewing.opinion_save(assessment=assessment, user=cast["reviewer"], section=None, verdict="appropriate", text="")
-    after = render.report_pdf(Assessment.objects.get())
-    assert before != after
-
-
 def test_a_published_assessment_is_public_until_unpublished(client, cast):
     move(cast, "editor", "submit")
     move(cast, "reviewer", "start_review")
