@@ -5,7 +5,8 @@
 Builds a fresh SQLite database in a temporary folder (migrate, seed, demo_assessment), then prints
 medians of warm runs: the report's HTML render, WeasyPrint's PDF render, page count and size,
 headless Chromium (Playwright, /usr/bin/chromium) printing the same HTML to PDF, the ratio, and a
-repeated download of the unchanged report through the view (served from the cache).
+repeated download of the unchanged report through the view (served from the cache), tagged and
+untagged render times, and the table of contents read back from the PDF.
 """
 
 import argparse
@@ -35,6 +36,7 @@ def main():
     render.html_to_pdf(render.report_html(assessment))  # warm up: fonts, imports
     html_time, html = median_time(lambda: render.report_html(assessment), args.runs)
     pdf_time, pdf = median_time(lambda: render.html_to_pdf(html), args.runs)
+    plain_time, plain = median_time(lambda: render.html_to_pdf(html, pdf_variant=None), args.runs)
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
 
     from playwright.sync_api import sync_playwright
@@ -66,12 +68,21 @@ def main():
     print(f"demo assessment: {assessment.answers.count()} answers, "
           f"{sum(a.inventory_rows.count() for a in assessment.answers.all())} inventory rows")
     print(f"report HTML render (median of {args.runs}): {html_time * 1000:.0f} ms")
-    print(f"WeasyPrint PDF render (median of {args.runs}): {pdf_time * 1000:.0f} ms")
-    print(f"pages: {pages}, size: {len(pdf) / 1024:.0f} KiB")
+    print(f"WeasyPrint PDF render, tagged {render.PDF_VARIANT} as served (median of {args.runs}): "
+          f"{pdf_time * 1000:.0f} ms")
+    print(f"WeasyPrint PDF render, untagged (median of {args.runs}): {plain_time * 1000:.0f} ms "
+          f"(tagging costs {100 * (pdf_time / plain_time - 1):+.1f} %)")
+    print(f"pages: {pages}, size: {len(pdf) / 1024:.0f} KiB tagged, {len(plain) / 1024:.0f} KiB untagged")
     print(f"Chromium print of the same HTML (median of {args.runs}): {chromium_time * 1000:.0f} ms "
           f"({len(chromium_bytes) / 1024:.0f} KiB)")
     print(f"WeasyPrint / Chromium: {pdf_time / chromium_time:.2f}x")
     print(f"cached download of the unchanged report (median of {args.runs}): {cached_time * 1000:.1f} ms")
+    from tests.pdf_reading import toc_entries
+
+    print("table of contents (printed number / page the link goes to):")
+    for entry in toc_entries(pdf):
+        mark = "ok" if entry.printed == entry.target else "WRONG"
+        print(f"  {entry.title}: {entry.printed} / {entry.target} {mark}")
 
 
 if __name__ == "__main__":

@@ -55,3 +55,35 @@ def toc_entries(pdf: bytes, toc_page: int = 2) -> list[TocEntry]:
         entries.append(TocEntry(title=title, printed=printed,
                                 target=reader.get_destination_page_number(names[dest]) + 1))
     return entries
+
+
+def structure(pdf: bytes) -> dict:
+    """What a screen reader gets from a tagged PDF: the catalogue's language and marking, how many
+    structure elements of each type, and the figures' alternative texts."""
+    from collections import Counter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    counts: Counter = Counter()
+    alternatives = []
+    tree = root.get("/StructTreeRoot")
+    stack = [tree] if tree is not None else []
+    while stack:
+        node = stack.pop().get_object()
+        if not isinstance(node, dict):
+            continue
+        kind = node.get("/S")
+        if kind:
+            counts[str(kind).lstrip("/")] += 1
+            if kind == "/Figure":
+                alternatives.append(str(node.get("/Alt", "")))
+        kids = node.get("/K")
+        if kids is not None:
+            stack.extend(kids if isinstance(kids, list) else [kids])
+    return {
+        "lang": str(root.get("/Lang", "")),
+        "marked": bool((root.get("/MarkInfo") or {}).get("/Marked")),
+        "title": reader.metadata.title if reader.metadata else None,
+        "counts": counts,
+        "alternatives": alternatives,
+    }

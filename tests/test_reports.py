@@ -18,7 +18,7 @@ from assessments.models import Answer, Assessment, InventoryRow, Municipality, Q
 from assessments.reports import charts, letter, render
 from assessments.reports.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
 from tests.conftest import save_now
-from tests.pdf_reading import toc_entries
+from tests.pdf_reading import structure, toc_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -334,3 +334,20 @@ def test_simultaneous_first_downloads_of_a_revision_render_it_once(demo, monkeyp
         thread.join(30)
     assert len(entered) == 1, f"{len(entered)} renders of one revision"
     assert results == [b"%PDF 1"] * 3
+
+
+def test_the_report_pdf_is_tagged_for_screen_readers(demo, tmp_path):
+    pdf = render.report_pdf(demo)
+    tree = structure(pdf)
+    assert tree["lang"] == "ja" and tree["marked"] and demo.project.title in tree["title"]
+    counts = tree["counts"]
+    # Headings, the inventory and score tables with header cells, lists, and the chart with its text.
+    assert counts["H1"] >= 10 and counts["H2"] >= 10
+    assert counts["Table"] >= 3 and counts["TH"] >= 20 and counts["TD"] >= 100 and counts["LI"] >= 50
+    assert tree["alternatives"] == ["節ごとの得点率"]
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    letter_tree = structure(render.letter_pdf(demo))
+    assert letter_tree["lang"] == "ja" and letter_tree["marked"] and letter_tree["counts"]["H1"] >= 1

@@ -23,13 +23,13 @@ from assessments.answer_values import answer_meaning, display_snapshot, display_
 from assessments.formatting import thousand_yen, wareki
 from assessments.models import Assessment, LetterDetails, Question, ResidentViews, ReviewOpinion
 from assessments.reports import charts, letter
-from assessments.reports.engine import html_to_pdf
+from assessments.reports.engine import PDF_VARIANT, html_to_pdf
 
 # Cached PDFs are keyed on the HTML they are made from (its CSS inline) and the renderer's version:
 # whatever the document prints (project, municipality, review body, opinions, residents' views,
 # status history, question set, letter settings, the date) makes a new key when it changes, and
 # nothing it does not print does. Building the HTML costs some 40-80 ms of a 1.4 s render.
-RENDERER_VERSION = f"weasyprint-{weasyprint.__version__}"
+RENDERER_VERSION = f"weasyprint-{weasyprint.__version__}-{PDF_VARIANT}"
 
 
 @dataclass
