@@ -11,7 +11,8 @@ unpublished assessment that a staff member opens only as staff is recorded (Staf
 assessment, which page, when), which the admin shows and nobody can change or delete there.
 
 Rights: ``view``, ``edit`` (answers, residents' views, submitting), ``review`` (opinions, review
-transitions), ``own`` (review body, publication), ``comment``.
+transitions; only for an active reviewer seat of someone who is neither the author nor an editor or
+owner of the organisation), ``own`` (review body, publication), ``comment``.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -42,9 +43,11 @@ def rights_of(user, assessment: Assessment, *, role: str | None = None, is_revie
             .first()
         )
     if is_reviewer is None:
-        is_reviewer = Reviewer.objects.filter(assessment=assessment, user=user).exists()
+        is_reviewer = Reviewer.objects.filter(assessment=assessment, user=user, withdrawn_at=None).exists()
     rights = set(ROLE_RIGHTS.get(role, set()))
-    if is_reviewer:
+    # Nobody reviews what they wrote: the author and the members who may edit get no review rights,
+    # even if a seat was given them before (reviewing.reviewer_conflict says why).
+    if is_reviewer and user.pk != assessment.owner_id and role not in (Membership.Role.EDITOR, Membership.Role.OWNER):
         rights |= REVIEWER_RIGHTS
     if user.is_staff:
         rights |= STAFF_RIGHTS

@@ -1,6 +1,8 @@
 """The workflow and the review body: who may move an assessment where, opinions, comments and the
 residents' views. Writes happen in one transaction each and are recorded."""
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -15,12 +17,14 @@ from django.utils.translation import gettext_lazy
 from assessments.access import EDIT, OWN, REVIEW
 from assessments.answer_values import clean_text
 from assessments.models import (
+    AnswerHistory,
     Assessment,
     Comment,
     Membership,
     Organisation,
     Question,
     ResidentViews,
+    ResidentViewsChange,
     Reviewer,
     ReviewOpinion,
     StatusChange,
@@ -66,7 +70,19 @@ def assessment_transition(*, assessment: Assessment, user, rights: set[str], act
     note = clean_text(note, max_length=5000).strip()
     if chosen.needs_note and not note:
         raise ValidationError({"note": _("理由を書いてください。")})
+    if chosen.key == "approve":
+        check = approval_check(locked)
+        if check.problems:
+            raise ValidationError(check.problems)
+        if check.reconsider and not note:
+            raise ValidationError({"note": _(
+                "「要再検討」の意見があります（%(where)s）。それでも承認するなら、その理由を書いてください。"
+                "理由は報告書と公開ページに載ります。") % {"where": "、".join(check.reconsider)}})
     StatusChange.objects.create(assessment=locked, from_status=locked.status, to_status=chosen.target, user=user, note=note)
+    if chosen.key == "approve":
+        locked.approved_revision = locked.revision + 1
+        locked.approved_fingerprint = content_fingerprint(locked)
+        locked.approved_at = timezone.now()
     locked.status = chosen.target
     if chosen.target == S.PUBLISHED:
         locked.published_at = timezone.now()
@@ -74,8 +90,108 @@ def assessment_transition(*, assessment: Assessment, user, rights: set[str], act
         locked.published_at = None
     # A new revision: reports and caches keyed on it are made anew with the new status.
     locked.revision += 1
-    locked.save(update_fields=["status", "published_at", "revision", "updated_at"])
+    locked.save(update_fields=["status", "published_at", "revision", "updated_at", "approved_revision",
+                               "approved_fingerprint", "approved_at"])
     return locked
+
+
+# --- Independence of the review (審査の独立性) ---------------------------------------------------------
+
+
+def reviewer_conflict(assessment: Assessment, user) -> str:
+    """Why ``user`` may not review ``assessment`` (empty if they may): nobody reviews what they wrote."""
+    if user.pk == assessment.owner_id:
+        return _("評価の作成者は、その評価の審査委員になれません。")
+    role = Membership.objects.filter(organisation_id=assessment.organisation_id, user=user).values_list(
+        "role", flat=True).first()
+    if role in (Membership.Role.EDITOR, Membership.Role.OWNER):
+        return _("この評価を編集できる団体の構成員（編集者・管理者）は、審査委員になれません。")
+    if AnswerHistory.objects.filter(assessment=assessment, user=user).exists():
+        return _("この評価の回答を変更したことのある人は、審査委員になれません。")
+    if ResidentViewsChange.objects.filter(assessment=assessment, user=user).exists():
+        return _("この評価の住民・当事者の意見を記録したことのある人は、審査委員になれません。")
+    return ""
+
+
+def withdraw_reviewer_who_edited(assessment: Assessment, user, what: str) -> None:
+    """A reviewer who changes the assessment is no longer independent: the seat is withdrawn (kept
+    with its opinions, on the record) and counts no more."""
+    Reviewer.objects.filter(assessment=assessment, user=user, withdrawn_at=None).update(
+        withdrawn_at=timezone.now(), withdrawn_reason=_("%(what)sを変更したため") % {"what": what})
+
+
+def members_of(organisation_id) -> set[int]:
+    return set(Membership.objects.filter(organisation_id=organisation_id).values_list("user_id", flat=True))
+
+
+@dataclass
+class ApprovalCheck:
+    problems: list[str]
+    reconsider: list[str]  # where an active reviewer's opinion is 要再検討 (全体, a section's title)
+
+
+def approval_check(assessment: Assessment) -> ApprovalCheck:
+    """What stands between ``assessment`` and approval: the review body's rules and completeness."""
+    from assessments import selectors
+
+    problems = []
+    seats = list(Reviewer.objects.filter(assessment=assessment, withdrawn_at=None).select_related("user"))
+    opinions = list(ReviewOpinion.objects.filter(assessment=assessment, reviewer__withdrawn_at=None)
+                    .select_related("section", "reviewer"))
+    if not seats:
+        problems.append(_("審査委員がいません。審査体を置いてください。"))
+    overall = {o.reviewer_id for o in opinions if o.section_id is None}
+    missing = [s for s in seats if s.pk not in overall]
+    if missing:
+        problems.append(_("全体への意見をまだ述べていない審査委員がいます（%(count)s名）。全員の意見が必要です。")
+                        % {"count": len(missing)})
+    members = members_of(assessment.organisation_id)
+    outside = [s for s in seats if s.user_id not in members]
+    needed = Organisation.objects.filter(pk=assessment.organisation_id).values_list(
+        "min_outside_reviewers", flat=True).first() or 0
+    if len(outside) < needed:
+        problems.append(_("評価を行った団体の外からの審査委員が%(needed)s名以上必要です（いまは%(count)s名）。")
+                        % {"needed": needed, "count": len(outside)})
+    unanswered = selectors.assessment_workspace(assessment).result.unanswered_required
+    if unanswered:
+        problems.append(_("未回答の必須質問があります（%(count)s問）。回答を終えてから審査してください。")
+                        % {"count": len(unanswered)})
+    reconsider = sorted({o.section.title if o.section_id else _("全体") for o in opinions
+                         if o.verdict == ReviewOpinion.Verdict.RECONSIDER})
+    return ApprovalCheck(problems=problems, reconsider=reconsider)
+
+
+def _resident_views_data(views: ResidentViews | None) -> dict | None:
+    if views is None:
+        return None
+    return {"sought": views.sought, "methods": list(views.methods), "summary": views.summary,
+            "response": views.response, "reason_not_sought": views.reason_not_sought}
+
+
+def content_fingerprint(assessment: Assessment) -> str:
+    """A digest of what the review body approves: answers with notes and sources, the inventory and
+    the residents' views (not the letter's settings or the title)."""
+    from assessments.exchange import assessment_to_data
+
+    data = assessment_to_data(assessment)
+    material = {"answers": data["answers"], "inventory": data["inventory"],
+                "resident_views": _resident_views_data(ResidentViews.objects.filter(assessment=assessment).first())}
+    return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def reopen_if_changed_after_approval(assessment: Assessment, user, what: str) -> bool:
+    """After a change to an approved or published assessment: if what was approved changed, back to
+    審査中 (no longer public), recorded 「承認後に変更されました」 with what changed."""
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.status not in (S.APPROVED, S.PUBLISHED) or content_fingerprint(locked) == locked.approved_fingerprint:
+        return False
+    StatusChange.objects.create(assessment=locked, from_status=locked.status, to_status=S.IN_REVIEW, user=user,
+                                note=_("承認後に変更されました: %(what)s") % {"what": what})
+    locked.status = S.IN_REVIEW
+    locked.published_at = None
+    locked.revision += 1
+    locked.save(update_fields=["status", "published_at", "revision", "updated_at"])
+    return True
 
 
 def _report_changed(assessment: Assessment) -> None:
@@ -149,9 +265,12 @@ def reviewer_remove(*, assessment: Assessment, reviewer: Reviewer) -> None:
 
 @transaction.atomic
 def opinion_save(*, assessment: Assessment, user, section, verdict: str, text: str) -> ReviewOpinion:
-    reviewer = Reviewer.objects.filter(assessment=assessment, user=user).first()
+    reviewer = Reviewer.objects.filter(assessment=assessment, user=user, withdrawn_at=None).first()
     if reviewer is None:
         raise PermissionDenied(_("審査委員だけが意見を述べられます。"))
+    conflict = reviewer_conflict(assessment, user)
+    if conflict:
+        raise PermissionDenied(conflict)
     if verdict not in ReviewOpinion.Verdict.values:
         raise ValidationError({"verdict": _("意見を選んでください。")})
     opinion, _created = ReviewOpinion.objects.update_or_create(
@@ -175,9 +294,10 @@ def comment_add(*, assessment: Assessment, user, question: Question, text: str, 
 
 
 @transaction.atomic
-def resident_views_save(*, assessment: Assessment, sought: str, methods: list[str], summary: str, response: str,
+def resident_views_save(*, assessment: Assessment, user, sought: str, methods: list[str], summary: str, response: str,
                         reason_not_sought: str) -> ResidentViews:
-    views, _created = ResidentViews.objects.get_or_create(assessment=assessment)
+    views, _created = ResidentViews.objects.select_for_update().get_or_create(assessment=assessment)
+    old = None if _created else _resident_views_data(views)
     views.sought = sought
     views.methods = methods
     views.summary = clean_text(summary).strip()
@@ -185,5 +305,12 @@ def resident_views_save(*, assessment: Assessment, sought: str, methods: list[st
     views.reason_not_sought = clean_text(reason_not_sought).strip()
     views.full_clean()
     views.save()
+    new = _resident_views_data(views)
+    if new != old:
+        ResidentViewsChange.objects.create(assessment=assessment, user=user, old=old, new=new)
+        withdraw_reviewer_who_edited(assessment, user, _("住民・当事者の意見"))
+        changed = [ResidentViews._meta.get_field(name).verbose_name for name in new if (old or {}).get(name) != new[name]]
+        reopen_if_changed_after_approval(assessment, user, _("住民・当事者の意見（%(fields)s）") % {
+            "fields": "、".join(str(c) for c in changed)})
     _report_changed(assessment)
     return views

@@ -396,6 +396,66 @@ def review_body_composition(reviewers) -> list[tuple[str, int]]:
     return [(Reviewer.Kind(kind).label, n) for kind, n in counts.items() if n]
 
 
+@dataclass(frozen=True)
+class Seat:
+    kind: str  # 住民委員, 専門家 …
+    name: str  # shown only if the reviewer agreed to be named; else ""
+    outside: bool  # not a member of the organisation that made the assessment
+    withdrawn_reason: str
+    overall: str  # the reviewer's opinion on the whole (妥当 …), "" if none yet
+
+
+@dataclass(frozen=True)
+class ReviewBody:
+    """The review body as published pages and the report show it: roles always, names only with the
+    reviewer's consent, where each comes from, and the approval with the state it approved."""
+
+    seats: list[Seat]
+    composition: list[tuple[str, int]]
+    outside: int
+    needed_outside: int
+    approved_at: object
+    approved_revision: int | None
+    approved_fingerprint: str
+    approval_reasons: list[str]  # the notes of approvals (e.g. over a 要再検討 opinion)
+
+    @property
+    def active(self) -> list[Seat]:
+        return [s for s in self.seats if not s.withdrawn_reason]
+
+    @property
+    def has_outside_member(self) -> bool:
+        return self.outside > 0
+
+
+def review_body(assessment: Assessment, status_changes=None) -> ReviewBody:
+    """Four queries (three when the assessment's ``status_changes`` are given): seats with users, the
+    organisation's members, overall opinions, approvals."""
+    from assessments.models import Membership, Reviewer, ReviewOpinion, StatusChange
+
+    seats = list(Reviewer.objects.filter(assessment=assessment).select_related("user").order_by("kind", "pk"))
+    members = set(Membership.objects.filter(organisation_id=assessment.organisation_id).values_list("user_id", flat=True))
+    overall = dict(ReviewOpinion.objects.filter(assessment=assessment, section=None).values_list("reviewer_id", "verdict"))
+    verdicts = dict(ReviewOpinion.Verdict.choices)
+    views = [
+        Seat(kind=seat.get_kind_display(), name=(seat.user.get_full_name() or seat.user.get_username()) if seat.named else "",
+             outside=seat.user_id not in members, withdrawn_reason=seat.withdrawn_reason,
+             overall=str(verdicts.get(overall.get(seat.pk), "")))
+        for seat in seats
+    ]
+    active = [seat for seat, view in zip(seats, views) if not view.withdrawn_reason]
+    if status_changes is None:
+        status_changes = StatusChange.objects.filter(assessment=assessment).order_by("at", "pk")
+    reasons = [c.note for c in status_changes if c.to_status == Assessment.Status.APPROVED and c.note]
+    return ReviewBody(
+        seats=views, composition=review_body_composition(active),
+        outside=sum(1 for v in views if v.outside and not v.withdrawn_reason),
+        needed_outside=assessment.organisation.min_outside_reviewers,
+        approved_at=assessment.approved_at, approved_revision=assessment.approved_revision,
+        approved_fingerprint=assessment.approved_fingerprint[:12], approval_reasons=reasons,
+    )
+
+
 # --- Across Saitama -------------------------------------------------------------------------------------
 
 

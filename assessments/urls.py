@@ -25,6 +25,7 @@ urlpatterns = [
     path("assessments/<int:pk>/transition/", reviews.transition, name="assessment_transition"),
     path("assessments/<int:pk>/reviewers/", reviews.reviewer_add, name="reviewer_add"),
     path("assessments/<int:pk>/reviewers/<int:reviewer_id>/remove/", reviews.reviewer_remove, name="reviewer_remove"),
+    path("assessments/<int:pk>/reviewers/consent/", reviews.reviewer_consent, name="reviewer_consent"),
     path("assessments/<int:pk>/opinions/", reviews.opinion_save, name="opinion_save"),
     path("assessments/<int:pk>/resident-views/", reviews.resident_views_save, name="resident_views_save"),
     path("assessments/<int:pk>/comments/", reviews.comment_add, name="comment_add"),

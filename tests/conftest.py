@@ -263,3 +263,38 @@ def save_now(assessment, user, changes: dict):
     assert not outcome.conflicts, outcome.conflicts
     assessment.refresh_from_db()
     return outcome
+
+
+def answer_every_question(assessment, user):
+    """Answer every question of ``assessment`` as 不明 (the choice meaning 不明, or the mark), as
+    someone who does not know yet would: enough for a review to find nothing unanswered."""
+    from assessments import answer_saving
+    from assessments.answer_values import clean_answer
+    from assessments.models import Question
+
+    changes = {}
+    for question in Question.objects.filter(question_set=assessment.question_set).prefetch_related("choices"):
+        choices = list(question.choices.all())
+        if choices:
+            unknown = next((c for c in choices if c.meaning == "unknown"), choices[0])
+            value = [unknown.key] if question.type == "multiple" else unknown.key
+        else:
+            value = clean_answer(question, None, mark="unknown")
+        changes[question] = answer_saving.AnswerChange(value=value)
+    return save_now(assessment, user, changes)
+
+
+def ready_for_approval(cast):
+    """The cast's assessment answered in full and submitted, in review, with rita's overall opinion."""
+    from assessments import reviewing
+    from assessments.access import rights_of
+    from assessments.models import Assessment
+
+    answer_every_question(cast["assessment"], cast["editor"])
+    for role, action in (("editor", "submit"), ("reviewer", "start_review")):
+        assessment = Assessment.objects.get(pk=cast["assessment"].pk)
+        reviewing.assessment_transition(assessment=assessment, user=cast[role],
+                                        rights=rights_of(cast[role], assessment), action=action)
+    reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=None,
+                           verdict="appropriate", text="")
+    return Assessment.objects.get(pk=cast["assessment"].pk)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from assessments.models import Answer, Assessment, Comment, Reviewer, ReviewOpinion
 from tests.forms_helper import read_form
+from tests.test_workflow import move
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,7 @@ def request(client, cast, name, method):
         "opinion_save": {"prefix": "op", "op-section": "", "op-verdict": "conditional", "op-text": "条件付き"},
         "resident_views_save": {"sought": "no", "reason_not_sought": "説明会は開かれていない"},
         "comment_add": {"question": "a-public-comment", "text": "確認が必要です"},
+        "reviewer_consent": {"named": "yes"},
     }[name]
     if name == "assessment_autosave":
         return client.post(url, json.dumps({"question": "a-public-comment", "value": "done", "base": 0}),
@@ -71,6 +73,9 @@ MATRIX = {
                                       "reviewer": 403, "staff": 403},
     ("comment_add", "post"): {"anonymous": 302, "outsider": 404, "viewer": 302, "editor": 302, "owner": 302,
                               "reviewer": 302, "staff": 403},
+    # Only a reviewer chooses whether their own name is published.
+    ("reviewer_consent", "post"): {"anonymous": 302, "outsider": 404, "viewer": 404, "editor": 404, "owner": 404,
+                                   "reviewer": 302, "staff": 404},
 }
 
 
@@ -89,19 +94,44 @@ def test_permission_matrix(client, cast, role):
     assert mismatches == []
 
 
+def stored_state(assessment):
+    """Everything a refused write could touch, as comparable data."""
+    from assessments.models import Comment, ResidentViews, StatusChange
+
+    fresh = Assessment.objects.get(pk=assessment.pk)
+    return {
+        "assessment": (fresh.revision, fresh.status, fresh.title),
+        "answers": sorted(Answer.objects.filter(assessment=assessment).values_list("question__key", "value", "note")),
+        "reviewers": sorted(Reviewer.objects.filter(assessment=assessment).values_list("user__username", "kind", "named")),
+        "opinions": sorted(ReviewOpinion.objects.filter(assessment=assessment).values_list("reviewer_id", "verdict", "text")),
+        "resident_views": list(ResidentViews.objects.filter(assessment=assessment).values_list("sought", "summary")),
+        "comments": Comment.objects.filter(assessment=assessment).count(),
+        "status_changes": StatusChange.objects.filter(assessment=assessment).count(),
+    }
+
+
 @pytest.mark.parametrize("role", ["outsider", "viewer", "reviewer", "staff"])
 def test_refused_writes_change_nothing(client, cast, role):
     client_for(client, cast, role)
-    before = (Answer.objects.count(), Reviewer.objects.count(), Assessment.objects.get().revision)
-    request(client, cast, "assessment_section", "post")
-    request(client, cast, "assessment_autosave", "post")
-    request(client, cast, "reviewer_add", "post")
+    before = stored_state(cast["assessment"])
+    refused = ["assessment_section", "assessment_autosave", "reviewer_add", "reviewer_remove", "resident_views_save"]
     if role != "reviewer":
-        request(client, cast, "opinion_save", "post")
-    assert (Answer.objects.exclude(question__type="inventory").count(), Reviewer.objects.count()) == (0, 1)
-    assert before[1] == 1
-    if role != "reviewer":
-        assert not ReviewOpinion.objects.exists()
+        refused.append("opinion_save")
+    for name in refused:
+        assert request(client, cast, name, "post").status_code in (403, 404), name
+    assert stored_state(cast["assessment"]) == before
+
+
+def test_a_seat_given_to_the_author_outside_the_rules_gives_no_review(client, cast):
+    """A seat made before the rules (or straight in the database) for someone who wrote the
+    assessment does not let them review it."""
+    Reviewer.objects.create(assessment=cast["assessment"], user=cast["editor"], kind="expert")
+    move(cast, "editor", "submit")
+    client_for(client, cast, "editor")
+    before = stored_state(cast["assessment"])
+    assert request(client, cast, "opinion_save", "post").status_code == 403
+    response = client.post(reverse("assessment_transition", args=[cast["assessment"].pk]), {"action": "start_review"})
+    assert response.status_code == 403 and stored_state(cast["assessment"]) == before
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Answer, InventoryRow, Question
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, answer_every_question
 
 pytestmark = [
     pytest.mark.browser,
@@ -83,7 +83,16 @@ def test_an_assessment_is_submitted_reviewed_approved_published_and_downloaded(l
     base = live_server.url
     review_url = f"{base}/assessments/{cast['assessment'].pk}/review/"
 
-    # The editor submits.
+    # The owner of the group tries to make the author a reviewer: refused, and the page says why.
+    sign_in(page, base, "bob")
+    page.goto(review_url)
+    page.get_by_label("ユーザー名").fill("dave")
+    page.get_by_role("button", name="加える").click()
+    expect(page.locator(".alert-danger")).to_contain_text("評価の作成者は、その評価の審査委員になれません。")
+    expect(page.locator("#reviewers")).not_to_contain_text("dave")
+
+    # The editor answers every question and submits.
+    answer_every_question(cast["assessment"], cast["editor"])
     sign_in(page, base, "dave")
     page.goto(review_url)
     page.get_by_role("button", name="審査に提出する").click()
@@ -102,13 +111,18 @@ def test_an_assessment_is_submitted_reviewed_approved_published_and_downloaded(l
     page.locator("form").filter(has=page.get_by_role("button", name="意見を保存")).first.get_by_label("条件付き妥当").check()
     page.get_by_role("button", name="意見を保存").first.click()
     expect(page.locator("#opinions")).to_contain_text("条件付き妥当")
+    expect(page.locator("#approval-check")).to_contain_text("承認の条件はそろっています。")
     page.get_by_role("button", name="承認する").click()
     expect(page.locator("main .lead")).to_contain_text("承認済み")
 
-    # The owner publishes.
+    # The owner publishes, after a page that shows what becomes public.
     sign_in(page, base, "bob")
     page.goto(review_url)
     page.get_by_role("button", name="住民に公開する").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("住民に公開しますか？")
+    expect(page.locator("#what-becomes-public")).to_contain_text("評価報告書（PDF）")
+    expect(page.locator("main")).to_contain_text("住民委員（氏名は非公表）、団体の外から")
+    page.get_by_role("button", name="公開する", exact=True).click()
     expect(page.locator("main .lead")).to_contain_text("公開中")
 
     # An anonymous visitor finds it and downloads the report.
@@ -121,3 +135,17 @@ def test_an_assessment_is_submitted_reviewed_approved_published_and_downloaded(l
     assert download.suggested_filename.startswith("評価報告書_美里町_")
     with open(download.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"
+    public_url = page.url
+    expect(page.locator("#review-body")).to_contain_text("承認された内容: 第")
+
+    # A later change to what was approved (the residents' views) sends it back to review.
+    sign_in(page, base, "dave")
+    page.goto(review_url)
+    page.get_by_text("記録・修正する").click()
+    page.get_by_label("聴いた", exact=True).check()
+    page.get_by_label("寄せられた意見の要旨").fill("説明会で反対意見が多かった")
+    page.locator("#residents-heading ~ details").get_by_role("button", name="保存").click()
+    expect(page.locator("main .lead")).to_contain_text("審査中")
+    expect(page.locator("#status-history")).to_contain_text("承認後に変更されました: 住民・当事者の意見")
+    page.context.clear_cookies()
+    assert page.goto(public_url).status == 404

@@ -71,7 +71,7 @@ def test_what_the_app_changes_is_in_the_next_report(cast, clients):
     reviewing.opinion_save(assessment=assessment, user=cast["reviewer"], section=None, verdict="conditional",
                            text="契約書の開示を条件に妥当とする")
     assert "契約書の開示を条件に妥当とする" in report_text(owner, assessment)
-    reviewing.resident_views_save(assessment=assessment, sought="no", methods=[], summary="", response="",
+    reviewing.resident_views_save(assessment=assessment, user=cast["editor"], sought="no", methods=[], summary="", response="",
                                   reason_not_sought="町は実証事業のため不要と説明した")
     assert "町は実証事業のため不要と説明した" in report_text(owner, assessment)
     move(cast, "editor", "submit")

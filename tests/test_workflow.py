@@ -14,6 +14,7 @@ from assessments import answer_saving, reviewing
 from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, rights_of
 from assessments.models import Answer, AnswerHistory, Assessment, StatusChange
 from assessments.reports import render
+from tests.conftest import answer_every_question, ready_for_approval
 from tests.forms_helper import read_form
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +47,10 @@ def test_the_whole_workflow_is_recorded(cast):
     move(cast, "editor", "submit", "初稿です")
     move(cast, "reviewer", "start_review")
     move(cast, "reviewer", "return", "D節の根拠資料が足りません")
+    answer_every_question(cast["assessment"], cast["editor"])
     move(cast, "editor", "submit")
     move(cast, "reviewer", "start_review")
+    reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=None, verdict="appropriate", text="")
     move(cast, "reviewer", "approve")
     published = move(cast, "owner", "publish")
     assert published.status == "published" and published.published_at is not None
@@ -126,7 +129,7 @@ def test_the_report_shows_the_review_body_opinions_and_residents_views(cast):
                            text="契約書の開示を条件に妥当")
     reviewing.opinion_save(assessment=assessment, user=cast["reviewer"], section=section, verdict="reconsider",
                            text="消去条項がない")
-    reviewing.resident_views_save(assessment=assessment, sought="no", methods=[], summary="", response="",
+    reviewing.resident_views_save(assessment=assessment, user=cast["editor"], sought="no", methods=[], summary="", response="",
                                   reason_not_sought="町は実証事業のため不要と説明")
     move(cast, "editor", "submit")
     html = render.report_html(Assessment.objects.get())
@@ -137,8 +140,7 @@ def test_the_report_shows_the_review_body_opinions_and_residents_views(cast):
 
 
 def test_a_published_assessment_is_public_until_unpublished(client, cast):
-    move(cast, "editor", "submit")
-    move(cast, "reviewer", "start_review")
+    ready_for_approval(cast)
     move(cast, "reviewer", "approve")
     move(cast, "owner", "publish")
     pk = cast["assessment"].pk

@@ -49,6 +49,12 @@ class Assessment(models.Model):
     published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
     # The demonstration (assessments/demo.py): its report and letter say so on every page.
     is_demo = models.BooleanField(_("デモ"), default=False, editable=False)
+    # The state the review body approved: the revision and a fingerprint of answers, inventory,
+    # sources and residents' views (reviewing.content_fingerprint). Shown on the public page and
+    # the report; a material change after approval sends the assessment back to review.
+    approved_revision = models.PositiveIntegerField(_("承認した版"), null=True, blank=True, editable=False)
+    approved_fingerprint = models.CharField(_("承認した内容の指紋"), max_length=64, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True, editable=False)
     # The overall result, kept with the assessment so that lists and the dashboard need no scoring.
     overall_percent = models.FloatField(_("総合得点率"), null=True, blank=True, editable=False)
     overall_level = models.CharField(_("総合評価"), max_length=60, blank=True, editable=False)

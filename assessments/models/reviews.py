@@ -1,6 +1,7 @@
 """Organisations, the review body (審査体), the workflow and the history of every answer."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,12 @@ class Organisation(models.Model):
         related_name="personal_organisation",
     )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    # The review rule of this organisation's assessments: how many of the review body must come from
+    # outside it (not members). 1 by default; a municipality's own review body may set another.
+    min_outside_reviewers = models.PositiveSmallIntegerField(
+        _("外部の審査委員の最少人数"), default=1,
+        help_text=_("承認に必要な、この団体の構成員でない審査委員の人数。"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -70,6 +77,24 @@ class Reviewer(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="reviewers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
     kind = models.CharField(_("区分"), max_length=20, choices=Kind.choices)
+    # The reviewer's own choice: published pages and reports name them only if they agreed.
+    named = models.BooleanField(_("公開する資料に氏名を載せることに同意"), default=False)
+    # Set when the reviewer stopped being independent (e.g. changed an answer): the seat stays, with
+    # its opinions, on the record, but counts no more in the review body.
+    withdrawn_at = models.DateTimeField(_("審査委員から外れた日時"), null=True, blank=True, editable=False)
+    withdrawn_reason = models.CharField(_("外れた理由"), max_length=200, blank=True, editable=False)
+
+    def clean(self):
+        from assessments.reviewing import reviewer_conflict
+
+        if self.assessment_id and self.user_id and self.withdrawn_at is None:
+            reason = reviewer_conflict(self.assessment, self.user)
+            if reason:
+                raise ValidationError({"user": reason})
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
 
     class Meta:
         ordering = ["assessment", "kind", "pk"]
@@ -184,3 +209,18 @@ class ResidentViews(models.Model):
     class Meta:
         verbose_name = _("住民・当事者の意見")
         verbose_name_plural = _("住民・当事者の意見")
+
+
+class ResidentViewsChange(models.Model):
+    """Every change to the residents' views (as AnswerHistory for answers): who, when, old and new."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="resident_views_changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(_("日時"), auto_now_add=True)
+    old = models.JSONField(_("変更前"), null=True)
+    new = models.JSONField(_("変更後"))
+
+    class Meta:
+        ordering = ["assessment", "-at", "-pk"]
+        verbose_name = _("住民・当事者の意見の変更履歴")
+        verbose_name_plural = _("住民・当事者の意見の変更履歴")

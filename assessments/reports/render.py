@@ -120,17 +120,16 @@ def report_context(assessment: Assessment) -> dict:
     details = services.letter_details_of(assessment)
     letter_questions = letter.letter_questions(
         municipality_questions, {q.key for q in result.not_disclosed}, project.municipality, details.addressed_to)
-    reviewers = list(assessment.reviewers.select_related("user"))
+    status_changes = list(assessment.status_changes.select_related("user"))
     context = {
-        "reviewers": reviewers,
-        "composition": selectors.review_body_composition(reviewers),
+        "review_body": selectors.review_body(assessment, status_changes),
         "opinions": list(
             ReviewOpinion.objects.filter(assessment=assessment)
             .select_related("reviewer__user", "section")
             .order_by("section__position", "reviewer__kind", "pk")
         ),
         "resident_views": ResidentViews.objects.filter(assessment=assessment).first(),
-        "status_changes": list(assessment.status_changes.select_related("user")),
+        "status_changes": status_changes,
         "assessment": assessment,
         "project": project,
         "municipality": project.municipality,

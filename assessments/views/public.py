@@ -31,6 +31,7 @@ def public_assessment(request, pk):
             "screening": workspace.screening(),
             "red_flags": [(workspace.by_key[f.question], f.message) for f in workspace.result.red_flags],
             "municipality_questions": workspace.municipality_questions(),
+            "review_body": selectors.review_body(assessment),
         },
     )
 

@@ -61,6 +61,9 @@ def review_page(request, pk):
             "opinions": opinions,
             "opinion_forms": opinion_forms,
             "reviewer_form": ReviewerForm() if OWN in rights else None,
+            "my_seat": my_seat,
+            "review_body": selectors.review_body(assessment),
+            "approval": reviewing.approval_check(assessment) if assessment.status == "in_review" else None,
             "resident_views": resident_views,
             "resident_form": ResidentViewsForm(instance_data=resident_views) if EDIT in rights else None,
         },
@@ -82,6 +85,16 @@ def transition(request, pk):
     form = TransitionForm(request.POST)
     if not form.is_valid():
         raise PermissionDenied
+    action = form.cleaned_data["action"]
+    if action in ("publish", "unpublish") and request.POST.get("confirmed") != "yes":
+        # Publishing and unpublishing are confirmed on a page that shows what becomes public.
+        chosen = reviewing.ACTIONS[action]
+        if chosen not in reviewing.allowed_actions(assessment.status, assessment.rights):
+            raise PermissionDenied
+        return render(request, "assessments/publish_confirm.html", {
+            "assessment": assessment, "action": chosen, "form": form,
+            "review_body": selectors.review_body(assessment),
+        })
     return _apply(request, assessment, lambda: reviewing.assessment_transition(
         assessment=assessment, user=request.user, rights=assessment.rights,
         action=form.cleaned_data["action"], note=form.cleaned_data["note"],
@@ -98,6 +111,18 @@ def reviewer_add(request, pk):
         return redirect("assessment_review", pk=assessment.pk)
     return _apply(request, assessment, lambda: reviewing.reviewer_add(assessment=assessment, **form.cleaned_data),
                   _("審査委員を加えました。"))
+
+
+@login_required
+@require_POST
+def reviewer_consent(request, pk):
+    """A reviewer's own choice whether published pages and reports name them."""
+    assessment = get_assessment_for_request(request, pk, need=VIEW)
+    seat = get_object_or_404(Reviewer, assessment=assessment, user=request.user)
+    named = request.POST.get("named") == "yes"
+    Reviewer.objects.filter(pk=seat.pk).update(named=named)
+    messages.success(request, _("公開する資料に氏名を載せます。") if named else _("公開する資料には氏名を載せず、区分だけを載せます。"))
+    return redirect("assessment_review", pk=assessment.pk)
 
 
 @login_required
@@ -138,7 +163,7 @@ def resident_views_save(request, pk):
     if not form.is_valid():
         _report_form_errors(request, form)
         return redirect("assessment_review", pk=assessment.pk)
-    return _apply(request, assessment, lambda: reviewing.resident_views_save(assessment=assessment, **form.cleaned_data),
+    return _apply(request, assessment, lambda: reviewing.resident_views_save(assessment=assessment, user=request.user, **form.cleaned_data),
                   _("住民・当事者の意見を保存しました。"))
 
 

@@ -1,0 +1,192 @@
+"""Separation of duties (issue 14): nobody reviews what they wrote, an approval needs the whole review
+body, one reviewer from outside, a reason over 要再検討, and a complete assessment; an approval records
+the state it approved, and a later change sends the assessment back to review."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from assessments import reviewing
+from assessments.access import REVIEW, rights_of
+from assessments.models import Assessment, Membership, ResidentViewsChange, Reviewer, StatusChange
+from assessments.reports import render
+from tests.conftest import PASSWORD, answer_every_question, ready_for_approval, save_now
+from tests.forms_helper import read_form
+from tests.test_reports import pdf_text, squash
+from tests.test_workflow import move
+
+pytestmark = pytest.mark.django_db
+
+
+def seat_refusal(cast, username) -> str:
+    with pytest.raises(ValidationError) as refused:
+        reviewing.reviewer_add(assessment=cast["assessment"], username=username, kind="expert")
+    assert not Reviewer.objects.filter(assessment=cast["assessment"], user__username=username).exists()
+    return " ".join(refused.value.messages)
+
+
+def test_the_author_and_the_editors_cannot_be_reviewers(cast):
+    assert "作成者" in seat_refusal(cast, "dave")  # wrote it
+    assert "編集者・管理者" in seat_refusal(cast, "bob")  # owns the group
+    # Someone who once changed an answer, even after leaving the group.
+    eve = get_user_model().objects.create_user("eve", "eve@example.org", PASSWORD)
+    membership = Membership.objects.create(organisation=cast["group"], user=eve, role="editor")
+    question = cast["assessment"].question_set.questions.get(key="a-public-comment")
+    from assessments.answer_saving import AnswerChange
+
+    save_now(cast["assessment"], eve, {question: AnswerChange(value="unknown")})
+    membership.delete()
+    assert "回答を変更した" in seat_refusal(cast, "eve")
+    # A viewer of the group and an outsider may review.
+    assert reviewing.reviewer_add(assessment=cast["assessment"], username="vera", kind="resident")
+    assert reviewing.reviewer_add(assessment=cast["assessment"], username="charlie", kind="expert")
+
+
+def test_the_review_page_says_why_it_refuses_a_seat(cast):
+    owner = Client()
+    owner.force_login(cast["owner"])
+    response = owner.post(reverse("reviewer_add", args=[cast["assessment"].pk]), {"username": "dave", "kind": "expert"},
+                          follow=True)
+    assert "評価の作成者は、その評価の審査委員になれません。" in response.content.decode()
+    assert not Reviewer.objects.filter(user=cast["editor"]).exists()
+
+
+def test_the_admin_refuses_the_same_seats(cast):
+    staff = Client()
+    staff.force_login(cast["staff"])
+    url = reverse("admin:assessments_assessment_change", args=[cast["assessment"].pk])
+    form = read_form(staff.get(url).content.decode(), "assessment_form")
+    prefix = next(k for k in form if k.endswith("-TOTAL_FORMS") and "reviewer" in k).removesuffix("-TOTAL_FORMS")
+    index = int(form[f"{prefix}-TOTAL_FORMS"])
+    form.update({f"{prefix}-TOTAL_FORMS": str(index + 1), f"{prefix}-{index}-user": str(cast["editor"].pk),
+                 f"{prefix}-{index}-kind": "expert", f"{prefix}-{index}-assessment": str(cast["assessment"].pk)})
+    response = staff.post(url, form)
+    assert response.status_code == 200 and "評価の作成者は、その評価の審査委員になれません。" in response.content.decode()
+    assert not Reviewer.objects.filter(user=cast["editor"]).exists()
+
+
+def test_a_reviewer_who_becomes_an_editor_loses_the_review_and_one_who_edits_is_withdrawn(cast):
+    assessment = cast["assessment"]
+    reviewing.opinion_save(assessment=assessment, user=cast["reviewer"], section=None, verdict="appropriate", text="")
+    membership = Membership.objects.create(organisation=cast["group"], user=cast["reviewer"], role="editor")
+    assert REVIEW not in rights_of(cast["reviewer"], assessment)
+    with pytest.raises(PermissionDenied):
+        reviewing.opinion_save(assessment=assessment, user=cast["reviewer"], section=None, verdict="reconsider", text="")
+    from assessments.answer_saving import AnswerChange
+
+    save_now(assessment, cast["reviewer"], {assessment.question_set.questions.get(key="a-public-comment"):
+                                            AnswerChange(value="unknown")})
+    seat = Reviewer.objects.get(pk=cast["seat"].pk)
+    assert seat.withdrawn_at is not None and seat.withdrawn_reason == "回答を変更したため"
+    assert seat.opinions.count() == 1  # kept on the record
+    membership.delete()
+    assert REVIEW not in rights_of(cast["reviewer"], assessment)  # the seat stays withdrawn
+    assert "審査委員がいません" in " ".join(reviewing.approval_check(Assessment.objects.get(pk=assessment.pk)).problems)
+
+
+def test_an_empty_assessment_cannot_be_approved(cast):
+    move(cast, "editor", "submit")
+    move(cast, "reviewer", "start_review")
+    reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=None, verdict="appropriate", text="")
+    with pytest.raises(ValidationError, match="未回答の必須質問があります"):
+        move(cast, "reviewer", "approve")
+    assert Assessment.objects.get(pk=cast["assessment"].pk).status == "in_review"
+
+
+def test_approval_needs_every_reviewers_opinion_and_one_from_outside(cast):
+    ready_for_approval(cast)
+    reviewing.reviewer_add(assessment=cast["assessment"], username="vera", kind="resident")  # a member
+    with pytest.raises(ValidationError, match="全体への意見をまだ述べていない審査委員がいます（1名）"):
+        move(cast, "reviewer", "approve")
+    reviewing.opinion_save(assessment=cast["assessment"], user=cast["viewer"], section=None, verdict="appropriate", text="")
+    # The rule is data: two from outside wanted, only rita is.
+    cast["group"].min_outside_reviewers = 2
+    cast["group"].save()
+    with pytest.raises(ValidationError, match="団体の外からの審査委員が2名以上必要です（いまは1名）"):
+        move(cast, "reviewer", "approve")
+    cast["group"].min_outside_reviewers = 1
+    cast["group"].save()
+    assert move(cast, "reviewer", "approve").status == "approved"
+
+
+def test_approving_over_reconsider_needs_a_reason_shown_in_the_report(cast):
+    ready_for_approval(cast)
+    section = cast["assessment"].question_set.sections.get(key="d")
+    reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=section, verdict="reconsider",
+                           text="消去条項がない")
+    with pytest.raises(ValidationError, match="「要再検討」の意見があります（D. ベンダー"):
+        move(cast, "reviewer", "approve")
+    move(cast, "reviewer", "approve", "消去条項は次の契約更新で入れると町が文書で回答したため")
+    text = squash("".join(pdf_text(render.report_pdf(Assessment.objects.get(pk=cast["assessment"].pk)))))
+    assert squash("審査委員の意見と異なる判断で承認した理由: 消去条項は次の契約更新で入れると町が文書で回答したため") in text
+
+
+def test_an_approval_records_its_state_and_a_later_change_reopens_the_review(cast, client):
+    ready_for_approval(cast)
+    approved = move(cast, "reviewer", "approve")
+    assert approved.approved_revision == approved.revision and len(approved.approved_fingerprint) == 64
+    assert approved.approved_fingerprint == reviewing.content_fingerprint(approved)
+    move(cast, "owner", "publish")
+    public = client.get(reverse("public_assessment", args=[approved.pk])).content.decode()
+    assert f"承認された内容: 第{approved.approved_revision}版" in public and approved.approved_fingerprint[:12] in public
+    # The residents' views of a published assessment change: back to review, no longer public.
+    reviewing.resident_views_save(assessment=approved, user=cast["editor"], sought="yes", methods=["説明会"],
+                                  summary="説明会で反対意見が多かった", response="", reason_not_sought="")
+    reopened = Assessment.objects.get(pk=approved.pk)
+    assert reopened.status == "in_review" and reopened.published_at is None
+    last = StatusChange.objects.filter(assessment=approved).last()
+    assert (last.from_status, last.to_status) == ("published", "in_review")
+    assert last.note.startswith("承認後に変更されました: 住民・当事者の意見（") and "寄せられた意見の要旨" in last.note
+    assert client.get(reverse("public_assessment", args=[approved.pk])).status_code == 404
+    change = ResidentViewsChange.objects.get(assessment=approved)
+    assert change.user == cast["editor"] and change.new["summary"] == "説明会で反対意見が多かった"
+
+
+def test_residents_views_before_submission_are_recorded_and_saving_the_same_again_is_not_a_change(cast):
+    for _ in range(2):
+        reviewing.resident_views_save(assessment=cast["assessment"], user=cast["editor"], sought="no", methods=[],
+                                      summary="", response="", reason_not_sought="実証事業のため")
+    assert ResidentViewsChange.objects.filter(assessment=cast["assessment"]).count() == 1
+    assert Assessment.objects.get(pk=cast["assessment"].pk).status == "draft"
+
+
+def test_publishing_asks_for_confirmation_and_shows_what_becomes_public(cast):
+    ready_for_approval(cast)
+    move(cast, "reviewer", "approve")
+    owner = Client()
+    owner.force_login(cast["owner"])
+    url = reverse("assessment_transition", args=[cast["assessment"].pk])
+    page = owner.post(url, {"action": "publish", "note": ""})
+    assert page.status_code == 200 and Assessment.objects.get(pk=cast["assessment"].pk).status == "approved"
+    html = page.content.decode()
+    assert "住民に公開しますか？" in html and "評価報告書（PDF）" in html and "自治体への質問書（PDF）" in html
+    # rita has not agreed to be named: her role, never her name.
+    assert "住民委員（氏名は非公表）、団体の外から" in html and "rita" not in html
+    assert owner.post(url, {"action": "publish", "note": "", "confirmed": "yes"}).status_code == 302
+    assert Assessment.objects.get(pk=cast["assessment"].pk).status == "published"
+    # Unpublishing too, with its reason.
+    assert "公開をやめますか？" in owner.post(url, {"action": "unpublish", "note": "誤りの訂正"}).content.decode()
+    assert Assessment.objects.get(pk=cast["assessment"].pk).status == "published"
+
+
+def test_a_reviewer_is_named_only_with_consent_and_a_body_without_outsiders_is_said_plainly(cast, client):
+    ready_for_approval(cast)
+    move(cast, "reviewer", "approve")
+    move(cast, "owner", "publish")
+    pk = cast["assessment"].pk
+    page = client.get(reverse("public_assessment", args=[pk])).content.decode()
+    assert "住民委員（氏名は非公表）" in page and "rita" not in page
+    rita = Client()
+    rita.force_login(cast["reviewer"])
+    assert rita.post(reverse("reviewer_consent", args=[pk]), {"named": "yes"}).status_code == 302
+    cast["reviewer"].first_name, cast["reviewer"].last_name = "花子", "住民"
+    cast["reviewer"].save()
+    page = client.get(reverse("public_assessment", args=[pk])).content.decode()
+    assert "住民委員 住民 花子" in page or "住民委員 花子 住民" in page
+    assert "団体の外からの委員がいません" not in page
+    # Had the body only the group's own members, the page would say so.
+    Membership.objects.create(organisation=cast["group"], user=cast["reviewer"], role="viewer")
+    page = client.get(reverse("public_assessment", args=[pk])).content.decode()
+    assert "この審査体には、評価を行った団体の外からの委員がいません。" in page
