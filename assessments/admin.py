@@ -27,6 +27,7 @@ from assessments.models import (
     Membership,
     Organisation,
     Reviewer,
+    ResidentViewsChange,
     ReviewOpinion,
     StatusChange,
     ChangelogEntry,
@@ -610,6 +611,12 @@ class AnswerHistoryAdmin(RecordAdmin):
 
     list_display = ["assessment", "question", "user", "revision", "at"]
     list_select_related = ["assessment", "question", "user"]
+
+
+@admin.register(ResidentViewsChange)
+class ResidentViewsChangeAdmin(RecordAdmin):
+    list_display = ["assessment", "user", "at"]
+    list_select_related = ["assessment", "user"]
 
 
 @admin.register(StaffAccess)

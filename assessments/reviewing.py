@@ -309,8 +309,8 @@ def resident_views_save(*, assessment: Assessment, user, sought: str, methods: l
     if new != old:
         ResidentViewsChange.objects.create(assessment=assessment, user=user, old=old, new=new)
         withdraw_reviewer_who_edited(assessment, user, _("住民・当事者の意見"))
-        changed = [ResidentViews._meta.get_field(name).verbose_name for name in new if (old or {}).get(name) != new[name]]
+        change = ResidentViewsChange(old=old, new=new)
         reopen_if_changed_after_approval(assessment, user, _("住民・当事者の意見（%(fields)s）") % {
-            "fields": "、".join(str(c) for c in changed)})
+            "fields": "、".join(change.changed_labels)})
     _report_changed(assessment)
     return views

@@ -351,3 +351,26 @@ def test_the_report_pdf_is_tagged_for_screen_readers(demo, tmp_path):
     assert re.search(r"^Tagged:\s+yes$", info, re.M)
     letter_tree = structure(render.letter_pdf(demo))
     assert letter_tree["lang"] == "ja" and letter_tree["marked"] and letter_tree["counts"]["H1"] >= 1
+
+
+def test_the_inventory_pages_read_item_by_item(demo, tmp_path):
+    """The text in the order the PDF holds it (pdftotext -raw; what copy-paste and, through the tags,
+    screen readers follow) gives each inventory item's fields together: its name, then its details,
+    before the next item. (pdftotext without -raw guesses an order from positions and puts the
+    continuation lines of a wrapped cell after the row's other cells.)"""
+    pdf = render.report_pdf(demo)
+    pages = pdf_text(pdf)
+    first = next(i for i, text in enumerate(pages) if "データ項目一覧" in text and "保存期間" in text) + 1
+    last = next(i for i, text in enumerate(pages) if "不明・未開示の事項" in text and i + 1 > first)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = squash(subprocess.run(["pdftotext", "-raw", "-f", str(first), "-l", str(last), str(path), "-"],
+                                 capture_output=True, text=True, check=True).stdout)
+    rows = list(InventoryRow.objects.filter(answer__assessment=demo).order_by("position"))
+    positions = []
+    for row in rows:  # each item found after the one before it
+        positions.append(text.index(squash(row.data_item)[:12], positions[-1] + 1 if positions else 0))
+    for row, here, following in zip(rows, positions, positions[1:] + [len(text)]):
+        if row.necessity:
+            reason = squash(row.necessity)[:15]
+            assert here < text.index(reason, here) < following, row.data_item

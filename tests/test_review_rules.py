@@ -150,6 +150,14 @@ def test_residents_views_before_submission_are_recorded_and_saving_the_same_agai
                                       summary="", response="", reason_not_sought="実証事業のため")
     assert ResidentViewsChange.objects.filter(assessment=cast["assessment"]).count() == 1
     assert Assessment.objects.get(pk=cast["assessment"].pk).status == "draft"
+    reviewing.resident_views_save(assessment=cast["assessment"], user=cast["owner"], sought="yes", methods=["説明会"],
+                                  summary="賛否が分かれた", response="", reason_not_sought="")
+    editor = Client()
+    editor.force_login(cast["editor"])
+    history = editor.get(reverse("assessment_review", args=[cast["assessment"].pk])).content.decode()
+    history = history.split('id="resident-views-history"')[1].split("</details>")[0]
+    assert "dave: 最初の記録" in history
+    assert "bob: 住民・当事者の意見を聴いたか、方法、寄せられた意見の要旨、聴かなかった理由" in history
 
 
 def test_publishing_asks_for_confirmation_and_shows_what_becomes_public(cast):

@@ -220,6 +220,12 @@ class ResidentViewsChange(models.Model):
     old = models.JSONField(_("変更前"), null=True)
     new = models.JSONField(_("変更後"))
 
+    @property
+    def changed_labels(self) -> list[str]:
+        """The names of the fields this change changed (意見の要旨, …)."""
+        old = self.old or {}
+        return [str(ResidentViews._meta.get_field(name).verbose_name) for name in self.new if old.get(name) != self.new[name]]
+
     class Meta:
         ordering = ["assessment", "-at", "-pk"]
         verbose_name = _("住民・当事者の意見の変更履歴")

@@ -62,6 +62,7 @@ def review_page(request, pk):
             "opinion_forms": opinion_forms,
             "reviewer_form": ReviewerForm() if OWN in rights else None,
             "my_seat": my_seat,
+            "resident_views_changes": assessment.resident_views_changes.select_related("user")[:50],
             "review_body": selectors.review_body(assessment),
             "approval": reviewing.approval_check(assessment) if assessment.status == "in_review" else None,
             "resident_views": resident_views,
