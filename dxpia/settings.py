@@ -179,7 +179,9 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Japanese first; English follows through gettext.
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
+# Japanese only until an English catalogue exists (issue 19): offering "en" made Django answer a
+# browser that prefers English with lang="en" and English messages over Japanese pages (WCAG 3.1.1).
+LANGUAGES = [("ja", _("日本語"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
