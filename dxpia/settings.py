@@ -178,6 +178,12 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 # Japanese first; English follows through gettext.
+# Section B posts every inventory row (about 11 fields each): Django's default of 1,000 fields made a
+# save of more than 93 rows fail with 400 and lose the input. What an assessment may hold is bounded
+# by answer_saving.CONTENT_BUDGET (each row counts at least ITEM_WEIGHT = 100 of its 300,000, so at
+# most 3,000 rows), and this leaves room for all of them and the section's other fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 40_000
+
 LANGUAGE_CODE = "ja"
 # Japanese only until an English catalogue exists (issue 19): offering "en" made Django answer a
 # browser that prefers English with lang="en" and English messages over Japanese pages (WCAG 3.1.1).
