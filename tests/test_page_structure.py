@@ -1,0 +1,61 @@
+"""Every page's HTML as assistive technology reads it (issue 15, "valid HTML"): no duplicate ids, and
+headings that do not skip a level. (axe-core over the same pages is the rest of issue 15.)"""
+
+import re
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+
+from assessments.demo import create_demo_assessment
+from assessments.models import Assessment
+
+pytestmark = pytest.mark.django_db
+
+
+def problems(html: str) -> list[str]:
+    found = [f"duplicate id {name!r} ({count}×)" for name, count in Counter(re.findall(r'\sid="([^"]+)"', html)).items()
+             if count > 1]
+    levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+    if levels and levels[0] != 1:
+        found.append(f"first heading is h{levels[0]}")
+    found += [f"h{a} followed by h{b}" for a, b in zip(levels, levels[1:]) if b > a + 1]
+    return found
+
+
+@pytest.fixture
+def demo_pages(catalogue, published_set, bob):
+    demo = create_demo_assessment()
+    Assessment.objects.filter(pk=demo.pk).update(owner=bob)
+    from assessments.models import Membership
+
+    Membership.objects.create(organisation=demo.organisation, user=bob, role="owner")
+    return demo
+
+
+def test_pages_have_unique_ids_and_headings_in_order(client, bob, demo_pages):
+    demo = demo_pages
+    public = ["home", "project_list", "topic_list", "dashboard", "public_list", "questionset_list", "login"]
+    urls = [reverse(name) for name in public] + [
+        reverse("project_detail", args=["case-toda-kyoiku-db"]),
+        reverse("project_detail", args=["case-misato-kodomo-data"]),
+        reverse("questionset_detail", args=[demo.question_set.key, demo.question_set.version]),
+    ]
+    client.force_login(bob)
+    urls += [reverse("assessment_summary", args=[demo.pk]), reverse("assessment_review", args=[demo.pk]),
+             reverse("letter_settings", args=[demo.pk]), reverse("assessment_start", args=["case-misato-kodomo-data"]),
+             reverse("answer_history", args=[demo.pk, "a-public-comment"])]
+    urls += [reverse("assessment_section", args=[demo.pk, section.key]) for section in demo.question_set.sections.all()]
+    found = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if problems(response.content.decode()):
+            found[url] = problems(response.content.decode())
+    assert found == {}
+
+
+def test_the_check_finds_what_it_looks_for():
+    assert problems('<h1 id="a">x</h1><h3 id="a">y</h3>') == ["duplicate id 'a' (2×)", "h1 followed by h3"]
+    assert problems('<h2>x</h2>') == ["first heading is h2"]
+    assert problems('<h1 id="a">x</h1><h2 id="b">y</h2><h2>z</h2><h3>w</h3><h1>v</h1>') == []
