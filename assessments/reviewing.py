@@ -195,8 +195,9 @@ def reopen_if_changed_after_approval(assessment: Assessment, user, what: str) ->
 
 
 def _report_changed(assessment: Assessment) -> None:
-    """The report shows the review body, opinions and residents' views: a new revision makes cached
-    documents be rendered anew."""
+    """The review body, opinions and residents' views are part of what the report shows: a new
+    revision says so to everything that follows revisions (the cached PDFs themselves follow the
+    HTML they are made from, reports.render)."""
     Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
 
 

@@ -65,3 +65,17 @@ def read_form(html: str, form_id: str = "section-form") -> dict:
         else:
             data[name] = value
     return data
+
+
+def admin_add_reviewer(staff, assessment, user, kind: str = "expert"):
+    """Post the admin's assessment page with one more row in its reviewers inline, as staff would
+    fill it in; returns the response (302 when the seat was taken, 200 with the errors when not)."""
+    from django.urls import reverse
+
+    url = reverse("admin:assessments_assessment_change", args=[assessment.pk])
+    form = read_form(staff.get(url).content.decode(), "assessment_form")
+    prefix = next(k for k in form if k.endswith("-TOTAL_FORMS") and "reviewer" in k).removesuffix("-TOTAL_FORMS")
+    index = int(form[f"{prefix}-TOTAL_FORMS"])
+    form.update({f"{prefix}-TOTAL_FORMS": str(index + 1), f"{prefix}-{index}-user": str(user.pk),
+                 f"{prefix}-{index}-kind": kind, f"{prefix}-{index}-assessment": str(assessment.pk)})
+    return staff.post(url, form)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from assessments import reviewing
 from assessments.models import Assessment
 from assessments.reports import render
-from tests.forms_helper import read_form
+from tests.forms_helper import admin_add_reviewer, read_form
 from tests.test_workflow import move
 from tests.test_reports import pdf_text, squash
 
@@ -53,13 +53,7 @@ def test_what_the_admin_changes_is_in_the_next_report(cast, clients):
     admin_change(staff, "municipality", project.municipality.pk, "municipality_form", name="美里町（表記変更）")
     assert squash("美里町（表記変更）") in report_text(owner, assessment)
     # A reviewer seat added in the admin (the assessment's page, its reviewers inline).
-    form = read_form(staff.get(reverse("admin:assessments_assessment_change", args=[assessment.pk])).content.decode(),
-                     "assessment_form")
-    prefix = next(k for k in form if k.endswith("-TOTAL_FORMS") and "reviewer" in k).removesuffix("-TOTAL_FORMS")
-    index = int(form[f"{prefix}-TOTAL_FORMS"])
-    form.update({f"{prefix}-TOTAL_FORMS": str(index + 1), f"{prefix}-{index}-user": str(cast["outsider"].pk),
-                 f"{prefix}-{index}-kind": "expert", f"{prefix}-{index}-assessment": str(assessment.pk)})
-    response = staff.post(reverse("admin:assessments_assessment_change", args=[assessment.pk]), form)
+    response = admin_add_reviewer(staff, assessment, cast["outsider"])
     assert response.status_code == 302, response.content.decode()[:3000]
     assert "専門家1名" in report_text(owner, assessment)
 

@@ -13,7 +13,7 @@ from assessments.access import REVIEW, rights_of
 from assessments.models import Assessment, Membership, ResidentViewsChange, Reviewer, StatusChange
 from assessments.reports import render
 from tests.conftest import PASSWORD, answer_every_question, ready_for_approval, save_now
-from tests.forms_helper import read_form
+from tests.forms_helper import admin_add_reviewer
 from tests.test_reports import pdf_text, squash
 from tests.test_workflow import move
 
@@ -56,13 +56,7 @@ def test_the_review_page_says_why_it_refuses_a_seat(cast):
 def test_the_admin_refuses_the_same_seats(cast):
     staff = Client()
     staff.force_login(cast["staff"])
-    url = reverse("admin:assessments_assessment_change", args=[cast["assessment"].pk])
-    form = read_form(staff.get(url).content.decode(), "assessment_form")
-    prefix = next(k for k in form if k.endswith("-TOTAL_FORMS") and "reviewer" in k).removesuffix("-TOTAL_FORMS")
-    index = int(form[f"{prefix}-TOTAL_FORMS"])
-    form.update({f"{prefix}-TOTAL_FORMS": str(index + 1), f"{prefix}-{index}-user": str(cast["editor"].pk),
-                 f"{prefix}-{index}-kind": "expert", f"{prefix}-{index}-assessment": str(cast["assessment"].pk)})
-    response = staff.post(url, form)
+    response = admin_add_reviewer(staff, cast["assessment"], cast["editor"])
     assert response.status_code == 200 and "評価の作成者は、その評価の審査委員になれません。" in response.content.decode()
     assert not Reviewer.objects.filter(user=cast["editor"]).exists()
 
