@@ -25,16 +25,19 @@ from assessments.models import (
 UNCHANGED = object()
 
 EVIDENCE_FIELDS = ("title", "url", "page", "date", "note")
+# In the order the inventory editor shows them: the item and why it is needed first.
 ROW_FIELDS = (
     "data_item",
-    "held_by",
-    "purpose",
-    "legal_basis",
+    "necessity",
     "sensitive",
     "children",
-    "necessity",
+    "purpose",
+    "legal_basis",
+    "category",
+    "held_by",
     "retention",
     "shared_with_vendor",
+    "note",
 )
 
 
@@ -335,6 +338,23 @@ def store_overall_result(assessment: Assessment) -> None:
     )
 
 
+def prefill_row(item) -> dict:
+    """An inventory row from a catalogue data item, each field where it belongs: the catalogue's
+    grouping (基礎情報, 生徒指導 …) is the row's 区分, never its purpose; the vendor the source names
+    is not the holding department, so it goes into the note beside the source's own remark."""
+    note = []
+    if item.vendor:
+        note.append(_("資料上のベンダー: %(vendor)s") % {"vendor": item.vendor})
+    if item.note:
+        note.append(_("資料上の注記: %(note)s") % {"note": item.note})
+    return {
+        "data_item": item.name[:200],
+        "category": item.group[:100],
+        "purpose": "、".join(item.use_types)[:300],
+        "note": "\n".join(note),
+    }
+
+
 @transaction.atomic
 def assessment_create(
     *, user, project: Project, question_set: QuestionSet, title: str, standpoint: str,
@@ -363,9 +383,7 @@ def assessment_create(
             InventoryRow(
                 answer=answer,
                 position=i,
-                data_item=item.name[:200],
-                held_by=item.vendor[:200],
-                purpose="、".join(item.use_types)[:300] or item.group[:300],
+                **prefill_row(item),
             )
             for i, item in enumerate(items)
         )

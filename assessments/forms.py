@@ -257,23 +257,29 @@ class EvidenceForm(forms.Form):
         return cleaned
 
 
+TEXT_ROW_FIELDS = ("data_item", "necessity", "purpose", "legal_basis", "category", "held_by", "retention", "note")
+
+
 class InventoryRowForm(forms.Form):
     YES_NO = InventoryRow.YesNo.choices
     SMALL_SELECT = {"class": "form-select form-select-sm"}
 
+    # In the order of answer_saving.ROW_FIELDS: the item and why it is needed first, the rest later.
     data_item = forms.CharField(label=_("データ項目"), required=False, max_length=200)
-    held_by = forms.CharField(label=_("保有部署・元のシステム"), required=False, max_length=200)
-    purpose = forms.CharField(label=_("利用目的・活用類型"), required=False, max_length=300)
-    legal_basis = forms.CharField(label=_("法的根拠"), required=False, max_length=300)
+    necessity = forms.CharField(label=_("目的に必要な理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     sensitive = forms.ChoiceField(label=_("要配慮個人情報"), choices=YES_NO, initial="unknown", widget=forms.Select(attrs=SMALL_SELECT))
     children = forms.ChoiceField(label=_("こどものデータ"), choices=YES_NO, initial="unknown", widget=forms.Select(attrs=SMALL_SELECT))
-    necessity = forms.CharField(label=_("目的に必要な理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    purpose = forms.CharField(label=_("利用目的・活用類型"), required=False, max_length=300)
+    legal_basis = forms.CharField(label=_("法的根拠"), required=False, max_length=300)
+    category = forms.CharField(label=_("区分"), required=False, max_length=100)
+    held_by = forms.CharField(label=_("保有部署・元のシステム"), required=False, max_length=200)
     retention = forms.CharField(label=_("保存期間"), required=False, max_length=200)
     shared_with_vendor = forms.ChoiceField(label=_("委託先との共有"), choices=YES_NO, initial="unknown", widget=forms.Select(attrs=SMALL_SELECT))
+    note = forms.CharField(label=_("メモ"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("data_item", "held_by", "purpose", "legal_basis", "necessity", "retention"):
+        for name in TEXT_ROW_FIELDS:
             if name in cleaned:
                 try:
                     cleaned[name] = answer_values.clean_text(cleaned[name]).strip()

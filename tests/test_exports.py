@@ -101,5 +101,6 @@ def test_the_workbook_has_answers_inventory_and_projects_for_visible_assessments
     assert {row[0] for row in answers[1:]} == {mine.pk}
     inventory = list(workbook["データ項目"].iter_rows(values_only=True))
     assert len(inventory) == 1 + mine.answers.get(question__key="b-inventory").inventory_rows.count() and {row[0] for row in inventory[1:]} == {mine.pk}
-    assert any(row[-1] == "yes" for row in inventory[1:])
+    flagged = inventory[0].index("flagged")
+    assert any(row[flagged] == "yes" for row in inventory[1:])
     assert len(list(workbook["事業"].iter_rows(values_only=True))) == 1 + Project.objects.count()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from assessments import answer_saving
 from assessments.answer_saving import assessment_create
-from assessments.models import Answer, AnswerHistory, Assessment, InventoryRow, Question, QuestionSet
+from assessments.models import Answer, AnswerHistory, Assessment, InventoryRow, Project, Question, QuestionSet
 from assessments.questionset_io import questionset_from_data
 from tests.conftest import make_questionset_data
 from tests.forms_helper import read_form
@@ -76,6 +76,7 @@ def test_start_preselects_the_latest_published_set_and_prefills_the_inventory(bo
     rows = InventoryRow.objects.filter(answer__assessment=assessment)
     assert rows.count() == 21
     assert rows.get(data_item="妊産婦健診データ").purpose == "虐待、産後うつ"
+    assert rows.get(data_item="住民記録データ").note == "資料上のベンダー: TKC"
 
 
 def test_start_refuses_a_draft_question_set(bob_client, misato, published_set):
@@ -583,3 +584,18 @@ def test_an_inventory_of_500_rows_saves_in_the_background(bob_client, assessment
                         base=answer_saving.part_version(inventory, "rows"))
     assert response.status_code == 200, response.content[:300]
     assert InventoryRow.objects.filter(answer__assessment=assessment).count() == 500
+
+
+def test_the_prefill_puts_each_catalogue_field_where_it_belongs(bob_client, catalogue, published_set):
+    """戸田市's catalogue groups its items (基礎情報, 生徒指導 …): the grouping becomes the row's 区分,
+    never its 利用目的; the vendor the source names and its remark go into the row's note."""
+    toda = Project.objects.get(key="case-toda-kyoiku-db")
+    bob_client.post(reverse("assessment_start", args=[toda.key]),
+                    {"question_set": published_set.pk, "title": "戸田市の評価", "standpoint": "resident"})
+    rows = InventoryRow.objects.filter(answer__assessment__project=toda)
+    assert rows.count() == toda.data_items.count() == 18
+    first = rows.get(data_item="氏名・生年月日・性別等")
+    assert (first.category, first.purpose, first.held_by) == ("基礎情報", "", "")
+    assert first.note == "資料上の注記: 資料上「検討中であり、今後変更が有り得る」とされる項目"
+    assert {row.category for row in rows} == set(toda.data_items.values_list("group", flat=True)) >= {"基礎情報", "生徒指導"}
+    assert not rows.filter(purpose__in=["基礎情報", "生徒指導"]).exists()

@@ -143,6 +143,7 @@ class InventoryRow(models.Model):
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="inventory_rows")
     position = models.PositiveSmallIntegerField(default=0)
     data_item = models.CharField(_("データ項目"), max_length=200)
+    category = models.CharField(_("区分"), max_length=100, blank=True)
     held_by = models.CharField(_("保有部署・元のシステム"), max_length=200, blank=True)
     purpose = models.CharField(_("利用目的・活用類型"), max_length=300, blank=True)
     legal_basis = models.CharField(_("法的根拠"), max_length=300, blank=True)
@@ -153,6 +154,7 @@ class InventoryRow(models.Model):
     shared_with_vendor = models.CharField(
         _("委託先との共有"), max_length=10, choices=YesNo.choices, default=YesNo.UNKNOWN
     )
+    note = models.TextField(_("メモ（資料上の注記など）"), blank=True)
 
     class Meta:
         ordering = ["answer", "position", "pk"]

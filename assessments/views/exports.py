@@ -49,7 +49,7 @@ def projects_csv(request):
 ANSWER_HEADER = ["assessment_id", "assessment", "organisation", "status", "project_key", "municipality",
                  "question_set", "section", "question_key", "question", "answer", "meanings", "note", "overall_level"]
 INVENTORY_HEADER = ["assessment_id", "position", "data_item", "held_by", "purpose", "legal_basis", "sensitive",
-                    "children", "necessity", "retention", "shared_with_vendor", "flagged"]
+                    "children", "necessity", "retention", "shared_with_vendor", "flagged", "category", "note"]
 PROJECT_HEADER = ["key", "municipality_code", "municipality", "title", "program", "fiscal_year",
                   "amount_thousand_yen", "amount_note", "source_row", "categories", "description"]
 
@@ -98,7 +98,7 @@ def _inventory_rows(visible):
     for row in rows.iterator(chunk_size=2000):
         yield [row.answer.assessment_id, row.position + 1, row.data_item, row.held_by, row.purpose, row.legal_basis,
                row.sensitive, row.children, row.necessity, row.retention, row.shared_with_vendor,
-               "yes" if row.flagged else ""]
+               "yes" if row.flagged else "", row.category, row.note]
 
 
 @login_required

@@ -18,6 +18,7 @@ from assessments import answer_saving, selectors
 from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
+    TEXT_ROW_FIELDS,
     AssessmentStartForm,
     RowErrors,
     SectionPage,
@@ -255,7 +256,7 @@ def _part_text(question, part: str, content, snapshot=None) -> str:
             " / ".join(str(item[name]) for name in answer_saving.EVIDENCE_FIELDS if item.get(name)) for item in content
         ) or _("（資料なし）")
     return "\n".join(
-        " / ".join(str(row[name]) for name in ("data_item", "held_by", "purpose", "legal_basis", "necessity", "retention") if row.get(name))
+        " / ".join(str(row[name]) for name in TEXT_ROW_FIELDS if row.get(name))
         for row in content
     ) or _("（行なし）")
 
