@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import catalogue, dashboard, documents, exports, public, questionsets, reviews, wizard
+from assessments.views import catalogue, dashboard, documents, exports, inventory, public, questionsets, reviews, wizard
 
 urlpatterns = [
     path("", catalogue.home, name="home"),
@@ -15,6 +15,9 @@ urlpatterns = [
     path("assessments/<int:pk>/sections/<slug:section_key>/", wizard.assessment_section, name="assessment_section"),
     path("assessments/<int:pk>/autosave/", wizard.assessment_autosave, name="assessment_autosave"),
     path("assessments/<int:pk>/summary/", wizard.assessment_summary, name="assessment_summary"),
+    path("assessments/<int:pk>/inventory.csv", inventory.inventory_csv, name="inventory_csv"),
+    path("assessments/<int:pk>/inventory.xlsx", inventory.inventory_xlsx, name="inventory_xlsx"),
+    path("assessments/<int:pk>/inventory/import/", inventory.inventory_import, name="inventory_import"),
     path("assessments/<int:pk>/report.pdf", documents.report_pdf, name="report_pdf"),
     path("assessments/<int:pk>/report/", documents.report_preview, name="report_preview"),
     path("assessments/<int:pk>/letter.pdf", documents.letter_pdf, name="letter_pdf"),

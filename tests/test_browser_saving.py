@@ -154,7 +154,7 @@ def test_a_row_moved_up_is_stored_in_its_new_place(tab, cast):
     page = tab("dave", section_path(assessment, "b"))
     rows = page.locator("#inventory-rows tr")
     second = rows.nth(1).locator("input[name$=data_item]").input_value()
-    rows.nth(1).locator("[data-move=up]").click()
+    rows.nth(1).locator("[data-row-action=up]").click()
     saved(page)
     first = InventoryRow.objects.filter(answer__assessment=assessment).order_by("position").first()
     assert first.data_item == second

@@ -72,3 +72,14 @@ def stored_warning(workspace, question):
     """「値を確認してください」 for a stored number outside the question's plausible range."""
     answer = workspace.answers.get(question.key)
     return range_warning(question, answer.value) if answer is not None else ""
+
+
+@register.filter
+def inventory_row_flagged(form) -> bool:
+    """Whether an inventory row on the page is 要配慮個人情報 without a stated necessity or legal
+    basis (InventoryRow.problems), from what the page shows: stored values, or the input after a
+    refused save."""
+    def value(name):
+        return str(form[name].value() or "").strip()
+
+    return value("sensitive") == "yes" and not (value("necessity") and value("legal_basis"))

@@ -62,8 +62,10 @@ def _section_context(request, workspace, section, page, **extra):
     sections = workspace.sections
     index = sections.index(section)
     assessment = workspace.assessment
+    can_edit = EDIT in assessment.rights and assessment.answers_editable
+    has_inventory = any(q.type == "inventory" for q in section.questions.all())
     return {
-        "can_edit": EDIT in assessment.rights and assessment.answers_editable,
+        "can_edit": can_edit,
         "can_comment": COMMENT in assessment.rights,
         "comments": selectors.comments_by_question(assessment),
         "assessment": workspace.assessment,
@@ -77,8 +79,17 @@ def _section_context(request, workspace, section, page, **extra):
         "next_section": sections[index + 1] if index + 1 < len(sections) else None,
         "row_types": ROW_TYPES,
         "screening": workspace.screening() if any(q.screening_role for q in section.questions.all()) else None,
+        "inventory_links": _inventory_links(assessment, can_edit) if has_inventory else None,
         **extra,
     }
+
+
+def _inventory_links(assessment, can_edit) -> dict:
+    """The inventory's file links: export for anyone who sees the section, import for editors."""
+    links = {name: reverse(f"inventory_{name}", args=[assessment.pk]) for name in ("csv", "xlsx")}
+    if can_edit:
+        links["import"] = reverse("inventory_import", args=[assessment.pk])
+    return links
 
 
 def _resolutions(post) -> dict:

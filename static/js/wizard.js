@@ -388,15 +388,18 @@
     const total = form.querySelector(`input[name="${prefix}-TOTAL_FORMS"]`);
     const template = part === "rows" ? document.getElementById("inventory-empty-row") : question(key).querySelector("template.dx-empty-row");
     const index = Number(total.value);
-    rowContainer(key, part).insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, String(index)));
+    const html = template.innerHTML.replace(/__prefix__/g, String(index)).replace(/__number__/g, String(rowElements(key, part).length + 1));
+    rowContainer(key, part).insertAdjacentHTML("beforeend", html);
     total.value = index + 1;
     const rows = rowElements(key, part);
     const last = rows[rows.length - 1];
-    addMoveButtons(last, key, part);
+    if (part === "rows") setUpInventoryRow(last, key);
     return last;
   }
   function addRow(key, part) {
+    if (part === "rows" && !roomFor(1)) return;
     appendRow(key, part).querySelector("input[type=text], input:not([type])").focus();
+    if (part === "rows") renumber(key, part);
   }
   // 「保存済みの内容を使う」 for sources or inventory rows: the stored rows replace those on the page.
   function replaceRows(key, part, items) {
@@ -411,6 +414,7 @@
         if (field in item && input.type !== "checkbox") input.value = item[field] === null ? "" : item[field];
       });
     });
+    if (part === "rows") renumber(key, part);
   }
   function renumber(key, part) {
     const prefix = rowPrefix(key, part);
@@ -422,37 +426,276 @@
           if (value && pattern.test(value)) el.setAttribute(attr, value.replace(pattern, (m, id) => `${id || ""}${prefix}-${index}-`));
         });
       });
+      if (part === "rows") {
+        row.querySelector(".dx-row-number").textContent = String(index + 1);
+        updateRowName(row);
+      }
+    });
+    if (part === "rows") {
+      const caption = document.getElementById("inventory-caption");
+      if (caption) caption.textContent = interpolate(gettext("データ項目一覧（%s行）"), [rowElements(key, part).length]);
+    }
+  }
+
+  // --- The data inventory: names, flags, row actions, pasting from a spreadsheet --------------------
+  const inventory = document.getElementById("inventory");
+  const inventoryStatus = document.getElementById("inventory-status");
+  // The columns in the order of the page (answer_saving.ROW_FIELDS).
+  const FIELDS = ["data_item", "necessity", "sensitive", "children", "purpose", "legal_basis", "category", "held_by", "retention", "shared_with_vendor", "note"];
+  const CHOICE_FIELDS = new Set(["sensitive", "children", "shared_with_vendor"]);
+  const CHOICE_WORDS = {
+    yes: ["はい", "yes", "y", "○", "〇", "◯", "有", "あり", "該当"],
+    no: ["いいえ", "no", "n", "×", "✕", "無", "なし", "非該当"],
+    unknown: ["不明", "unknown", "", "?", "？", "-", "－", "わからない"],
+  };
+  function announce(text) {
+    if (!inventoryStatus) return;
+    inventoryStatus.textContent = "";
+    setTimeout(() => (inventoryStatus.textContent = text), 50);
+  }
+  function inventoryKey() {
+    return inventory.closest(".dx-question").dataset.question;
+  }
+  function fieldOf(element) {
+    return (element.name || "").replace(/^.*-\d+-/, "");
+  }
+  function input(row, field) {
+    return row.querySelector(`[name$="-${field}"]`);
+  }
+  function maxRows() {
+    const max = form.querySelector('input[name="inv-MAX_NUM_FORMS"]');
+    return max ? Number(max.value) : 500;
+  }
+  function roomFor(count) {
+    if (rowElements(inventoryKey(), "rows").length + count <= maxRows()) return true;
+    announce(interpolate(gettext("データ項目一覧は%s行までです。"), [maxRows()]));
+    const box = document.getElementById(`err-${inventoryKey()}-rows`);
+    if (box) box.textContent = interpolate(gettext("データ項目一覧は%s行までです。"), [maxRows()]);
+    return false;
+  }
+  function rowName(row) {
+    const name = (input(row, "data_item") || { value: "" }).value.trim();
+    return name || interpolate(gettext("%s行目"), [rowElements(inventoryKey(), "rows").indexOf(row) + 1]);
+  }
+  // Each control is named by its row: 「削除: 住民記録データ」 (the buttons by aria-label, which
+  // starts with their visible word; the labels of the fields by a visually hidden part).
+  function updateRowName(row) {
+    const name = rowName(row);
+    row.querySelectorAll(".dx-rowname").forEach((span) => (span.textContent = name));
+    row.querySelectorAll("[data-row-action]").forEach((button) => {
+      button.setAttribute("aria-label", `${button.querySelector(".dx-action-text").textContent}: ${name}`);
     });
   }
-  function addMoveButtons(row, key, part) {
-    if (part !== "rows" || row.querySelector("[data-move]")) return;
-    const cell = row.lastElementChild;
-    [["up", "↑", gettext("上へ移動")], ["down", "↓", gettext("下へ移動")]].forEach(([direction, symbol, label]) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn btn-outline-secondary btn-sm ms-1";
-      button.dataset.move = direction;
-      button.textContent = symbol;
-      button.setAttribute("aria-label", label + "（" + (row.querySelector("input[name$=data_item]") || {}).value + "）");
-      button.addEventListener("click", () => {
-        const sibling = direction === "up" ? row.previousElementSibling : row.nextElementSibling;
-        if (!sibling) return;
-        if (direction === "up") sibling.before(row);
-        else sibling.after(row);
-        renumber(key, part);
-        button.focus();
-        schedule(key, part, 0);
+  function updateFlag(row) {
+    const value = (field) => (input(row, field) || { value: "" }).value.trim();
+    const flagged = value("sensitive") === "yes" && !(value("necessity") && value("legal_basis"));
+    row.classList.toggle("dx-flagged", flagged);
+    const flag = row.querySelector(".dx-row-flag");
+    if (flag) flag.hidden = !flagged;
+  }
+  function rowButton(text, action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-outline-secondary btn-sm";
+    button.dataset.rowAction = action;
+    const visible = document.createElement("span");
+    visible.className = "dx-action-text";
+    visible.textContent = text;
+    button.append(visible);
+    return button;
+  }
+  function setUpInventoryRow(row, key) {
+    if (row.querySelector("[data-row-action]")) return;
+    const cell = row.querySelector(".dx-cell-actions");
+    const checkbox = row.querySelector("[data-delete]");
+    checkbox.closest(".form-check").hidden = true;
+    const actions = document.createElement("div");
+    actions.className = "dx-row-actions";
+    const up = rowButton(gettext("上へ"), "up");
+    const down = rowButton(gettext("下へ"), "down");
+    const copy = rowButton(gettext("複製"), "duplicate");
+    const remove = rowButton(checkbox.checked ? gettext("元に戻す") : gettext("削除"), "delete");
+    actions.append(up, down, copy, remove);
+    cell.prepend(actions);
+    updateRowName(row);
+  }
+  function moveRow(row, direction, button) {
+    const sibling = direction === "up" ? row.previousElementSibling : row.nextElementSibling;
+    if (!sibling) return;
+    if (direction === "up") sibling.before(row);
+    else sibling.after(row);
+    renumber(inventoryKey(), "rows");
+    button.focus();
+    announce(interpolate(gettext("「%s」を%s行目に移しました。"), [rowName(row), rowElements(inventoryKey(), "rows").indexOf(row) + 1]));
+    schedule(inventoryKey(), "rows", 0);
+  }
+  function duplicateRow(row) {
+    if (!roomFor(1)) return;
+    const key = inventoryKey();
+    const copy = appendRow(key, "rows");
+    FIELDS.forEach((field) => {
+      const from = input(row, field);
+      const to = input(copy, field);
+      if (from && to) to.value = from.value;
+    });
+    row.after(copy);
+    renumber(key, "rows");
+    updateFlag(copy);
+    input(copy, "data_item").focus();
+    announce(interpolate(gettext("「%s」を複製しました（%s行目）。"), [rowName(copy), rowElements(key, "rows").indexOf(copy) + 1]));
+    schedule(key, "rows", 0);
+  }
+  function toggleDelete(row, button) {
+    const checkbox = row.querySelector("[data-delete]");
+    checkbox.checked = !checkbox.checked;
+    button.querySelector(".dx-action-text").textContent = checkbox.checked ? gettext("元に戻す") : gettext("削除");
+    updateRowName(row);
+    announce(
+      checkbox.checked
+        ? interpolate(gettext("「%s」を削除しました。「元に戻す」で戻せます。"), [rowName(row)])
+        : interpolate(gettext("「%s」を元に戻しました。"), [rowName(row)])
+    );
+    schedule(inventoryKey(), "rows", 0);
+  }
+
+  // Pasting cells copied from Excel or LibreOffice: tab-separated, lines by CR LF or LF, and a cell
+  // holding a line break, tab or quote in double quotes with "" for a quote.
+  function parseCells(text) {
+    const rows = [];
+    let row = [];
+    let cell = "";
+    let quoted = false;
+    let started = false;
+    for (let i = 0; i < text.length; i += 1) {
+      const c = text[i];
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') {
+          cell += '"';
+          i += 1;
+        } else if (c === '"') quoted = false;
+        else cell += c;
+      } else if (c === '"' && cell === "" && !started) {
+        quoted = true;
+        started = true;
+      } else if (c === "\t") {
+        row.push(cell);
+        cell = "";
+        started = false;
+      } else if (c === "\r" || c === "\n") {
+        row.push(cell);
+        rows.push(row);
+        row = [];
+        cell = "";
+        started = false;
+        if (c === "\r" && text[i + 1] === "\n") i += 1;
+      } else {
+        cell += c;
+        started = true;
+      }
+    }
+    if (cell !== "" || row.length) {
+      row.push(cell);
+      rows.push(row);
+    }
+    return rows;
+  }
+  function choiceOf(text) {
+    const word = text.trim().toLowerCase();
+    return Object.keys(CHOICE_WORDS).find((value) => CHOICE_WORDS[value].includes(word));
+  }
+  function headerFields() {
+    const names = {};
+    const empty = document.getElementById("inventory-empty-row").content;
+    FIELDS.forEach((field) => {
+      names[field] = field;
+      const label = empty.querySelector(`[name$="-${field}"]`);
+      const text = label && empty.querySelector(`label[for="${label.id}"] .dx-col`);
+      if (text) names[text.textContent.trim()] = field;
+    });
+    document.querySelectorAll(".dx-inventory thead th[class^=dx-head-]").forEach((th) => {
+      names[th.textContent.trim()] = th.className.replace("dx-head-", "");
+    });
+    return names;
+  }
+  function pasteCells(target, text) {
+    const key = inventoryKey();
+    let lines = parseCells(text);
+    if (!lines.length) return false;
+    const names = headerFields();
+    const first = lines[0].map((cell) => cell.trim());
+    let columns;
+    if (first.some((cell) => cell) && first.every((cell) => !cell || cell in names)) {
+      columns = first.map((cell) => (cell ? names[cell] : null));
+      lines = lines.slice(1);
+    } else {
+      const start = FIELDS.indexOf(fieldOf(target));
+      columns = lines[0].map((cell, j) => FIELDS[start + j] || null);
+      const widest = Math.max(...lines.map((line) => line.length));
+      for (let j = columns.length; j < widest; j += 1) columns.push(FIELDS[start + j] || null);
+    }
+    const rows = rowElements(key, "rows");
+    const startRow = rows.indexOf(target.closest("tr.dx-inventory-row"));
+    const needed = Math.max(0, startRow + lines.length - rows.length);
+    if (needed && !roomFor(needed)) return true;
+    const unread = [];
+    lines.forEach((line, k) => {
+      const row = rowElements(key, "rows")[startRow + k] || appendRow(key, "rows");
+      line.forEach((cell, j) => {
+        const field = columns[j];
+        const element = field && input(row, field);
+        if (!element) return;
+        if (CHOICE_FIELDS.has(field)) {
+          const value = choiceOf(cell);
+          if (value) element.value = value;
+          else unread.push(interpolate(gettext("%s行目の「%s」"), [startRow + k + 1, cell]));
+        } else {
+          element.value = cell.trim();
+        }
       });
-      cell.appendChild(button);
+      updateFlag(row);
     });
+    renumber(key, "rows");
+    let message = interpolate(gettext("%s行を貼り付けました（うち%s行を追加）。"), [lines.length, needed]);
+    if (unread.length) message += " " + interpolate(gettext("はい・いいえ・不明として読めなかった値: %s"), [unread.join("、")]);
+    announce(message);
+    schedule(key, "rows", 0);
+    return true;
   }
-  const addInventory = form.querySelector("[data-add-row]");
-  if (addInventory) {
-    const key = addInventory.closest(".dx-question").dataset.question;
-    rowElements(key, "rows").forEach((row) => addMoveButtons(row, key, "rows"));
-    addInventory.addEventListener("click", (event) => {
+
+  if (inventory && form.querySelector("[data-add-row]")) {
+    const key = inventoryKey();
+    inventory.querySelectorAll(".dx-js-only").forEach((element) => (element.hidden = false));
+    rowElements(key, "rows").forEach((row) => setUpInventoryRow(row, key));
+    form.querySelector("[data-add-row]").addEventListener("click", (event) => {
       event.preventDefault();
       addRow(key, "rows");
+    });
+    inventory.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-row-action]");
+      if (!button) return;
+      const row = button.closest("tr.dx-inventory-row");
+      const action = button.dataset.rowAction;
+      if (action === "up" || action === "down") moveRow(row, action, button);
+      else if (action === "duplicate") duplicateRow(row);
+      else if (action === "delete") toggleDelete(row, button);
+    });
+    inventory.addEventListener("input", (event) => {
+      const row = event.target.closest("tr.dx-inventory-row");
+      if (!row) return;
+      if (fieldOf(event.target) === "data_item") updateRowName(row);
+      updateFlag(row);
+    });
+    inventory.addEventListener("change", (event) => {
+      const row = event.target.closest("tr.dx-inventory-row");
+      if (row) updateFlag(row);
+    });
+    inventory.addEventListener("paste", (event) => {
+      const target = event.target;
+      if (!target.closest || !target.closest("tr.dx-inventory-row") || !FIELDS.includes(fieldOf(target))) return;
+      const text = (event.clipboardData || window.clipboardData).getData("text/plain");
+      const multiline = /[\r\n]/.test(text.replace(/[\r\n]+$/, ""));
+      if (!text.includes("\t") && !(multiline && target.tagName !== "TEXTAREA")) return;
+      if (pasteCells(target, text)) event.preventDefault();
     });
   }
   form.querySelectorAll("[data-add-evidence]").forEach((button) => {
