@@ -4,8 +4,9 @@
 
 It creates a demonstration assessment of 美里町 こどもデータ連携実証事業 as USER through the UI,
 answers a few questions and writes docs/screenshots/section.png and summary.png; then makes a
-conflict between two tabs (conflict.png), fills 質問書をつくる (letter.png) and shows the dashboard
-(dashboard.png).
+conflict between two tabs (conflict.png), fills 質問書をつくる (letter.png), shows the dashboard
+(dashboard.png) and the data inventory on a wide screen and on a phone (inventory-wide.png,
+inventory-phone.png).
 """
 
 import sys
@@ -80,6 +81,19 @@ def main(user, password, base="http://127.0.0.1:8000"):
 
         page.goto(f"{base}/dashboard/")
         page.screenshot(path=str(OUT / "dashboard.png"))
+
+        # The data inventory (section B, prefilled from the catalogue) on a wide screen and on a phone.
+        section_b = f"{base}/assessments/{assessment}/sections/b/"
+        page.goto(section_b)
+        page.locator("#inventory").scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, -60)")
+        page.screenshot(path=str(OUT / "inventory-wide.png"))
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP", storage_state=context.storage_state())
+        phone_page = phone.new_page()
+        phone_page.goto(section_b)
+        phone_page.locator("#inventory-rows tr").nth(1).scroll_into_view_if_needed()
+        phone_page.screenshot(path=str(OUT / "inventory-phone.png"))
+        phone.close()
         browser.close()
 
 

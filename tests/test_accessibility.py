@@ -1,7 +1,18 @@
-"""axe-core (shipped inside axe-playwright-python, nothing fetched) over the app's page types in
-Debian's Chromium, at 1280 px and 320 px, signed out and signed in: no WCAG 2.0/2.1 A or AA violation
-of any impact (issue 15). The pages and states covered are listed here; the inventory editor's own
-rework and the admin pages are not yet in this list."""
+"""Every page type in Debian's Chromium, signed out, signed in and as staff in the admin (issue 15,
+JIS X 8341-3:2016 / WCAG 2.x AA):
+
+- axe-core (shipped inside axe-playwright-python, nothing fetched): no WCAG 2.0/2.1 A or AA violation
+  of any impact, at 1280, 768, 390 and 320 px;
+- reflow (1.4.10): the page never scrolls sideways, at any of those widths;
+- text at 200 % (1.4.4): at 1280 px with the text twice as large, still no sideways scrolling;
+- a visible focus ring (2.4.7, 1.4.11): every control reached by Tab on the page shows a ring of at
+  least 2 px whose colours contrast at least 3:1 with what is around them.
+
+The pages: home, the catalogue and a filter, two project pages, topics, dashboard, comparison, public
+list and page, question sets, sign-in; an assessment's summary, review (also with 公開をやめる),
+letter settings, answer history, start, list, every section (the data inventory in section B), the
+report and letter previews, the inventory import page; the admin's index and question-set pages.
+"""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -17,6 +28,35 @@ pytestmark = [
 ]
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+WIDTHS = [1280, 768, 390, 320]
+TAB_STOPS = 40  # per page, for the focus ring
+
+# WCAG's contrast ratio, in the page: the ring's colours against the colour behind the control.
+FOCUS_RING_PROBLEM = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  el.getAnimations().forEach((animation) => animation.finish());  // Bootstrap fades the ring in over .15 s
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  let parent = el.parentElement, behind = [255, 255, 255];
+  while (parent) {
+    const c = rgb(getComputedStyle(parent).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { behind = c.slice(0, 3); break; }
+    parent = parent.parentElement;
+  }
+  const style = getComputedStyle(el);
+  const width = parseFloat(style.outlineWidth);
+  const name = `${el.tagName.toLowerCase()}#${el.id || ""}.${String(el.className).split(" ")[0]} "${(el.textContent || el.value || "").trim().slice(0, 30)}"`;
+  if (style.outlineStyle === "none" || width < 2) return `${name}: no ring (${style.outlineStyle} ${style.outlineWidth})`;
+  const ring = rgb(style.outlineColor).slice(0, 3);
+  if (ratio(ring, behind) >= 3) return null;
+  // A two-colour ring: a band (box-shadow) between the control and the outline.
+  const band = rgb(style.boxShadow).slice(0, 3);
+  if (band.length === 3 && ratio(band, behind) >= 3 && ratio(band, ring) >= 3) return null;
+  return `${name}: ring ${ring} on ${behind}, ${ratio(ring, behind).toFixed(2)}:1`;
+}"""
 
 
 def sign_in(page, base, username):
@@ -33,29 +73,95 @@ def violations(page, axe) -> list[str]:
             for v in result["violations"] for n in v["nodes"]]
 
 
-@pytest.mark.parametrize("width", [1280, 320])
-def test_every_page_type_has_no_wcag_a_or_aa_violation(live_server, page, catalogue, published_set, bob, width):
+def sideways(page) -> int:
+    """How far the page scrolls sideways, in CSS px (0 when it reflows)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def focus_ring_problems(page) -> list[str]:
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    problems, seen = [], set()
+    for _ in range(TAB_STOPS):
+        page.keyboard.press("Tab")
+        key = page.evaluate("document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : ''")
+        if key in seen:
+            break
+        seen.add(key)
+        problem = page.evaluate(FOCUS_RING_PROBLEM)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def page_lists(bob, alice):
     demo = create_demo_assessment()
     Membership.objects.create(organisation=demo.organisation, user=bob, role="owner")
     published = create_demo_assessment()
     Assessment.objects.filter(pk=published.pk).update(status=Assessment.Status.PUBLISHED)
     Membership.objects.get_or_create(organisation=published.organisation, user=bob, defaults={"role": "owner"})
-    page.set_viewport_size({"width": width, "height": 900})
-    base, axe = live_server.url, Axe()
+    qs = demo.question_set
     public = ["/", "/projects/", "/projects/?q=LINE", "/projects/case-toda-kyoiku-db/", "/projects/case-misato-kodomo-data/",
               "/topics/", "/dashboard/", "/public/", f"/public/{published.pk}/", "/question-sets/",
-              f"/question-sets/{demo.question_set.key}/v{demo.question_set.version}/", "/accounts/login/"]
+              f"/question-sets/{qs.key}/v{qs.version}/", "/accounts/login/"]
     private = [f"/assessments/{demo.pk}/summary/", f"/assessments/{demo.pk}/review/",
-               f"/assessments/{demo.pk}/letter/settings/", f"/assessments/{demo.pk}/history/a-public-comment/",
+               f"/assessments/{demo.pk}/letter/settings/", f"/assessments/{demo.pk}/questions/a-public-comment/history/",
                f"/assessments/{published.pk}/review/",  # with 公開をやめる
+               f"/assessments/{demo.pk}/report/", f"/assessments/{demo.pk}/letter/",
+               f"/assessments/{demo.pk}/inventory/import/",
                "/projects/case-misato-kodomo-data/assess/", "/assessments/", "/compare/"]
-    private += [f"/assessments/{demo.pk}/sections/{s.key}/" for s in demo.question_set.sections.all()]
-    found = {}
-    for url in public:
-        page.goto(base + url)
-        found[url] = violations(page, axe)
-    sign_in(page, base, "bob")
-    for url in private:
-        page.goto(base + url)
-        found[url] = violations(page, axe)
+    private += [f"/assessments/{demo.pk}/sections/{s.key}/" for s in qs.sections.all()]
+    admin = ["/admin/", "/admin/assessments/questionset/", f"/admin/assessments/questionset/{qs.pk}/change/",
+             f"/admin/assessments/questionset/{qs.pk}/preview/"]
+    return {"": public, "bob": private, alice.username: admin}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_type_passes_axe_and_reflows(live_server, page, catalogue, published_set, bob, alice, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    base, axe = live_server.url, Axe()
+    found, scrolled, large_text = {}, {}, {}
+    for user, urls in page_lists(bob, alice).items():
+        if user:
+            page.context.clear_cookies()
+            sign_in(page, base, user)
+        for url in urls:
+            response = page.goto(base + url)
+            assert response.status == 200, url
+            found[url] = violations(page, axe)
+            scrolled[url] = sideways(page)
+            if width == 1280:
+                page.evaluate("document.documentElement.style.fontSize = '200%'")
+                large_text[url] = sideways(page)
     assert {url: v for url, v in found.items() if v} == {}
+    assert {url: px for url, px in scrolled.items() if px > 0} == {}
+    assert {url: px for url, px in large_text.items() if px > 0} == {}
+
+
+def test_every_control_shows_a_focus_ring_of_3_to_1(live_server, page, catalogue, published_set, bob, alice):
+    base = live_server.url
+    found = {}
+    for user, urls in page_lists(bob, alice).items():
+        if user:
+            page.context.clear_cookies()
+            sign_in(page, base, user)
+        for url in urls:
+            page.goto(base + url)
+            found[url] = focus_ring_problems(page)
+    assert {url: p for url, p in found.items() if p} == {}
+
+
+def test_the_focus_ring_check_finds_a_missing_ring(live_server, page, catalogue):
+    """The check itself: with the app's ring taken away, Bootstrap's pale glow is reported."""
+    page.goto(live_server.url + "/projects/")
+    page.add_style_tag(content=":focus-visible, .form-control:focus, .btn:focus-visible, .form-select:focus "
+                               "{ outline: 0 none !important; box-shadow: 0 0 0 .25rem rgba(13,110,253,.25) !important; }")
+    assert focus_ring_problems(page)
+
+
+def test_the_reflow_check_finds_sideways_scrolling(live_server, page, catalogue):
+    """The check itself: one element wider than a phone makes the page scroll sideways."""
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto(live_server.url + "/projects/")
+    assert sideways(page) == 0
+    page.add_style_tag(content="main { min-width: 400px; }")
+    assert sideways(page) > 0

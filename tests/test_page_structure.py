@@ -59,3 +59,29 @@ def test_the_check_finds_what_it_looks_for():
     assert problems('<h1 id="a">x</h1><h3 id="a">y</h3>') == ["duplicate id 'a' (2×)", "h1 followed by h3"]
     assert problems('<h2>x</h2>') == ["first heading is h2"]
     assert problems('<h1 id="a">x</h1><h2 id="b">y</h2><h2>z</h2><h3>w</h3><h1>v</h1>') == []
+
+
+def test_each_question_is_a_group_named_by_its_legend_with_required_inside(client, bob, demo_pages):
+    """A question is a fieldset whose legend is its text with 「必須」 inside, described by its guidance,
+    and no landmark of its own (nine questions made nine regions and nine 「ガイダンス」 asides)."""
+    demo = demo_pages
+    client.force_login(bob)
+    checked = 0
+    for section in demo.question_set.sections.prefetch_related("questions"):
+        html = client.get(reverse("assessment_section", args=[demo.pk, section.key])).content.decode()
+        assert "<section" not in html.split('id="section-form"', 1)[1] and "<aside" not in html
+        for question in section.questions.all():
+            start = html.index(f'id="q-{question.key}"')
+            block = html[start:html.find('class="card mb-3 dx-question', start + 1) % len(html)]
+            legend = re.search(rf'<fieldset[^>]*>\s*<legend class="dx-question-text" id="label-{question.key}">(.*?)</legend>', block, re.S)
+            assert legend, question.key
+            text = re.sub(r"<[^>]+>", "", legend.group(1))
+            assert question.text in text.replace("&#x27;", "'").replace("&quot;", '"')
+            assert ("必須" in text) == question.required, question.key
+            if question.guidance:
+                assert f'aria-describedby="guide-{question.key}"' in block and f'id="guide-{question.key}"' in block
+            if question.type in ("text", "textarea", "number", "date"):
+                field = re.search(rf'<(input|textarea)[^>]*id="id_q-{question.key}"[^>]*>', block).group(0)
+                assert f'aria-labelledby="label-{question.key}"' in field
+            checked += 1
+    assert checked > 60

@@ -83,3 +83,24 @@ def inventory_row_flagged(form) -> bool:
         return str(form[name].value() or "").strip()
 
     return value("sensitive") == "yes" and not (value("necessity") and value("legal_basis"))
+
+
+@register.filter
+def answer_input(field, question):
+    """Prepare a question's main answer for templates/assessments/_answer_field.html: Bootstrap's
+    classes, the question's legend as the text box's name, its help and errors as its description,
+    and is-invalid / aria-invalid after a refused save. Returns what the template needs to know."""
+    attrs = field.field.widget.attrs
+    invalid = bool(field.errors)
+    is_choice = question.is_choice
+    attrs["class"] = ("form-check-input" if is_choice else "form-control") + (" is-invalid" if invalid else "")
+    if invalid:
+        attrs["aria-invalid"] = "true"
+    if not is_choice:
+        attrs["aria-labelledby"] = f"label-{question.key}"
+        described = ([f"help-{question.key}"] if field.help_text else []) + [
+            f"error-{question.key}-{n}" for n in range(1, len(field.errors) + 1)
+        ]
+        if described:
+            attrs["aria-describedby"] = " ".join(described)
+    return {"is_choice": is_choice}
