@@ -1,7 +1,21 @@
 """Charts as SVG made on the server (no browser, no JavaScript): pure functions over numbers."""
 
+import math
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+# Every colour of a data mark has a contrast of at least 3:1 against white (WCAG 2.1 1.4.11, JIS X
+# 8341-3), the background of the page and of the PDF and, in the stacked bars, the gap between two
+# segments; ratios by the WCAG relative luminance. The amber (#f9a825, 1.97:1) and the olive
+# (#9e9d24, 2.88:1) used before fell short.
+GOOD = "#2e7d32"  # green, 5.13:1
+MEDIUM = "#e65100"  # dark orange, 3.79:1
+POOR = "#c62828"  # red, 5.62:1
+QUANTITY = "#1565c0"  # blue, 5.75:1 (and white text on it: 5.75:1)
+LEVEL_COLOURS = (GOOD, "#827717", MEDIUM, POOR, "#6a1b9a", "#455a64")  # olive 4.56, purple 9.39, grey 7.24
+SEGMENT_GAP = 2  # white between touching segments of a stacked bar, so each needs 3:1 only against white
 
 
 def bar_chart(
@@ -12,12 +26,14 @@ def bar_chart(
     width: int = 640,
     maximum: float = 100,
     value_format=lambda value: f"{value:g}%",
-    none_label: str = "採点なし",
+    none_label: str | None = None,
 ) -> SafeString:
-    """A horizontal bar chart (percentages by default); None is drawn as ``none_label``.
+    """A horizontal bar chart (percentages by default); None is drawn as ``none_label`` (「採点なし」).
 
     Labels are escaped: they come from titles and names an administrator typed.
     """
+    if none_label is None:
+        none_label = gettext("採点なし")
     bar_height, gap, label_width, top = 18, 8, 230, 10
     chart_width = width - label_width - (60 if maximum == 100 else 100)  # room for the value's label
     height = top * 2 + len(rows) * (bar_height + gap)
@@ -44,9 +60,9 @@ def bar_chart(
             continue
         bar = max(chart_width * percent / (maximum or 1), 0.5)
         if maximum == 100:
-            colour = "#2e7d32" if percent >= 80 else "#f9a825" if percent >= 50 else "#c62828"
+            colour = GOOD if percent >= 80 else MEDIUM if percent >= 50 else POOR
         else:
-            colour = "#1565c0"
+            colour = QUANTITY
         parts.append(f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{bar_height}" fill="{colour}"/>')
         parts.append(
             f'<text x="{label_width + bar + 4:.1f}" y="{y + bar_height - 5}" font-size="10">{escape(value_format(percent))}</text>'
@@ -56,10 +72,25 @@ def bar_chart(
     return mark_safe("".join(parts))
 
 
+def _text_length(text: str, size: float) -> float:
+    """About how long ``text`` is drawn at ``size`` px: full-width (Japanese) characters 1 em, others 0.6."""
+    return sum(size if ord(character) > 0x2E7F else 0.6 * size for character in text)
+
+
 def matrix_chart(rows: list[tuple[str, list[int]]], columns: list[str], *, title: str, description: str) -> SafeString:
-    """A grid of circles: one row per municipality, one column per category, area ~ count."""
-    cell, label_width, top = 26, 110, 120
-    width = label_width + cell * len(columns) + 10
+    """A grid of circles: one row per municipality, one column per category, area ~ count.
+
+    The circles are opaque (white count on blue, 5.75:1) and at least 12 px across, so that the count
+    stays inside; apart from each other, each needs 3:1 only against white."""
+    cell, label_width = 26, 110
+    # Room for the column names, slanted up to the right at 60°: none is cut at the top or the right
+    # edge (「業務改革・基幹システム」 was).
+    lengths = [_text_length(column, 10) for column in columns]
+    top = max(120, math.ceil(0.87 * max(lengths, default=0)) + 14)
+    width = math.ceil(max(
+        [label_width + cell * len(columns) + 10]
+        + [label_width + index * cell + cell / 2 + 0.5 * length + 8 for index, length in enumerate(lengths)]
+    ))
     height = top + cell * len(rows) + 10
     biggest = max((n for _label, counts in rows for n in counts), default=1) or 1
     parts = [
@@ -79,19 +110,28 @@ def matrix_chart(rows: list[tuple[str, list[int]]], columns: list[str], *, title
         for index, count in enumerate(counts):
             if count:
                 x = label_width + index * cell + cell / 2
-                radius = 4 + 7 * (count / biggest) ** 0.5
-                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#1565c0" fill-opacity="0.75"/>')
+                radius = 6 + 5 * (count / biggest) ** 0.5
+                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{QUANTITY}"/>')
                 parts.append(f'<text x="{x:.1f}" y="{y + 3.5:.1f}" font-size="9" fill="#fff" text-anchor="middle">{count}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text went through escape(); the rest is numbers
 
 
-LEVEL_COLOURS = ("#2e7d32", "#9e9d24", "#f9a825", "#c62828", "#6a1b9a", "#455a64")
-
-
 def stacked_chart(rows: list[tuple[str, list[int]]], levels: list[str], *, title: str, description: str) -> SafeString:
-    """Horizontal stacked bars: how many assessments of each level per row (e.g. per category)."""
-    bar_height, gap, label_width, top, width = 16, 6, 150, 30, 640
+    """Horizontal stacked bars: how many assessments of each level per row (e.g. per category).
+
+    Touching segments are parted by SEGMENT_GAP of white (the last one keeps its full width)."""
+    bar_height, gap, label_width, width = 16, 6, 150, 640
+    # The legend wraps onto further lines rather than run past the right edge (「判定保留（確認でき
+    # ない事項が多い）」 was cut).
+    legend, x, line = [], label_width, 0
+    for index, level in enumerate(levels):
+        item = 14 + math.ceil(_text_length(level, 10)) + 16
+        if x > label_width and x + item - 16 > width - 4:
+            x, line = label_width, line + 1
+        legend.append((index, level, x, 6 + 16 * line))
+        x += item
+    top = 30 + 16 * line
     biggest = max((sum(counts) for _label, counts in rows), default=1) or 1
     chart_width = width - label_width - 40
     height = top + len(rows) * (bar_height + gap) + 10
@@ -101,23 +141,24 @@ def stacked_chart(rows: list[tuple[str, list[int]]], levels: list[str], *, title
         f'<title id="levels-title">{escape(title)}</title>',
         f'<desc id="levels-desc">{escape(description)}</desc>',
     ]
-    x = label_width
-    for index, level in enumerate(levels):
+    for index, level, x, y in legend:
         colour = LEVEL_COLOURS[index % len(LEVEL_COLOURS)]
-        parts.append(f'<rect x="{x}" y="6" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="15" font-size="10">{escape(level)}</text>')
-        x += 14 + 12 * len(level) + 16
+        parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14}" y="{y + 9}" font-size="10">{escape(level)}</text>')
     for row_index, (label, counts) in enumerate(rows):
         y = top + row_index * (bar_height + gap)
         parts.append(f'<text x="{label_width - 6}" y="{y + bar_height - 4}" font-size="11" text-anchor="end">{escape(label)}</text>')
         x = label_width
-        for index, count in enumerate(counts):
-            if count:
-                w = chart_width * count / biggest
-                colour = LEVEL_COLOURS[index % len(LEVEL_COLOURS)]
-                parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{colour}"/>')
-                x += w
-        if not any(counts):
-            parts.append(f'<text x="{label_width + 4}" y="{y + bar_height - 4}" font-size="10" fill="#666">評価なし</text>')
+        segments = [(index, count) for index, count in enumerate(counts) if count]
+        for position, (index, count) in enumerate(segments):
+            w = chart_width * count / biggest
+            shown = w if position == len(segments) - 1 else max(w - SEGMENT_GAP, 1)
+            colour = LEVEL_COLOURS[index % len(LEVEL_COLOURS)]
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{shown:.1f}" height="{bar_height}" fill="{colour}"/>')
+            x += w
+        if not segments:
+            parts.append(
+                f'<text x="{label_width + 4}" y="{y + bar_height - 4}" font-size="10" fill="#666">{escape(gettext("評価なし"))}</text>'
+            )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text went through escape(); the rest is numbers

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments import selectors, services
 from assessments.answer_values import answer_meaning, display_snapshot, display_value
@@ -94,8 +95,8 @@ def report_context(assessment: Assessment) -> dict:
     scored_sections = [c for c in chapters if c.score is not None and c.score.maximum]
     chart = charts.bar_chart(
         [(c.section.title, c.score.percent) for c in chapters if c.score is not None and c.score.maximum],
-        title="節ごとの得点率",
-        description="、".join(f"{c.section.title} {c.score.percent}%" for c in scored_sections) or "採点できる回答なし",
+        title=_("節ごとの得点率"),
+        description="、".join(f"{c.section.title} {c.score.percent}%" for c in scored_sections) or _("採点できる回答なし"),
     )
     weak_choice = {"unknown", "not_disclosed"}
     proposals = []

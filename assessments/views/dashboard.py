@@ -1,6 +1,7 @@
 """Across Saitama: the dashboard and the comparison of like projects."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from assessments import selectors
 from assessments.models import Category, QuestionSet, Section
@@ -14,18 +15,18 @@ def dashboard(request):
     # A municipality whose amounts are all unknown is drawn as 不明, never as a zero bar.
     data["amount_chart"] = charts.bar_chart(
         [(row.label, row.known_amount if row.known_count else None) for row in with_amounts],
-        title="自治体別の採択額（千円、額が分かる事業のみ）",
+        title=gettext("自治体別の採択額（千円、額が分かる事業のみ）"),
         description="、".join(
             f"{row.label} {thousand_yen(row.known_amount if row.known_count else None)}" for row in with_amounts
         ),
         maximum=max((row.known_amount for row in with_amounts), default=1),
         value_format=lambda value: thousand_yen(int(value)),
-        none_label="不明",
+        none_label=gettext("不明"),
     )
     data["matrix_chart"] = charts.matrix_chart(
         [(m.name, counts) for m, counts in data["matrix"]],
         [c.name for c in data["categories"]],
-        title="自治体 × 分類の事業数",
+        title=gettext("自治体 × 分類の事業数"),
         description="、".join(
             f"{m.name}: " + "・".join(f"{c.name}{n}" for c, n in zip(data["categories"], counts) if n)
             for m, counts in data["matrix"]
@@ -35,11 +36,11 @@ def dashboard(request):
     data["level_chart"] = charts.stacked_chart(
         level_rows,
         data["levels"],
-        title="分類別の評価レベル（公開された評価と、あなたが見られる評価）",
+        title=gettext("分類別の評価レベル（公開された評価と、あなたが見られる評価）"),
         description="、".join(
             f"{label}: " + "・".join(f"{level}{n}" for level, n in zip(data["levels"], counts) if n)
             for label, counts in level_rows if any(counts)
-        ) or "評価なし",
+        ) or gettext("評価なし"),
     )
     data["level_rows"] = level_rows
     return render(request, "dashboard/dashboard.html", data)
