@@ -128,18 +128,36 @@ stop_postgres() {
     fi
 }
 
+# The two halves run side by side, one per core: SQLite in the foreground (its output streams), PostgreSQL
+# in the background (its output follows when both are done). Each has its own cache folder (rendered
+# PDFs, their locks). DXPIA_TEST_SERIAL=1 runs them one after the other instead.
 cmd_test() {
     install_system_packages "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     setup_virtualenv "[test]"
     mkdir -p var/static
-    local status=0
-    say "Test suite on SQLite"
-    env -u DATABASE_URL "$VENV/bin/python" -m pytest "$@" || status=$?
     start_postgres
-    say "Test suite on PostgreSQL"
-    DATABASE_URL=$PG_URL "$VENV/bin/python" -m pytest "$@" || status=$?
-    if [ "$status" -eq 0 ]; then say "All tests passed on SQLite and PostgreSQL"; else say "Tests failed"; fi
-    return "$status"
+    local work status=0 pg_status=0 pg_pid
+    work=$(mktemp -d /tmp/dxpia-test.XXXXXX)
+    if [ -n "${DXPIA_TEST_SERIAL:-}" ]; then
+        say "Test suite on SQLite"
+        env -u DATABASE_URL DXPIA_CACHE_DIR="$work/cache-sqlite" "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" || status=$?
+        say "Test suite on PostgreSQL"
+        DATABASE_URL=$PG_URL DXPIA_CACHE_DIR="$work/cache-postgresql" "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" || pg_status=$?
+    else
+        say "Test suite on SQLite and on PostgreSQL, side by side (PostgreSQL's output follows SQLite's)"
+        DATABASE_URL=$PG_URL DXPIA_CACHE_DIR="$work/cache-postgresql" "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" \
+            >"$work/postgresql.log" 2>&1 &
+        pg_pid=$!
+        env -u DATABASE_URL DXPIA_CACHE_DIR="$work/cache-sqlite" "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" || status=$?
+        wait "$pg_pid" || pg_status=$?
+        say "Test suite on PostgreSQL"
+        cat "$work/postgresql.log"
+    fi
+    rm -rf "$work"
+    [ "$status" -ne 0 ] && say "Tests failed on SQLite (exit $status)"
+    [ "$pg_status" -ne 0 ] && say "Tests failed on PostgreSQL (exit $pg_status)"
+    if [ "$status" -eq 0 ] && [ "$pg_status" -eq 0 ]; then say "All tests passed on SQLite and PostgreSQL"; return 0; fi
+    return 1
 }
 
 case "${1:-}" in
