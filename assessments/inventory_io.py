@@ -72,11 +72,12 @@ def header() -> list[str]:
     return list(column_labels().values())
 
 
-# What a yes/no cell may say (after NFKC normalisation and lower-casing); an empty cell is 不明.
+# What a yes/no cell may say (after NFKC normalisation and lower-casing); an empty cell is 不明. The
+# editor's paste reads the same words (the section page hands this list to wizard.js).
 YES_NO_WORDS = {
-    "yes": ("はい", "yes", "○", "〇", "◯", "有", "あり", "true"),
-    "no": ("いいえ", "no", "×", "✕", "無", "なし", "false"),
-    "unknown": ("不明", "unknown", ""),
+    "yes": ("はい", "yes", "y", "○", "〇", "◯", "有", "あり", "該当", "true"),
+    "no": ("いいえ", "no", "n", "×", "✕", "無", "なし", "非該当", "false"),
+    "unknown": ("不明", "unknown", "", "?", "-", "わからない"),
 }
 _YES_NO = {word: key for key, words in YES_NO_WORDS.items() for word in words}
 YES_NO_LABELS = {"yes": _lazy("はい"), "no": _lazy("いいえ"), "unknown": _lazy("不明")}
@@ -278,9 +279,10 @@ def parse_csv(data: bytes) -> ParsedInventory:
                 cells = next(reader)
             except StopIteration:
                 return
-            except csv.Error as error:
+            except csv.Error:
                 raise InventoryFileError(
-                    _("%(line)s行目をCSVとして読めません（%(error)s）。") % {"line": number + 1, "error": error}
+                    _("%(line)s行目をCSVとして読めません（引用符 \" の閉じ忘れや、ファイルの途中の空文字などを確かめてください）。")
+                    % {"line": number + 1}
                 ) from None
             number += 1  # a record is one row of the spreadsheet, even when a quoted cell spans lines
             yield number, [_unquoted(cell) for cell in cells]

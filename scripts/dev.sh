@@ -130,34 +130,59 @@ stop_postgres() {
 
 # The two halves run side by side, one per core: SQLite in the foreground (its output streams), PostgreSQL
 # in the background (its output follows when both are done). Each has its own cache folder (rendered
-# PDFs, their locks). DXPIA_TEST_SERIAL=1 runs them one after the other instead.
+# PDFs, their locks) and its own pytest cache (so --lf works per half). DXPIA_TEST_SERIAL=1 runs them
+# one after the other instead. On any exit, Ctrl-C included, the background half is stopped before the
+# server it uses, and the work folder is removed.
+TEST_WORK=""
+PG_PID=""
+cleanup_test() {
+    if [ -n "$PG_PID" ] && kill -0 "$PG_PID" 2>/dev/null; then
+        kill "$PG_PID" 2>/dev/null || true
+        wait "$PG_PID" 2>/dev/null || true
+    fi
+    [ -n "$TEST_WORK" ] && rm -rf "$TEST_WORK"
+    stop_postgres
+}
+
+run_pytest() {  # run_pytest NAME DATABASE_URL|"" pytest-arguments…; with exec_pytest=1, in a subshell it becomes pytest
+    local name=$1 url=$2 run=()
+    shift 2
+    [ -n "${exec_pytest:-}" ] && run=(exec)
+    if [ -n "$url" ]; then export DATABASE_URL=$url; else unset DATABASE_URL; fi
+    DXPIA_CACHE_DIR="$TEST_WORK/cache-$name" "${run[@]}" "$VENV/bin/python" -m pytest -o "cache_dir=.pytest_cache/$name" "$@"
+}
+
 cmd_test() {
     install_system_packages "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     setup_virtualenv "[test]"
     mkdir -p var/static
     start_postgres
-    local work status=0 pg_status=0 pg_pid
-    work=$(mktemp -d /tmp/dxpia-test.XXXXXX)
+    trap cleanup_test EXIT
+    trap 'exit 130' INT TERM
+    local status=0 pg_status=0
+    TEST_WORK=$(mktemp -d /tmp/dxpia-test.XXXXXX)
     if [ -n "${DXPIA_TEST_SERIAL:-}" ]; then
         say "Test suite on SQLite"
-        env -u DATABASE_URL DXPIA_CACHE_DIR="$work/cache-sqlite" "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" || status=$?
+        run_pytest sqlite "" "$@" || status=$?
         say "Test suite on PostgreSQL"
-        DATABASE_URL=$PG_URL DXPIA_CACHE_DIR="$work/cache-postgresql" "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" || pg_status=$?
+        run_pytest postgresql "$PG_URL" "$@" || pg_status=$?
     else
         say "Test suite on SQLite and on PostgreSQL, side by side (PostgreSQL's output follows SQLite's)"
-        DATABASE_URL=$PG_URL DXPIA_CACHE_DIR="$work/cache-postgresql" "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" \
-            >"$work/postgresql.log" 2>&1 &
-        pg_pid=$!
-        env -u DATABASE_URL DXPIA_CACHE_DIR="$work/cache-sqlite" "$VENV/bin/python" -m pytest -p no:cacheprovider "$@" || status=$?
-        wait "$pg_pid" || pg_status=$?
+        # exec: $! is pytest itself, which cleanup_test can stop (a background job ignores Ctrl-C).
+        (exec_pytest=1 run_pytest postgresql "$PG_URL" "$@") >"$TEST_WORK/postgresql.log" 2>&1 &
+        PG_PID=$!
+        run_pytest sqlite "" "$@" || status=$?
+        wait "$PG_PID" || pg_status=$?
+        PG_PID=""
         say "Test suite on PostgreSQL"
-        cat "$work/postgresql.log"
+        cat "$TEST_WORK/postgresql.log"
     fi
-    rm -rf "$work"
-    [ "$status" -ne 0 ] && say "Tests failed on SQLite (exit $status)"
-    [ "$pg_status" -ne 0 ] && say "Tests failed on PostgreSQL (exit $pg_status)"
-    if [ "$status" -eq 0 ] && [ "$pg_status" -eq 0 ]; then say "All tests passed on SQLite and PostgreSQL"; return 0; fi
-    return 1
+    [ "$status" -ne 0 ] && say "Tests failed on SQLite (pytest exit $status)"
+    [ "$pg_status" -ne 0 ] && say "Tests failed on PostgreSQL (pytest exit $pg_status)"
+    if [ "$status" -eq 0 ] && [ "$pg_status" -eq 0 ]; then say "All tests passed on SQLite and PostgreSQL"; fi
+    # pytest's own exit code (1 failed, 2 interrupted, 4 usage, 5 no tests), SQLite's first.
+    [ "$status" -ne 0 ] && return "$status"
+    return "$pg_status"
 }
 
 case "${1:-}" in

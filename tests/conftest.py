@@ -244,8 +244,12 @@ def sync_orm_beside_playwright():
 def playwright(django_db_setup):
     """pytest-playwright's fixture, started after the test database exists: Playwright's sync API
     runs an event loop in this thread, and Django refuses database set-up inside one."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The longest an expect() waits for what the page should come to show (5 s by default): the two
+    # halves of the suite share the machine's two cores, and a background save waits 1.5 s for more
+    # typing before it is sent. A passing expect returns as soon as the page shows it.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as instance:
         yield instance
 

@@ -177,3 +177,60 @@ def test_a_csv_file_imports_through_the_preview(editor, cast, width, tmp_path):
     expect(rows(page)).to_have_count(len(before) + 2)
     page.reload()
     expect(rows(page).last.locator("input[name$=data_item]")).to_have_value("図書の貸出履歴（架空の例）")
+
+
+@pytest.mark.parametrize("width", [1280])
+def test_a_paste_passes_over_rows_marked_deleted_and_says_what_it_left_out(editor, cast, width):
+    page = editor
+    before = names(cast)
+    third_sensitive = stored(cast)[2][2]
+    # The second row is marked 削除; a paste of two lines into the first row fills the first and third.
+    page.get_by_role("button", name=f"削除: {before[1]}").click()
+    saved(page)
+    rows(page).first.locator("input[name$=data_item]").focus()
+    page.evaluate("text => navigator.clipboard.writeText(text)",
+                  "一行目（架空の例）\tA\tはい\tいいえ\tP\tL\tC\tH\tR\tいいえ\tN\t余分\r\n三行目（架空の例）\tB\tたぶん\r\n")
+    page.keyboard.press("Control+V")
+    status = page.locator("#inventory-status")
+    expect(status).to_be_visible()
+    expect(status).to_contain_text("2行を貼り付けました")
+    expect(status).to_contain_text("2行目の「たぶん」")
+    expect(status).to_contain_text("入る列がないため貼り付けなかったセル: 1個")
+    saved(page)
+    expected = ["一行目（架空の例）", "三行目（架空の例）", *before[3:]]
+    assert names(cast) == expected  # the marked row stays deleted; nothing was pasted into it
+    assert stored(cast)[0] == ("一行目（架空の例）", "A", "yes", "no", "L", "N")
+    assert stored(cast)[1][1:3] == ("B", third_sensitive)  # 「たぶん」 is not a yes/no: the stored value stays
+
+
+@pytest.mark.parametrize("width", [1280])
+def test_one_excel_cell_with_line_breaks_pastes_without_its_quotes(editor, cast, width):
+    page = editor
+    first = rows(page).first
+    necessity = first.locator("textarea[name$=necessity]")
+    necessity.fill("")
+    necessity.focus()
+    page.evaluate("text => navigator.clipboard.writeText(text)", '"見守りの""記録""\r\nとして使う"\r\n')
+    page.keyboard.press("Control+V")
+    expect(necessity).to_have_value('見守りの"記録"\nとして使う')
+    saved(page)
+    assert stored(cast)[0][1] == '見守りの"記録"\nとして使う'
+
+
+def test_those_who_may_only_read_can_download_the_inventory(browser, browser_context_args, live_server, cast):
+    """vera views the assessment: the section's fields are disabled, the export links still work."""
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("ユーザー名").fill("vera")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="ログイン").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(f"{live_server.url}/assessments/{cast['assessment'].pk}/sections/b/")
+    expect(rows(page).first.locator("input[name$=data_item]")).to_be_disabled()
+    expect(page.get_by_role("link", name="CSV・Excel から取り込む")).to_have_count(0)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV で書き出す").click()
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("データ項目,目的に必要な理由") and names(cast)[0] in text
+    context.close()

@@ -225,7 +225,8 @@ def test_a_corrupt_or_wrong_file_is_refused_with_a_message(bob_client, assessmen
     response = bob_client.post(import_url(assessment), {"mode": "append"})  # no file at all
     assert response.status_code == 400 and response.context["form"].errors["file"]
     response = bob_client.post(import_url(assessment), "data_item\n", content_type="text/csv")  # not a form
-    assert response.status_code == 400
+    assert response.status_code == 400 and "このフィールドは必須です" in response.context["form"].errors["file"][0]
+    assert "このフィールドは必須です" in response.content.decode()  # shown, not only a status
     assert len(stored_rows(assessment)) == 21
 
 

@@ -52,7 +52,8 @@ def test_pages_have_unique_ids_and_headings_in_order(client, bob, alice, demo_pa
                reverse("assessment_list"), reverse("compare")]
     private += [reverse("assessment_section", args=[demo.pk, section.key]) for section in demo.question_set.sections.all()]
     admin = [reverse("admin:index"), reverse("admin:assessments_questionset_changelist"),
-             reverse("admin:assessments_questionset_change", args=[demo.question_set.pk])]
+             reverse("admin:assessments_questionset_change", args=[demo.question_set.pk]),
+             reverse("admin:assessments_questionset_preview", args=[demo.question_set.pk])]
     found = {}
     for user, group in ((None, urls), (bob, private), (alice, admin)):
         if user:

@@ -104,3 +104,13 @@ def answer_input(field, question):
         if described:
             attrs["aria-describedby"] = " ".join(described)
     return {"is_choice": is_choice}
+
+
+@register.filter
+def question_description(field, question) -> str:
+    """The ids that describe a question's fieldset: its guidance, and for choices (no text box to hang
+    them on) the errors of a refused save (templates/assessments/_answer_field.html prints them)."""
+    ids = [f"guide-{question.key}"] if question.guidance else []
+    if field is not None and question.is_choice:
+        ids += [f"error-{question.key}-{n}" for n in range(1, len(field.errors) + 1)]
+    return " ".join(ids)

@@ -60,9 +60,9 @@ def inventory_import(request, pk):
     }
     if request.method == "POST" and "payload" in request.POST:
         return _confirm(request, assessment, question, context)
-    form = inventory_io.InventoryImportForm(request.POST or None, request.FILES or None)
     if request.method != "POST":
-        return render(request, "assessments/inventory_import.html", {**context, "form": form})
+        return render(request, "assessments/inventory_import.html", {**context, "form": inventory_io.InventoryImportForm()})
+    form = inventory_io.InventoryImportForm(request.POST, request.FILES)  # bound even when empty: the message shows
     if not form.is_valid():
         return render(request, "assessments/inventory_import.html", {**context, "form": form}, status=400)
     parsed, mode = form.cleaned_data["parsed"], form.cleaned_data["mode"]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from assessments import answer_saving, selectors
+from assessments import answer_saving, inventory_io, selectors
 from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
@@ -80,6 +80,7 @@ def _section_context(request, workspace, section, page, **extra):
         "row_types": ROW_TYPES,
         "screening": workspace.screening() if any(q.screening_role for q in section.questions.all()) else None,
         "inventory_links": _inventory_links(assessment, can_edit) if has_inventory else None,
+        "inventory_yes_no_words": inventory_io.YES_NO_WORDS if has_inventory else None,
         **extra,
     }
 

@@ -443,11 +443,9 @@
   // The columns in the order of the page (answer_saving.ROW_FIELDS).
   const FIELDS = ["data_item", "necessity", "sensitive", "children", "purpose", "legal_basis", "category", "held_by", "retention", "shared_with_vendor", "note"];
   const CHOICE_FIELDS = new Set(["sensitive", "children", "shared_with_vendor"]);
-  const CHOICE_WORDS = {
-    yes: ["はい", "yes", "y", "○", "〇", "◯", "有", "あり", "該当"],
-    no: ["いいえ", "no", "n", "×", "✕", "無", "なし", "非該当"],
-    unknown: ["不明", "unknown", "", "?", "？", "-", "－", "わからない"],
-  };
+  // The words a yes/no cell may say: the same list as a file import (inventory_io.YES_NO_WORDS).
+  const wordsScript = document.getElementById("inventory-yes-no-words");
+  const CHOICE_WORDS = wordsScript ? JSON.parse(wordsScript.textContent) : {};
   function announce(text) {
     if (!inventoryStatus) return;
     inventoryStatus.textContent = "";
@@ -517,6 +515,8 @@
     const remove = rowButton(checkbox.checked ? gettext("元に戻す") : gettext("削除"), "delete");
     actions.append(up, down, copy, remove);
     cell.prepend(actions);
+    const pending = row.querySelector(".dx-pending-delete");
+    if (pending && pending.dataset.savedText) pending.textContent = pending.dataset.savedText;  // saved at once here
     updateRowName(row);
   }
   function moveRow(row, direction, button) {
@@ -600,7 +600,7 @@
     return rows;
   }
   function choiceOf(text) {
-    const word = text.trim().toLowerCase();
+    const word = text.normalize("NFKC").trim().toLowerCase();
     return Object.keys(CHOICE_WORDS).find((value) => CHOICE_WORDS[value].includes(word));
   }
   function headerFields() {
@@ -633,17 +633,27 @@
       const widest = Math.max(...lines.map((line) => line.length));
       for (let j = columns.length; j < widest; j += 1) columns.push(FIELDS[start + j] || null);
     }
-    const rows = rowElements(key, "rows");
-    const startRow = rows.indexOf(target.closest("tr.dx-inventory-row"));
+    // Rows marked 削除 are passed over (their input would not be saved); the row pasted into is
+    // restored if it was one of them.
+    const targetRow = target.closest("tr.dx-inventory-row");
+    const deleted = (row) => row.querySelector("[data-delete]").checked;
+    if (deleted(targetRow)) toggleDelete(targetRow, targetRow.querySelector("[data-row-action=delete]"));
+    const live = () => rowElements(key, "rows").filter((row) => !deleted(row));
+    const rows = live();
+    const startRow = rows.indexOf(targetRow);
     const needed = Math.max(0, startRow + lines.length - rows.length);
     if (needed && !roomFor(needed)) return true;
     const unread = [];
+    let dropped = 0;
     lines.forEach((line, k) => {
-      const row = rowElements(key, "rows")[startRow + k] || appendRow(key, "rows");
+      const row = live()[startRow + k] || appendRow(key, "rows");
       line.forEach((cell, j) => {
         const field = columns[j];
         const element = field && input(row, field);
-        if (!element) return;
+        if (!element) {
+          if (cell.trim()) dropped += 1;
+          return;
+        }
         if (CHOICE_FIELDS.has(field)) {
           const value = choiceOf(cell);
           if (value) element.value = value;
@@ -656,7 +666,8 @@
     });
     renumber(key, "rows");
     let message = interpolate(gettext("%s行を貼り付けました（うち%s行を追加）。"), [lines.length, needed]);
-    if (unread.length) message += " " + interpolate(gettext("はい・いいえ・不明として読めなかった値: %s"), [unread.join("、")]);
+    if (unread.length) message += " " + interpolate(gettext("はい・いいえ・不明として読めなかった値（そのままにしました）: %s"), [unread.join("、")]);
+    if (dropped) message += " " + interpolate(gettext("入る列がないため貼り付けなかったセル: %s個"), [dropped]);
     announce(message);
     schedule(key, "rows", 0);
     return true;
@@ -694,7 +705,16 @@
       if (!target.closest || !target.closest("tr.dx-inventory-row") || !FIELDS.includes(fieldOf(target))) return;
       const text = (event.clipboardData || window.clipboardData).getData("text/plain");
       const multiline = /[\r\n]/.test(text.replace(/[\r\n]+$/, ""));
-      if (!text.includes("\t") && !(multiline && target.tagName !== "TEXTAREA")) return;
+      if (!text.includes("\t") && multiline && target.tagName === "TEXTAREA") {
+        // One cell holding line breaks, as Excel copies it: in quotes, with "" for a quote.
+        const cell = text.replace(/\r?\n$/, "").match(/^"((?:[^"]|"")*)"$/);
+        if (!cell) return;
+        event.preventDefault();
+        target.setRangeText(cell[1].replace(/""/g, '"'), target.selectionStart, target.selectionEnd, "end");
+        target.dispatchEvent(new Event("input", { bubbles: true }));
+        return;
+      }
+      if (!text.includes("\t") && !multiline) return;
       if (pasteCells(target, text)) event.preventDefault();
     });
   }
