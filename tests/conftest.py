@@ -254,6 +254,15 @@ def playwright(django_db_setup):
         yield instance
 
 
+def sign_in(page, base, username):
+    """Sign ``username`` in through the sign-in page, in Playwright's ``page``, and wait until it has left it."""
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="ログイン").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
 def save_now(assessment, user, changes: dict):
     """Save ``changes`` (question -> AnswerChange) as a page opened just now would: each part based
     on its stored version. Fails the test on any conflict."""

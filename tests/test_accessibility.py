@@ -19,7 +19,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from assessments.demo import create_demo_assessment
 from assessments.models import Assessment, Membership
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,14 +57,6 @@ FOCUS_RING_PROBLEM = """() => {
   if (band.length === 3 && ratio(band, behind) >= 3 && ratio(band, ring) >= 3) return null;
   return `${name}: ring ${ring} on ${behind}, ${ratio(ring, behind).toFixed(2)}:1`;
 }"""
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="ログイン").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def violations(page, axe) -> list[str]:

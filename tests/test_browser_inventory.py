@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import InventoryRow
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,11 +24,7 @@ def editor(browser, browser_context_args, live_server, cast, request):
     context = browser.new_context(**{**browser_context_args, "viewport": {"width": width, "height": 900}})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill("dave")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="ログイン").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    sign_in(page, live_server.url, "dave")
     page.goto(f"{live_server.url}/assessments/{cast['assessment'].pk}/sections/b/#inventory")
     yield page
     context.close()
@@ -221,11 +217,7 @@ def test_those_who_may_only_read_can_download_the_inventory(browser, browser_con
     """vera views the assessment: the section's fields are disabled, the export links still work."""
     context = browser.new_context(**browser_context_args)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill("vera")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="ログイン").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    sign_in(page, live_server.url, "vera")
     page.goto(f"{live_server.url}/assessments/{cast['assessment'].pk}/sections/b/")
     expect(rows(page).first.locator("input[name$=data_item]")).to_be_disabled()
     expect(page.get_by_role("link", name="CSV・Excel から取り込む")).to_have_count(0)

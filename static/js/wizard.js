@@ -729,6 +729,19 @@
     const match = input.name.match(/^v-(.+)-(value|note|evidence|rows)$/);
     if (match && !document.getElementById("save-report")) known.set(`${match[1]}:${match[2]}`, JSON.stringify(content(match[1], match[2])));
   });
+  // A choice made or text typed before this script ran (a slow page, a quick hand) fired no event
+  // here: it is saved now, based on the versions the page was sent with. (The form has
+  // autocomplete="off", so no value restored by the browser from an earlier visit is taken for one.)
+  form.querySelectorAll("input, textarea, select").forEach((element) => {
+    if (!element.name || element.type === "hidden" || element.closest("template, .dx-conflict")) return;
+    const changed = ["radio", "checkbox"].includes(element.type) ? element.checked !== element.defaultChecked
+      : element.tagName === "SELECT" ? element.value !== (Array.from(element.options).find((option) => option.defaultSelected) || element.options[0] || { value: element.value }).value
+      : element.value !== element.defaultValue;
+    const found = changed && partOf(element);
+    if (!found) return;
+    known.delete(`${found[0]}:${found[1]}`);
+    schedule(found[0], found[1], 0);
+  });
 
   // --- After a form post with errors: the summary is focused ----------------------------------------
   const report = document.getElementById("save-report");
