@@ -73,7 +73,7 @@ def get_assessment_for_request(request, pk, *, need: str = VIEW) -> Assessment:
     user = request.user
     try:
         assessment = Assessment.objects.select_related(
-            "project__municipality", "question_set", "owner", "organisation"
+            "project__municipality", "question_set", "owner__profile", "organisation"
         ).get(pk=pk)
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
@@ -96,7 +96,7 @@ def get_assessment_for_request(request, pk, *, need: str = VIEW) -> Assessment:
 def get_published_assessment(pk) -> Assessment:
     """A published assessment for anyone, signed in or not; anything else is 404."""
     try:
-        return Assessment.objects.select_related("project__municipality", "question_set", "owner", "organisation").get(
+        return Assessment.objects.select_related("project__municipality", "question_set", "owner__profile", "organisation").get(
             pk=pk, status=Assessment.Status.PUBLISHED
         )
     except (Assessment.DoesNotExist, ValueError, TypeError):

@@ -6,3 +6,6 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
     verbose_name = _("プライバシー影響評価")
+
+    def ready(self):
+        from assessments import accounts  # noqa: F401  (the profile of every new user)

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from assessments import scoring
+from assessments import people, scoring
 from assessments.models import (
     Answer,
     Assessment,
@@ -377,8 +377,8 @@ def comments_by_question(assessment: Assessment) -> dict[str, list]:
     """Top-level comments per question key, each with its replies prefetched (2 queries)."""
     comments = (
         Comment.objects.filter(assessment=assessment, parent=None)
-        .select_related("author", "question")
-        .prefetch_related(Prefetch("replies", queryset=Comment.objects.select_related("author").order_by("created_at")))
+        .select_related("author__profile", "question")
+        .prefetch_related(Prefetch("replies", queryset=Comment.objects.select_related("author__profile").order_by("created_at")))
     )
     grouped: dict[str, list] = {}
     for comment in comments:
@@ -433,12 +433,12 @@ def review_body(assessment: Assessment, status_changes=None) -> ReviewBody:
     organisation's members, overall opinions, approvals."""
     from assessments.models import Membership, Reviewer, ReviewOpinion, StatusChange
 
-    seats = list(Reviewer.objects.filter(assessment=assessment).select_related("user").order_by("kind", "pk"))
+    seats = list(Reviewer.objects.filter(assessment=assessment).select_related("user__profile").order_by("kind", "pk"))
     members = set(Membership.objects.filter(organisation_id=assessment.organisation_id).values_list("user_id", flat=True))
     overall = dict(ReviewOpinion.objects.filter(assessment=assessment, section=None).values_list("reviewer_id", "verdict"))
     verdicts = dict(ReviewOpinion.Verdict.choices)
     views = [
-        Seat(kind=seat.get_kind_display(), name=(seat.user.get_full_name() or seat.user.get_username()) if seat.named else "",
+        Seat(kind=seat.get_kind_display(), name=people.display_name(seat.user) if seat.named and seat.user_id else "",
              outside=seat.user_id not in members, withdrawn_reason=seat.withdrawn_reason,
              overall=str(verdicts.get(overall.get(seat.pk), "")))
         for seat in seats

@@ -12,6 +12,7 @@ urlpatterns = [
     path("question-sets/<slug:key>/v<int:version>/", questionsets.questionset_detail, name="questionset_detail"),
     path("assessments/", wizard.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", wizard.assessment_detail, name="assessment_detail"),
+    path("assessments/<int:pk>/delete/", wizard.assessment_delete, name="assessment_delete"),
     path("assessments/<int:pk>/sections/<slug:section_key>/", wizard.assessment_section, name="assessment_section"),
     path("assessments/<int:pk>/autosave/", wizard.assessment_autosave, name="assessment_autosave"),
     path("assessments/<int:pk>/summary/", wizard.assessment_summary, name="assessment_summary"),

@@ -64,6 +64,97 @@ def envdatabase(name: str, default: str) -> dict:
     return config
 
 
+def parse_email_url(url: str, name: str = "DXPIA_EMAIL_URL") -> dict:
+    """The e-mail settings that ``url`` describes, or ImproperlyConfigured. A pure function.
+
+    smtp://user:password@host:587?tls=true  (STARTTLS; ``ssl=true`` for implicit TLS)
+    smtps://user:password@host:465          (implicit TLS)
+    console://                              (mails printed on the console, for a laptop)
+    locmem://                               (kept in django.core.mail.outbox, for tests)
+    User and password may be percent-encoded (an @ in a password is %40). ``timeout`` (seconds)
+    may be given; any other query parameter is refused.
+    """
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    def refuse(why):
+        return ImproperlyConfigured(f"{name} {why} (smtp://user:pass@host:587?tls=true, smtps://…, console://, locmem://)")
+
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise refuse(f"could not be parsed: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme in ("console", "locmem"):
+        if parts.netloc or parts.path.strip("/") or parts.query:
+            raise refuse(f"{scheme}:// takes nothing after it, not {url!r}")
+        backend = "console" if scheme == "console" else "locmem"
+        return {"EMAIL_BACKEND": f"django.core.mail.backends.{backend}.EmailBackend"}
+    if scheme not in ("smtp", "smtps"):
+        raise refuse("must start with smtp://, smtps://, console:// or locmem://")
+    if not parts.hostname:
+        raise refuse("names no host")
+    if parts.path.strip("/"):
+        raise refuse(f"has a path, which means nothing here: {parts.path!r}")
+    options = {}
+    try:
+        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise refuse(f"has a query that could not be read: {parts.query!r}") from None
+    for key, value in pairs:
+        if key in options:
+            raise refuse(f"gives {key} twice")
+        options[key] = value
+    unknown = set(options) - {"tls", "ssl", "timeout"}
+    if unknown:
+        raise refuse(f"has unknown options: {', '.join(sorted(unknown))}")
+
+    def flag(key):
+        value = options.get(key, "").strip().lower()
+        if value == "":
+            return False
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise refuse(f"{key} must be true or false, not {options[key]!r}")
+
+    use_tls, use_ssl = flag("tls"), flag("ssl") or scheme == "smtps"
+    if use_tls and use_ssl:
+        raise refuse("cannot use both STARTTLS (tls) and implicit TLS (ssl or smtps://)")
+    timeout = None
+    if "timeout" in options:
+        try:
+            timeout = int(options["timeout"])
+        except ValueError:
+            raise refuse(f"timeout must be a whole number of seconds, not {options['timeout']!r}") from None
+        if timeout <= 0:
+            raise refuse("timeout must be more than 0")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if use_ssl else 587 if use_tls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_TIMEOUT": timeout or 30,
+    }
+
+
+def email_settings(url: str | None, *, debug: bool) -> dict:
+    """The e-mail settings for ``DXPIA_EMAIL_URL``: the console without one while DEBUG; in
+    production a missing URL stops start-up (sign-up and password reset need real mail)."""
+    if url is None or url.strip() == "":
+        if debug:
+            return parse_email_url("console://")
+        raise ImproperlyConfigured(
+            "DXPIA_EMAIL_URL must be set when DXPIA_DEBUG is off: sign-up confirmations and password resets are "
+            "sent by e-mail (e.g. smtp://user:pass@mail.example.jp:587?tls=true)"
+        )
+    return parse_email_url(url)
+
+
 # SQLite shared by several worker processes (gunicorn -w 4 on one file). WAL lets readers go on
 # while one process writes; BEGIN IMMEDIATE takes the write lock when a transaction starts, so a
 # transaction never has to upgrade a read lock to a write lock (which SQLite refuses at once with
@@ -92,6 +183,14 @@ if not SECRET_KEY:
     SECRET_KEY = "dxpia-development-key-not-for-production"
 elif len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("DXPIA_SECRET_KEY must be at least 32 characters long")
+
+globals().update(email_settings(os.environ.get("DXPIA_EMAIL_URL"), debug=DEBUG))
+DEFAULT_FROM_EMAIL = os.environ.get("DXPIA_DEFAULT_FROM_EMAIL") or "dxpia <noreply@localhost>"
+if not DEBUG and not os.environ.get("DXPIA_DEFAULT_FROM_EMAIL"):
+    raise ImproperlyConfigured("DXPIA_DEFAULT_FROM_EMAIL must be set when DXPIA_DEBUG is off (the sender of sign-up and reset mails)")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A confirmation or password-reset link stays valid this long (seconds).
+PASSWORD_RESET_TIMEOUT = envint("DXPIA_LINK_HOURS", 24) * 3600
 
 ALLOWED_HOSTS = envlist("DXPIA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

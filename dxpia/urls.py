@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
+from assessments.views import accounts
+
 admin.site.site_header = _("dxpia 管理")
 admin.site.site_title = _("dxpia 管理")
 admin.site.index_title = _("質問セットと事業カタログの管理")
@@ -12,6 +14,25 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/confirm/<str:uidb64>/<str:token>/", accounts.email_confirm, name="email_confirm"),
+    path("accounts/confirm-again/", accounts.email_resend, name="email_resend"),
+    path("accounts/settings/", accounts.account_settings, name="account_settings"),
+    path("accounts/delete/", accounts.account_delete, name="account_delete"),
+    path("accounts/password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["assessments"]), name="javascript-catalog"),
     path("", include("assessments.urls")),

@@ -1,3 +1,4 @@
+from .accounts import Profile
 from .assessments import Answer, Assessment, Evidence, InventoryRow, LetterDetails, StaffAccess
 from .catalogue import Category, DataItem, Municipality, Partner, Project, Source, Topic
 from .reviews import (
@@ -36,6 +37,7 @@ __all__ = [
     "Level",
     "Municipality",
     "Partner",
+    "Profile",
     "Topic",
     "Project",
     "Question",

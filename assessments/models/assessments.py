@@ -30,8 +30,11 @@ class Assessment(models.Model):
     question_set = models.ForeignKey(
         QuestionSet, verbose_name=_("質問セット"), on_delete=models.PROTECT, related_name="assessments"
     )
+    # Cleared when the author deletes their account: what they published or submitted stays,
+    # attributed to its organisation (people.public_author).
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("作成者"), on_delete=models.PROTECT, related_name="assessments"
+        settings.AUTH_USER_MODEL, verbose_name=_("作成者"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assessments",
     )
     organisation = models.ForeignKey(
         "Organisation", verbose_name=_("団体"), on_delete=models.PROTECT, related_name="assessments"

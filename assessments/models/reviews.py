@@ -75,7 +75,10 @@ class Reviewer(models.Model):
         OTHER = "other", _("その他")
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="reviewers")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    # Cleared when the reviewer deletes their account (the seat is withdrawn first, its opinions stay).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviews"
+    )
     kind = models.CharField(_("区分"), max_length=20, choices=Kind.choices)
     # The reviewer's own choice: published pages and reports name them only if they agreed.
     named = models.BooleanField(_("公開する資料に氏名を載せることに同意"), default=False)
@@ -139,7 +142,8 @@ class Comment(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="comments")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Cleared when the author deletes their account: shown as 「退会した利用者」.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     text = models.TextField(_("コメント"))
     created_at = models.DateTimeField(_("投稿日時"), auto_now_add=True)
 
@@ -153,7 +157,7 @@ class StatusChange(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(_("変更前"), max_length=20)
     to_status = models.CharField(_("変更後"), max_length=20)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     note = models.TextField(_("メモ・理由"), blank=True)
     at = models.DateTimeField(_("日時"), auto_now_add=True)
 

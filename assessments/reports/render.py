@@ -121,12 +121,12 @@ def report_context(assessment: Assessment) -> dict:
     details = services.letter_details_of(assessment)
     letter_questions = letter.letter_questions(
         municipality_questions, {q.key for q in result.not_disclosed}, project.municipality, details.addressed_to)
-    status_changes = list(assessment.status_changes.select_related("user"))
+    status_changes = list(assessment.status_changes.select_related("user__profile"))
     context = {
         "review_body": selectors.review_body(assessment, status_changes),
         "opinions": list(
             ReviewOpinion.objects.filter(assessment=assessment)
-            .select_related("reviewer__user", "section")
+            .select_related("reviewer__user__profile", "section")
             .order_by("section__position", "reviewer__kind", "pk")
         ),
         "resident_views": ResidentViews.objects.filter(assessment=assessment).first(),

@@ -46,3 +46,19 @@ def confirmed_rate(score):
     if unanswered:
         return _("確認率 %(percent)s%%（不明 %(unknown)s・未開示 %(not_disclosed)s・未回答 %(unanswered)s）") % values
     return _("確認率 %(percent)s%%（不明 %(unknown)s・未開示 %(not_disclosed)s）") % values
+
+
+@register.filter
+def display_name(user):
+    """A person as members see them: their display name, never the login (people.display_name)."""
+    from assessments import people
+
+    return people.display_name(user)
+
+
+@register.filter
+def public_author(assessment):
+    """The author of an assessment as the public sees them (people.public_author)."""
+    from assessments import people
+
+    return people.public_author(assessment)

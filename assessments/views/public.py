@@ -12,7 +12,7 @@ from assessments.views.documents import download_response
 def public_list(request):
     published = (
         Assessment.objects.filter(status=Assessment.Status.PUBLISHED)
-        .select_related("project__municipality", "organisation")
+        .select_related("project__municipality", "organisation", "owner__profile")
         .order_by("project__municipality__code", "-published_at")
     )
     return render(request, "public/list.html", {"assessments": published})

@@ -32,10 +32,10 @@ def _apply(request, assessment, write, success: str):
 def review_page(request, pk):
     assessment = get_assessment_for_request(request, pk, need=VIEW)
     rights = assessment.rights
-    reviewers = list(assessment.reviewers.select_related("user"))
+    reviewers = list(assessment.reviewers.select_related("user__profile"))
     my_seat = next((r for r in reviewers if r.user_id == request.user.pk), None)
     opinions = list(
-        ReviewOpinion.objects.filter(assessment=assessment).select_related("reviewer__user", "section")
+        ReviewOpinion.objects.filter(assessment=assessment).select_related("reviewer__user__profile", "section")
     )
     sections = list(Section.objects.filter(question_set=assessment.question_set).order_by("position"))
     resident_views = ResidentViews.objects.filter(assessment=assessment).first()
@@ -55,14 +55,14 @@ def review_page(request, pk):
             "rights": rights,
             "actions": reviewing.allowed_actions(assessment.status, rights),
             "transition_form": TransitionForm(),
-            "history": assessment.status_changes.select_related("user"),
+            "history": assessment.status_changes.select_related("user__profile"),
             "reviewers": reviewers,
             "composition": selectors.review_body_composition(reviewers),
             "opinions": opinions,
             "opinion_forms": opinion_forms,
             "reviewer_form": ReviewerForm() if OWN in rights else None,
             "my_seat": my_seat,
-            "resident_views_changes": assessment.resident_views_changes.select_related("user")[:50],
+            "resident_views_changes": assessment.resident_views_changes.select_related("user__profile")[:50],
             "review_body": selectors.review_body(assessment),
             "approval": reviewing.approval_check(assessment) if assessment.status == "in_review" else None,
             "resident_views": resident_views,
@@ -198,7 +198,7 @@ def comment_add(request, pk):
 def answer_history(request, pk, question_key):
     assessment = get_assessment_for_request(request, pk, need=VIEW)
     question = get_object_or_404(Question.objects.select_related("section"), question_set=assessment.question_set, key=question_key)
-    entries = AnswerHistory.objects.filter(assessment=assessment, question=question).select_related("user")
+    entries = AnswerHistory.objects.filter(assessment=assessment, question=question).select_related("user__profile")
     # History states keep no snapshot: their values are shown with the answer's, completed from the question.
     answer = Answer.objects.filter(assessment=assessment, question=question).first()
     snapshot = display_snapshot(question, answer.snapshot if answer else None)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from assessments import answer_saving, inventory_io, selectors
+from assessments import accounts, answer_saving, inventory_io, people, selectors
 from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
@@ -34,14 +34,18 @@ ROW_TYPES = (Question.Type.EVIDENCE, Question.Type.INVENTORY)
 @login_required
 def assessment_list(request):
     assessments = assessments_visible_to(request.user).select_related(
-        "project__municipality", "question_set", "organisation"
+        "project__municipality", "question_set", "organisation", "owner__profile"
     )
     return render(request, "assessments/list.html", {"assessments": assessments})
 
 
-@login_required
 def assessment_start(request, key):
     project = get_object_or_404(Project.objects.select_related("municipality"), key=key)
+    if not request.user.is_authenticated:
+        # Not a bare redirect to sign-in: a resident who has no account yet learns what it is for.
+        return render(request, "assessments/account_needed.html", {"project": project, "next": request.path})
+    if not people.is_confirmed(request.user):
+        return render(request, "assessments/confirm_needed.html", {"project": project}, status=403)
     form = AssessmentStartForm(request.POST or None, project=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         assessment = answer_saving.assessment_create(user=request.user, project=project, **form.cleaned_data)
@@ -305,6 +309,7 @@ def assessment_summary(request, pk):
         {
             "assessment": assessment,
             "can_edit": EDIT in assessment.rights and assessment.answers_editable,
+            "can_delete": accounts.may_delete_draft(request.user, assessment),
             "workspace": workspace,
             "result": workspace.result,
             "progress": workspace.progress(),
@@ -318,3 +323,19 @@ def assessment_summary(request, pk):
             "municipality_questions": workspace.municipality_questions(),
         },
     )
+
+
+@login_required
+def assessment_delete(request, pk):
+    """Deleting a draft, after a confirmation page: by its author or an owner of its organisation."""
+    assessment = get_assessment_for_request(request, pk)
+    if not accounts.may_delete_draft(request.user, assessment):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            accounts.delete_draft(assessment)
+        except ValueError:
+            raise PermissionDenied from None
+        messages.success(request, _("評価「%(title)s」を削除しました。") % {"title": assessment.title})
+        return redirect("assessment_list")
+    return render(request, "assessments/delete_confirm.html", {"assessment": assessment})
