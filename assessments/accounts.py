@@ -64,7 +64,7 @@ def email_taken(email: str, *, exclude_user=None) -> bool:
 def signup(*, username: str, email: str, password: str, display_name: str):
     """A new, unconfirmed account. The caller has validated the form."""
     user = get_user_model().objects.create_user(username=username, email=email.strip(), password=password)
-    Profile.objects.update_or_create(
+    user.profile, _created = Profile.objects.update_or_create(
         user=user, defaults={"display_name": display_name.strip(), "email_confirmed_at": None}
     )
     return user
@@ -122,6 +122,7 @@ def profile_save(*, user, display_name: str, public_anonymous: bool, email: str)
     if changed:
         profile.email_confirmed_at = None
     profile.save()
+    user.profile = profile
     if email != user.email:
         user.email = email
         user.save(update_fields=["email"])

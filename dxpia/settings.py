@@ -184,6 +184,14 @@ if not SECRET_KEY:
 elif len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("DXPIA_SECRET_KEY must be at least 32 characters long")
 
+ALLOWED_HOSTS = envlist("DXPIA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DXPIA_ALLOWED_HOSTS must be set when DXPIA_DEBUG is off")
+if not DEBUG and "*" in ALLOWED_HOSTS:
+    # A wildcard accepts any Host header: password-reset links and absolute URLs could point elsewhere.
+    raise ImproperlyConfigured("DXPIA_ALLOWED_HOSTS must name the hosts when DXPIA_DEBUG is off, not '*'")
+
+# E-mail: sign-up confirmations and password resets.
 globals().update(email_settings(os.environ.get("DXPIA_EMAIL_URL"), debug=DEBUG))
 DEFAULT_FROM_EMAIL = os.environ.get("DXPIA_DEFAULT_FROM_EMAIL") or "dxpia <noreply@localhost>"
 if not DEBUG and not os.environ.get("DXPIA_DEFAULT_FROM_EMAIL"):
@@ -191,13 +199,6 @@ if not DEBUG and not os.environ.get("DXPIA_DEFAULT_FROM_EMAIL"):
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A confirmation or password-reset link stays valid this long (seconds).
 PASSWORD_RESET_TIMEOUT = envint("DXPIA_LINK_HOURS", 24) * 3600
-
-ALLOWED_HOSTS = envlist("DXPIA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
-if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("DXPIA_ALLOWED_HOSTS must be set when DXPIA_DEBUG is off")
-if not DEBUG and "*" in ALLOWED_HOSTS:
-    # A wildcard accepts any Host header: password-reset links and absolute URLs could point elsewhere.
-    raise ImproperlyConfigured("DXPIA_ALLOWED_HOSTS must name the hosts when DXPIA_DEBUG is off, not '*'")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -44,7 +44,8 @@ def test_production_settings_pass_the_deploy_check():
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DXPIA_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
     env.update({"DXPIA_DEBUG": "false", "DXPIA_SECRET_KEY": secrets.token_urlsafe(50),
-                "DXPIA_ALLOWED_HOSTS": "dxpia.example.jp", "DJANGO_SETTINGS_MODULE": "dxpia.settings"})
+                "DXPIA_ALLOWED_HOSTS": "dxpia.example.jp", "DJANGO_SETTINGS_MODULE": "dxpia.settings",
+                "DXPIA_EMAIL_URL": "smtps://dxpia:secret@mail.example.jp", "DXPIA_DEFAULT_FROM_EMAIL": "dxpia@example.jp"})
     result = subprocess.run([sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
                             env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -73,7 +73,8 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_production_starts_with_a_secret_key_and_hosts():
     result = start_django(
-        DXPIA_DEBUG="false", DXPIA_SECRET_KEY="x" * 50, DXPIA_ALLOWED_HOSTS="dxpia.example.jp"
+        DXPIA_DEBUG="false", DXPIA_SECRET_KEY="x" * 50, DXPIA_ALLOWED_HOSTS="dxpia.example.jp",
+        DXPIA_EMAIL_URL="smtp://dxpia:secret@mail.example.jp:587?tls=true", DXPIA_DEFAULT_FROM_EMAIL="dxpia@example.jp",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
@@ -138,3 +139,71 @@ def test_production_refuses_a_wildcard_host():
     result = start_django(DXPIA_DEBUG="false", DXPIA_SECRET_KEY="x" * 50, DXPIA_ALLOWED_HOSTS="*")
     assert result.returncode != 0
     assert "DXPIA_ALLOWED_HOSTS must name the hosts" in result.stderr
+
+
+# --- E-mail ------------------------------------------------------------------------------------------
+
+
+def test_email_url_smtp_with_starttls():
+    config = settings.parse_email_url("smtp://dxpia%40example.jp:p%40ss%3Aword@mail.example.jp:587?tls=true")
+    assert config == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "mail.example.jp",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "dxpia@example.jp",
+        "EMAIL_HOST_PASSWORD": "p@ss:word",
+        "EMAIL_USE_TLS": True,
+        "EMAIL_USE_SSL": False,
+        "EMAIL_TIMEOUT": 30,
+    }
+
+
+def test_email_url_smtps_is_implicit_tls_on_465():
+    config = settings.parse_email_url("smtps://u:p@mail.example.jp?timeout=10")
+    assert (config["EMAIL_PORT"], config["EMAIL_USE_SSL"], config["EMAIL_USE_TLS"], config["EMAIL_TIMEOUT"]) == (465, True, False, 10)
+
+
+def test_email_url_console_and_locmem():
+    assert settings.parse_email_url("console://") == {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    assert settings.parse_email_url("locmem://") == {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+
+
+@pytest.mark.parametrize("url", [
+    "http://mail.example.jp",  # unknown scheme
+    "mail.example.jp:587",
+    "smtp://",  # no host
+    "smtp://mail.example.jp:notaport",
+    "smtp://mail.example.jp:587?tls=maybe",
+    "smtp://mail.example.jp:587?tsl=true",  # misspelt option
+    "smtps://mail.example.jp?tls=true",  # both kinds of TLS
+    "smtp://mail.example.jp?timeout=0",
+    "smtp://mail.example.jp?timeout=soon",
+    "smtp://mail.example.jp?tls=true&tls=false",
+    "smtp://mail.example.jp/inbox",
+    "console://mail.example.jp",
+    "locmem://?x=1",
+])
+def test_email_url_refuses_what_it_cannot_understand(url):
+    with pytest.raises(ImproperlyConfigured, match="DXPIA_EMAIL_URL"):
+        settings.parse_email_url(url)
+
+
+def test_email_settings_default_to_the_console_only_while_debugging():
+    assert settings.email_settings(None, debug=True)["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    assert settings.email_settings("  ", debug=True)["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    with pytest.raises(ImproperlyConfigured, match="DXPIA_EMAIL_URL must be set"):
+        settings.email_settings(None, debug=False)
+    assert settings.email_settings("locmem://", debug=False)["EMAIL_BACKEND"].endswith("locmem.EmailBackend")
+
+
+def test_production_refuses_to_start_without_an_email_url():
+    result = start_django(DXPIA_DEBUG="false", DXPIA_SECRET_KEY="x" * 50, DXPIA_ALLOWED_HOSTS="dxpia.example.jp",
+                          DXPIA_DEFAULT_FROM_EMAIL="dxpia@example.jp")
+    assert result.returncode != 0
+    assert "DXPIA_EMAIL_URL must be set" in result.stderr
+
+
+def test_a_bad_email_url_stops_start_up():
+    result = start_django(DXPIA_EMAIL_URL="smtp://mail.example.jp?tls=perhaps")
+    assert result.returncode != 0
+    assert "tls must be true or false" in result.stderr
