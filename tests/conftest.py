@@ -42,19 +42,29 @@ def _one_hash_per_password():
         yield
 
 
+def named(user):
+    """The cast's display names are their user names, so that pages name them as the tests expect
+    (made by a test, their e-mail addresses count as confirmed). Tests that check that a login is
+    never shown give other display names (tests/test_accounts.py)."""
+    from assessments.models import Profile
+
+    user.profile = Profile.objects.update_or_create(user=user, defaults={"display_name": user.get_username()})[0]
+    return user
+
+
 @pytest.fixture
 def alice(db):
-    return get_user_model().objects.create_superuser("alice", "alice@example.org", PASSWORD)
+    return named(get_user_model().objects.create_superuser("alice", "alice@example.org", PASSWORD))
 
 
 @pytest.fixture
 def bob(db):
-    return get_user_model().objects.create_user("bob", "bob@example.org", PASSWORD)
+    return named(get_user_model().objects.create_user("bob", "bob@example.org", PASSWORD))
 
 
 @pytest.fixture
 def charlie(db):
-    return get_user_model().objects.create_user("charlie", "charlie@example.org", PASSWORD)
+    return named(get_user_model().objects.create_user("charlie", "charlie@example.org", PASSWORD))
 
 
 @pytest.fixture
@@ -209,9 +219,9 @@ def cast(db, alice, bob, charlie, misato, published_set):
     from assessments.models import Membership, Organisation, Reviewer
 
     users = get_user_model().objects
-    dave = users.create_user("dave", "dave@example.org", PASSWORD)
-    vera = users.create_user("vera", "vera@example.org", PASSWORD)
-    rita = users.create_user("rita", "rita@example.org", PASSWORD)
+    dave = named(users.create_user("dave", "dave@example.org", PASSWORD))
+    vera = named(users.create_user("vera", "vera@example.org", PASSWORD))
+    rita = named(users.create_user("rita", "rita@example.org", PASSWORD))
     group = Organisation.objects.create(name="美里の子どもを守る会")
     for user, role in ((bob, "owner"), (dave, "editor"), (vera, "viewer")):
         Membership.objects.create(organisation=group, user=user, role=role)

@@ -91,6 +91,8 @@ def test_allow_all_counts_every_check():
 
 def test_display_names_never_fall_back_to_the_login(bob):
     assert people.display_name(None) == "退会した利用者"
+    Profile.objects.filter(user=bob).update(display_name="")
+    bob = User.objects.get(pk=bob.pk)
     assert people.display_name(bob) == "名前未設定の利用者"
     bob.first_name, bob.last_name = "太郎", "山田"
     assert people.display_name(bob) == "山田 太郎"

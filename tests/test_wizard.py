@@ -53,9 +53,9 @@ def autosave(client, assessment, **payload):
 
 
 def test_pages_need_sign_in(client, assessment):
+    # The start page explains accounts to visitors instead (tests/test_accounts.py).
     for url in (
         reverse("assessment_list"),
-        reverse("assessment_start", args=["case-misato-kodomo-data"]),
         section_url(assessment, "a"),
         reverse("assessment_summary", args=[assessment.pk]),
     ):
