@@ -73,6 +73,10 @@ MATRIX = {
                                       "reviewer": 403, "staff": 403},
     ("comment_add", "post"): {"anonymous": 302, "outsider": 404, "viewer": 302, "editor": 302, "owner": 302,
                               "reviewer": 302, "staff": 403},
+    # A draft is deleted by its author (dave, the editor) or an owner of the organisation; the page
+    # asks first (the post is tested in test_accounts, as it would remove the cast's assessment).
+    ("assessment_delete", "get"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 200, "owner": 200,
+                                   "reviewer": 403, "staff": 403},
     # Only a reviewer chooses whether their own name is published.
     ("reviewer_consent", "post"): {"anonymous": 302, "outsider": 404, "viewer": 404, "editor": 404, "owner": 404,
                                    "reviewer": 302, "staff": 404},
@@ -230,3 +234,26 @@ def test_the_admin_shows_the_records_and_nobody_can_change_or_delete_them(admin_
     assert admin_client.post(reverse("admin:assessments_staffaccess_delete", args=[record.pk]), {"post": "yes"}).status_code == 403
     assert admin_client.post(reverse("admin:assessments_staffaccess_change", args=[record.pk]), {"username": "x"}).status_code == 403
     assert StaffAccess.objects.get().username == "alice"
+
+
+ACCOUNT_PAGES = ["account_settings", "account_delete", "password_change"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_account_pages_are_ones_own(client, cast, role):
+    """The account pages show the signed-in person's own account, and nobody's when signed out."""
+    client_for(client, cast, role)
+    for name in ACCOUNT_PAGES:
+        response = client.get(reverse(name))
+        if role == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+        else:
+            assert response.status_code == 200, name
+    if role != "anonymous":
+        page = client.get(reverse("account_settings")).content.decode()
+        assert f'value="{cast[role].email}"' in page
+        others = [cast[other].email for other in ROLES if other not in ("anonymous", role) and cast[other] != cast[role]]
+        assert not any(email in page for email in others)
+    for name in ("signup", "password_reset", "login"):
+        assert client.get(reverse(name)).status_code in (200, 302), name
+    assert client.post(reverse("email_resend")).status_code == 302
