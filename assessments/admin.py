@@ -635,3 +635,45 @@ class StaffAccessAdmin(RecordAdmin):
             return record.assessment_title
         url = reverse("admin:assessments_assessment_change", args=[record.assessment_id])
         return format_html('<a href="{}">{}</a>', url, record.assessment_title)
+
+
+# --- Users: the display name and the e-mail confirmation beside Django's own user admin ---------------
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin  # noqa: E402
+
+from assessments.models import Profile  # noqa: E402
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ["display_name", "public_anonymous", "email_confirmed_at"]
+    verbose_name_plural = _("表示名とメールアドレスの確認")
+
+
+class UserWithProfileAdmin(DjangoUserAdmin):
+    inlines = [ProfileInline]
+    list_display = ["username", "display_name", "email", "email_confirmed", "is_staff", "is_active"]
+    list_select_related = ["profile"]
+
+    def get_inlines(self, request, obj):
+        # A new user gets its (confirmed) profile from accounts.profile_for_new_user; edited afterwards.
+        return self.inlines if obj is not None else []
+
+    @admin.display(description=_("表示名"))
+    def display_name(self, user):
+        from assessments import people
+
+        return people.display_name(user)
+
+    @admin.display(description=_("メール確認済み"), boolean=True)
+    def email_confirmed(self, user):
+        from assessments import people
+
+        return people.is_confirmed(user)
+
+
+if admin.site.is_registered(get_user_model()):
+    admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), UserWithProfileAdmin)

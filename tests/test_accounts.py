@@ -475,3 +475,15 @@ def test_the_assessment_list_and_the_public_list_use_constant_queries(client, ca
         Assessment.objects.filter(pk=made.pk).update(status="published", published_at=timezone.now())
     after = (count(reverse("assessment_list")), count(reverse("public_list")))
     assert after == before
+
+
+def test_a_user_made_in_the_admin_is_confirmed_and_named_there(admin_client):
+    response = admin_client.post(reverse("admin:auth_user_add"), {
+        "username": "clerk", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    clerk = User.objects.get(username="clerk")
+    assert people.is_confirmed(clerk)
+    page = admin_client.get(reverse("admin:auth_user_change", args=[clerk.pk]))
+    assert page.status_code == 200 and "表示名" in page.content.decode()
+    listing = admin_client.get(reverse("admin:auth_user_changelist"))
+    assert listing.status_code == 200 and "名前未設定の利用者" in listing.content.decode()
