@@ -487,3 +487,39 @@ def test_a_user_made_in_the_admin_is_confirmed_and_named_there(admin_client):
     assert page.status_code == 200 and "表示名" in page.content.decode()
     listing = admin_client.get(reverse("admin:auth_user_changelist"))
     assert listing.status_code == 200 and "名前未設定の利用者" in listing.content.decode()
+
+
+def test_the_migration_gives_existing_users_confirmed_profiles_named_by_their_full_names(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("assessments.migrations.0020_accounts")
+    old = User.objects.create_user("old", "old@example.jp", PASSWORD, first_name="花子", last_name="山田")
+    plain = User.objects.create_user("plain", "plain@example.jp", PASSWORD)
+    Profile.objects.filter(user__in=[old, plain]).delete()
+    migration.profiles_for_existing_users(apps, None)
+    profiles = {p.user.username: p for p in Profile.objects.select_related("user")}
+    assert profiles["old"].display_name == "山田 花子" and profiles["old"].email_confirmed_at is not None
+    assert profiles["plain"].display_name == "" and profiles["plain"].email_confirmed_at is not None
+
+
+@pytest.mark.parametrize("value", ["\x00", "a" * 5000, "<script>alert(1)</script>", "\ud800".encode("utf-8", "surrogatepass").decode("latin-1")])
+def test_hostile_input_to_the_account_forms_gives_a_message_not_an_error(client, bob, value):
+    page = client.post(reverse("signup"), signup_data(display_name=value, username=value, email=value, password1=value,
+                                                      password2=value))
+    assert page.status_code == 200 and "<script>alert(1)</script>" not in page.content.decode()
+    assert not User.objects.exclude(pk=bob.pk).exists()
+    client.force_login(bob)
+    page = client.post(reverse("account_settings"), {"display_name": value, "email": value})
+    assert page.status_code == 200 and "<script>alert(1)</script>" not in page.content.decode()
+    assert client.post(reverse("account_delete"), {"password": value}).status_code == 200
+    assert client.post(reverse("password_reset"), {"email": value}).status_code == 200
+    assert User.objects.filter(pk=bob.pk).exists()
+
+
+def test_an_unconfirmed_user_cannot_start_by_posting_either(client, misato, published_set):
+    client.post(reverse("signup"), signup_data())
+    response = client.post(reverse("assessment_start", args=[misato.key]),
+                           {"question_set": published_set.pk, "title": "x", "standpoint": "resident"})
+    assert response.status_code == 403 and not Assessment.objects.exists()
