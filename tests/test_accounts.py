@@ -523,3 +523,37 @@ def test_an_unconfirmed_user_cannot_start_by_posting_either(client, misato, publ
     response = client.post(reverse("assessment_start", args=[misato.key]),
                            {"question_set": published_set.pk, "title": "x", "standpoint": "resident"})
     assert response.status_code == 403 and not Assessment.objects.exists()
+
+
+def test_pages_naming_people_use_constant_queries_however_many_people(client, cast):
+    """Comments, the review page's history and reviewers: each person's profile comes with them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.models import Membership
+
+    assessment = cast["assessment"]
+    question = assessment.question_set.questions.get(key="a-public-comment")
+
+    def count():
+        client.force_login(cast["owner"])
+        numbers = []
+        for url in (reverse("assessment_section", args=[assessment.pk, "a"]), reverse("assessment_review", args=[assessment.pk])):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            numbers.append(len(queries))
+        return numbers
+
+    def add_people(start):
+        for number in range(start, start + 3):
+            user = User.objects.create_user(f"p{number}", f"p{number}@example.jp", PASSWORD)
+            Membership.objects.create(organisation=cast["group"], user=user, role="viewer")
+            first = Comment.objects.create(assessment=assessment, question=question, author=user, text=f"質問{number}")
+            Comment.objects.create(assessment=assessment, question=question, author=user, text="返信", parent=first)
+            outsider = User.objects.create_user(f"r{number}", f"r{number}@example.jp", PASSWORD)
+            Reviewer.objects.create(assessment=assessment, user=outsider, kind="expert")
+
+    add_people(0)
+    before = count()
+    add_people(10)
+    assert count() == before
