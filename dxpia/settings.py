@@ -199,6 +199,8 @@ if not DEBUG and not os.environ.get("DXPIA_DEFAULT_FROM_EMAIL"):
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A confirmation or password-reset link stays valid this long (seconds).
 PASSWORD_RESET_TIMEOUT = envint("DXPIA_LINK_HOURS", 24) * 3600
+if not 0 < PASSWORD_RESET_TIMEOUT <= 7 * 24 * 3600:
+    raise ImproperlyConfigured("DXPIA_LINK_HOURS must be between 1 and 168")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

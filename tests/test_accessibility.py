@@ -94,13 +94,15 @@ def page_lists(bob, alice):
     qs = demo.question_set
     public = ["/", "/projects/", "/projects/?q=LINE", "/projects/case-toda-kyoiku-db/", "/projects/case-misato-kodomo-data/",
               "/topics/", "/dashboard/", "/public/", f"/public/{published.pk}/", "/question-sets/",
-              f"/question-sets/{qs.key}/v{qs.version}/", "/accounts/login/"]
+              f"/question-sets/{qs.key}/v{qs.version}/", "/accounts/login/",
+              "/accounts/signup/", "/accounts/password/reset/", "/projects/case-toda-kyoiku-db/assess/"]
     private = [f"/assessments/{demo.pk}/summary/", f"/assessments/{demo.pk}/review/",
                f"/assessments/{demo.pk}/letter/settings/", f"/assessments/{demo.pk}/questions/a-public-comment/history/",
                f"/assessments/{published.pk}/review/",  # with 公開をやめる
                f"/assessments/{demo.pk}/report/", f"/assessments/{demo.pk}/letter/",
                f"/assessments/{demo.pk}/inventory/import/",
-               "/projects/case-misato-kodomo-data/assess/", "/assessments/", "/compare/"]
+               "/projects/case-misato-kodomo-data/assess/", "/assessments/", "/compare/",
+               "/accounts/settings/", "/accounts/delete/", "/accounts/password/change/"]
     private += [f"/assessments/{demo.pk}/sections/{s.key}/" for s in qs.sections.all()]
     admin = ["/admin/", "/admin/assessments/questionset/", f"/admin/assessments/questionset/{qs.pk}/change/",
              f"/admin/assessments/questionset/{qs.pk}/preview/"]
