@@ -557,3 +557,22 @@ def test_pages_naming_people_use_constant_queries_however_many_people(client, ca
     before = count()
     add_people(10)
     assert count() == before
+
+
+def test_the_report_names_the_author_by_the_public_name(client, cast):
+    Profile.objects.filter(user=cast["editor"]).update(display_name="でいぶ")
+    client.force_login(cast["owner"])
+    page = client.get(reverse("report_preview", args=[cast["assessment"].pk])).content.decode()
+    assert '<meta name="author" content="でいぶ（美里の子どもを守る会）">' in page
+    assert "でいぶ（美里の子どもを守る会）</dd>" in page
+    Profile.objects.filter(user=cast["editor"]).update(public_anonymous=True)
+    page = client.get(reverse("report_preview", args=[cast["assessment"].pk])).content.decode()
+    assert '<meta name="author" content="住民（匿名）（美里の子どもを守る会）">' in page and "でいぶ（" not in page
+
+
+def test_a_link_opened_while_someone_else_is_signed_in_confirms_its_own_user(client, bob):
+    client.post(reverse("signup"), signup_data())
+    link = path_of(link_in(mail.outbox[0]))
+    client.force_login(bob)
+    assert client.get(link)["Location"] == reverse("home")
+    assert people.is_confirmed(User.objects.get(username="hanako"))

@@ -106,7 +106,7 @@ class Reviewer(models.Model):
         verbose_name_plural = _("審査委員")
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_kind_display()})"
+        return f"{self.user or _('退会した利用者')} ({self.get_kind_display()})"
 
 
 class ReviewOpinion(models.Model):

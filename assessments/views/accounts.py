@@ -66,9 +66,9 @@ def email_confirm(request, uidb64, token):
     if user is None:
         return render(request, "registration/email_confirm_failed.html", status=400)
     messages.success(request, _("メールアドレスを確認しました。評価を始められます。"))
-    if request.user.is_authenticated and request.user.pk == user.pk:
-        return redirect("account_settings")
-    return redirect(f"{reverse('login')}")
+    if request.user.is_authenticated:
+        return redirect("account_settings" if request.user.pk == user.pk else "home")
+    return redirect("login")
 
 
 @login_required
