@@ -19,6 +19,7 @@ they expire after settings.PASSWORD_RESET_TIMEOUT.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -62,7 +63,11 @@ def email_taken(email: str, *, exclude_user=None) -> bool:
 
 @transaction.atomic
 def signup(*, username: str, email: str, password: str, display_name: str):
-    """A new, unconfirmed account. The caller has validated the form."""
+    """A new, unconfirmed account. The caller has validated the form; the address is checked again
+    here, inside the transaction (on SQLite it holds the write lock from its start, so two sign-ups
+    with one address cannot both pass; on PostgreSQL the window is this transaction's length)."""
+    if email_taken(email):
+        raise ValidationError({"email": _("このメールアドレスは既に登録されています。パスワードを忘れた場合は再設定できます。")})
     user = get_user_model().objects.create_user(username=username, email=email.strip(), password=password)
     user.profile, _created = Profile.objects.update_or_create(
         user=user, defaults={"display_name": display_name.strip(), "email_confirmed_at": None}

@@ -576,3 +576,11 @@ def test_a_link_opened_while_someone_else_is_signed_in_confirms_its_own_user(cli
     client.force_login(bob)
     assert client.get(link)["Location"] == reverse("home")
     assert people.is_confirmed(User.objects.get(username="hanako"))
+
+
+def test_a_sign_up_that_meets_another_with_the_same_address_is_refused(client, bob):
+    """Both forms passed their check; the service checks again inside its transaction."""
+    with mock.patch.object(accounts, "email_taken", side_effect=[False, True]):
+        response = client.post(reverse("signup"), signup_data(email="bob@example.org"))
+    assert response.status_code == 200 and "既に登録されています" in response.content.decode()
+    assert not User.objects.filter(username="hanako").exists()

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -49,10 +50,17 @@ def signup(request):
             return too_many(request, "registration/signup.html", context)
         if form.is_valid():
             data = form.cleaned_data
-            user = accounts.signup(
-                username=data["username"], email=data["email"], password=data["password1"],
-                display_name=data["display_name"],
-            )
+            try:
+                user = accounts.signup(
+                    username=data["username"], email=data["email"], password=data["password1"],
+                    display_name=data["display_name"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                return render(request, "registration/signup.html", context)
+            except IntegrityError:  # the same user name, taken a moment ago
+                form.add_error("username", _("このユーザー名は既に使われています。"))
+                return render(request, "registration/signup.html", context)
             login(request, user, backend=SIGNUP_BACKEND)
             accounts.send_confirmation(request, user)
             messages.success(request, _("アカウントを作りました。%(email)s に確認のメールを送りました。メールのリンクを開くと評価を始められます。")
