@@ -16,6 +16,8 @@ address and the confirmation state: once the address is confirmed, or changed, t
 they expire after settings.PASSWORD_RESET_TIMEOUT.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -30,6 +32,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, Organisation, Profile, Reviewer
 
@@ -134,7 +137,7 @@ def profile_save(*, user, display_name: str, public_anonymous: bool, email: str)
     return changed
 
 
-DELETED_ORGANISATION = "退会した利用者の評価（%(number)s）"
+DELETED_ORGANISATION = gettext_lazy("退会した利用者の評価（%(number)s）")
 
 
 @transaction.atomic
@@ -147,7 +150,10 @@ def delete_account(user) -> None:
     if personal is not None:
         Assessment.objects.filter(organisation=personal, status=Assessment.Status.DRAFT).delete()
         if personal.assessments.exists():
-            personal.name = _(DELETED_ORGANISATION) % {"number": personal.pk}
+            name = str(DELETED_ORGANISATION) % {"number": personal.pk}
+            if Organisation.objects.filter(name=name).exclude(pk=personal.pk).exists():  # names are unique
+                name = str(DELETED_ORGANISATION) % {"number": f"{personal.pk}-{uuid.uuid4().hex[:8]}"}
+            personal.name = name
             personal.personal_for = None
             personal.save(update_fields=["name", "personal_for"])
         else:
