@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments import selectors, services
 from assessments.answer_values import without_forbidden_characters
 from assessments.models import (
+    Invitation,
     AnswerHistory,
     Assessment,
     Category,
@@ -617,6 +618,17 @@ class AnswerHistoryAdmin(RecordAdmin):
 class ResidentViewsChangeAdmin(RecordAdmin):
     list_display = ["assessment", "user", "at"]
     list_select_related = ["assessment", "user"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(RecordAdmin):
+    """Invitations are sent and withdrawn by the organisations' owners in the app (団体のページ)."""
+
+    list_display = ["organisation", "email", "role", "sent_at", "accepted_at", "withdrawn_at"]
+    list_filter = ["role"]
+    search_fields = ["organisation__name", "email"]
+    list_select_related = ["organisation"]
+    exclude = ["token_hash"]
 
 
 @admin.register(StaffAccess)
