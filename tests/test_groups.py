@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from urllib.parse import quote_from_bytes
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -587,3 +588,69 @@ def test_organisation_pages_need_csrf(cast):
                            {"membership": viewer.pk, "version": 0, "role": "owner"})
     assert response.status_code == 403
     assert membership(cast, "viewer").role == "viewer"
+
+
+# --- Hostile input ----------------------------------------------------------------------------------
+
+def form_body(data: dict) -> bytes:
+    """A form body as a browser would send it, lone surrogates as the bytes they would be."""
+    return "&".join(f"{key}={quote_from_bytes(value.encode('utf-8', 'surrogatepass'))}" for key, value in data.items()).encode()
+
+
+HOSTILE = {
+    "script": "<script>alert(1)</script>",
+    "attribute-break": '"><img src=x onerror=alert(1)>',
+    "controls": "a\x00b\x1bc\x7f",
+    "surrogates": "x\ud800y\uffffz",
+    "newlines": "会\r\nSubject: injected\nBcc: evil@example.org",
+    "formula": '=HYPERLINK("http://evil.example/","x")',
+    "too-long": "長" * 201,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pid", HOSTILE)
+def test_hostile_group_names_are_refused_or_stored_inert_and_shown_escaped(client, cast, pid):
+    from tests.test_hostile_matrix import bad_characters, markup_problems
+
+    payload = HOSTILE[pid]
+    client.force_login(cast["outsider"])
+    response = client.post(reverse("organisation_create"), form_body({"name": payload, "description": payload}),
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (200, 302)
+    created = Organisation.objects.filter(memberships__user=cast["outsider"]).first()
+    if pid == "too-long":
+        assert created is None and "200 文字以下でなければなりません" in response.content.decode()
+        assert "長" * 201 in response.content.decode()  # the input kept
+        return
+    assert created is not None, response.content.decode()
+    assert not bad_characters(created.name) and not bad_characters(created.description)
+    assert "\n" not in created.name
+    page = client.get(reverse("organisation_detail", args=[created.pk])).content.decode()
+    problems, _links = markup_problems(page)
+    assert not problems, problems
+    # Its invitation e-mail has one subject line and the name as typed, unescaped, in the body.
+    sent = client.post(reverse("invitation_create", args=[created.pk]), {"email": "erin@example.org", "role": "viewer"})
+    assert sent.status_code == 302
+    [message] = mail.outbox
+    assert "\n" not in message.subject and message.message()["Bcc"] is None
+    assert message.to == ["erin@example.org"] and not message.bcc
+    assert created.name in message.body and "&lt;" not in message.body
+    link = link_in(message)
+    client.logout()
+    invitation_page = client.get(link).content.decode()
+    assert not markup_problems(invitation_page)[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["a@b", "<script>@x.org", "x@example.org\nBcc: y@example.org", "\x00@example.org",
+                                   "a" * 250 + "@example.org", ["x@example.org", "y@example.org"]])
+def test_hostile_addresses_are_refused_with_a_message(client, cast, email):
+    as_(client, cast["owner"])
+    response = client.post(reverse("invitation_create", args=[cast["group"].pk]), {"email": email, "role": "viewer"})
+    assert response.status_code in (302, 400)
+    if response.status_code == 400:
+        assert "invite-form" in response.content.decode()
+        assert not Invitation.objects.exists() and not mail.outbox
+    else:  # Django took the last of two values: one ordinary invitation
+        assert [m.to for m in mail.outbox] == [[Invitation.objects.get().email]]
