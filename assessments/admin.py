@@ -536,6 +536,15 @@ class OrganisationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("personal_for").annotate(_members=Count("memberships"))
 
+    def save_formset(self, request, form, formset, change):
+        """A role changed here raises the membership's version, as in the app (assessments.groups), so
+        that an owner's form shown before it is refused there."""
+        if formset.model is Membership:
+            for member_form in formset.forms:
+                if member_form.instance.pk and "role" in member_form.changed_data:
+                    member_form.instance.version += 1
+        super().save_formset(request, form, formset, change)
+
     @admin.display(description=_("構成員数"), ordering="_members")
     def member_count(self, obj):
         return obj._members

@@ -654,3 +654,20 @@ def test_hostile_addresses_are_refused_with_a_message(client, cast, email):
         assert not Invitation.objects.exists() and not mail.outbox
     else:  # Django took the last of two values: one ordinary invitation
         assert [m.to for m in mail.outbox] == [[Invitation.objects.get().email]]
+
+
+@pytest.mark.django_db
+def test_a_role_changed_in_the_admin_makes_the_apps_form_stale(client, cast):
+    from tests.forms_helper import read_form
+
+    viewer = membership(cast, "viewer")
+    as_(client, cast["staff"])
+    url = reverse("admin:assessments_organisation_change", args=[cast["group"].pk])
+    data = read_form(client.get(url).content.decode(), "organisation_form")
+    key = next(k for k, v in data.items() if k.endswith("-id") and v == str(viewer.pk)).removesuffix("-id")
+    data[f"{key}-role"] = "editor"
+    assert client.post(url, data).status_code == 302
+    assert membership(cast, "viewer").role == "editor" and membership(cast, "viewer").version == 1
+    as_(client, cast["owner"])
+    response = change_role(client, cast, "viewer", "owner", version=0)
+    assert "ページを表示した後に変更されています" in response.content.decode()
