@@ -94,7 +94,6 @@ def _detail(request, organisation, *, invite_form=None, status=200):
             "my_membership": organisation.my_membership,
             "staff_only": MEMBER not in rights,
             "members": members,
-            "owner_count": sum(1 for m in members if m.role == Membership.Role.OWNER),
             "assessments": assessments,
             "can_manage": can_manage,
             "can_invite": can_invite,
