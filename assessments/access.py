@@ -13,15 +13,20 @@ assessment, which page, when), which the admin shows and nobody can change or de
 Rights: ``view``, ``edit`` (answers, residents' views, submitting), ``review`` (opinions, review
 transitions; only for an active reviewer seat of someone who is neither the author nor an editor or
 owner of the organisation), ``own`` (review body, publication), ``comment``.
+
+Organisations (団体) have their own pages, decided by ``get_organisation_for_request``: its members
+see it (``view``) and may leave it (``member``); its owners (管理者) manage members and invitations
+(``own``); staff may look at any (``view`` only). Anyone else gets 404.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from assessments.models import Assessment, Membership, Reviewer, StaffAccess
+from assessments.models import Assessment, Membership, Organisation, Reviewer, StaffAccess
 
 VIEW, EDIT, REVIEW, OWN, COMMENT = "view", "edit", "review", "own", "comment"
+MEMBER = "member"  # on an organisation: being one of its members (and so able to leave it)
 
 ROLE_RIGHTS = {
     Membership.Role.VIEWER: {VIEW, COMMENT},
@@ -101,3 +106,44 @@ def get_published_assessment(pk) -> Assessment:
         )
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+ORGANISATION_ROLE_RIGHTS = {
+    Membership.Role.VIEWER: {VIEW, MEMBER},
+    Membership.Role.EDITOR: {VIEW, MEMBER},
+    Membership.Role.OWNER: {VIEW, MEMBER, OWN},
+}
+
+
+def organisation_rights(user, role: str | None) -> set[str]:
+    """The rights ``user``, whose membership has ``role`` (None: not a member), has on an organisation."""
+    if not user.is_authenticated:
+        return set()
+    rights = set(ORGANISATION_ROLE_RIGHTS.get(role, set()))
+    if user.is_staff:
+        rights |= STAFF_RIGHTS
+    return rights
+
+
+def get_organisation_for_request(request, pk, *, need: str = VIEW) -> Organisation:
+    """The organisation ``pk`` with ``organisation.rights`` and ``organisation.my_membership`` (None
+    for a non-member) set, if the request's user has the right ``need``.
+
+    404 for anyone who is neither a member nor staff, 403 for a member (or staff) without that right.
+    """
+    user = request.user
+    try:
+        organisation = Organisation.objects.get(pk=pk)
+    except (Organisation.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None
+    membership = None
+    if user.is_authenticated:
+        membership = Membership.objects.filter(organisation=organisation, user=user).first()
+    rights = organisation_rights(user, membership.role if membership else None)
+    if VIEW not in rights:
+        raise Http404
+    if need not in rights:
+        raise PermissionDenied
+    organisation.rights = rights
+    organisation.my_membership = membership
+    return organisation

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments import selectors, services
 from assessments.answer_values import without_forbidden_characters
 from assessments.models import (
+    Invitation,
     AnswerHistory,
     Assessment,
     Category,
@@ -535,6 +536,15 @@ class OrganisationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("personal_for").annotate(_members=Count("memberships"))
 
+    def save_formset(self, request, form, formset, change):
+        """A role changed here raises the membership's version, as in the app (assessments.groups), so
+        that an owner's form shown before it is refused there."""
+        if formset.model is Membership:
+            for member_form in formset.forms:
+                if member_form.instance.pk and "role" in member_form.changed_data:
+                    member_form.instance.version += 1
+        super().save_formset(request, form, formset, change)
+
     @admin.display(description=_("構成員数"), ordering="_members")
     def member_count(self, obj):
         return obj._members
@@ -617,6 +627,17 @@ class AnswerHistoryAdmin(RecordAdmin):
 class ResidentViewsChangeAdmin(RecordAdmin):
     list_display = ["assessment", "user", "at"]
     list_select_related = ["assessment", "user"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(RecordAdmin):
+    """Invitations are sent and withdrawn by the organisations' owners in the app (団体のページ)."""
+
+    list_display = ["organisation", "email", "role", "sent_at", "accepted_at", "withdrawn_at"]
+    list_filter = ["role"]
+    search_fields = ["organisation__name", "email"]
+    list_select_related = ["organisation"]
+    exclude = ["token_hash"]
 
 
 @admin.register(StaffAccess)

@@ -597,3 +597,36 @@ class LetterDetailsForm(forms.Form):
         if day <= timezone.localdate():
             raise forms.ValidationError(_("回答の期限は、明日以降の日付にしてください。"))
         return day
+
+
+# --- Groups (団体) ---------------------------------------------------------------------------------
+
+
+class OrganisationForm(forms.Form):
+    name = _TextField(label=_("団体の名称"), max_length=200,
+                      help_text=_("例: ○○市の子どもの情報を考える会。ほかの団体と同じ名称は使えません。"))
+    description = _TextField(label=_("説明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_name(self):
+        name = " ".join(answer_values.clean_text(self.cleaned_data.get("name", ""), max_length=200).split())
+        if not name:
+            raise forms.ValidationError(_("団体の名称を入力してください。"))
+        return name
+
+    def clean_description(self):
+        return answer_values.clean_text(self.cleaned_data.get("description", ""), max_length=2000).strip()
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("招待する人のメールアドレス"), max_length=254,
+                             error_messages={"invalid": _("メールアドレスの形で入力してください（例: name@example.jp）。")})
+    role = forms.ChoiceField(label=_("役割"), choices=Membership.Role.choices, initial=Membership.Role.VIEWER,
+                             help_text=_("閲覧者は見るだけ、編集者は回答を書ける、管理者は構成員と招待も管理できます。"))
+
+
+class MembershipChangeForm(forms.Form):
+    """A change of one membership, with the version the page showed (a changed one is refused)."""
+
+    membership = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
+    role = forms.ChoiceField(label=_("役割"), choices=Membership.Role.choices, required=False)

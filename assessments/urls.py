@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import catalogue, dashboard, documents, exports, inventory, public, questionsets, reviews, wizard
+from assessments.views import catalogue, dashboard, documents, exports, inventory, organisations, public, questionsets, reviews, wizard
 
 urlpatterns = [
     path("", catalogue.home, name="home"),
@@ -34,6 +34,19 @@ urlpatterns = [
     path("assessments/<int:pk>/resident-views/", reviews.resident_views_save, name="resident_views_save"),
     path("assessments/<int:pk>/comments/", reviews.comment_add, name="comment_add"),
     path("assessments/<int:pk>/questions/<slug:question_key>/history/", reviews.answer_history, name="answer_history"),
+    path("organisations/", organisations.organisation_list, name="organisation_list"),
+    path("organisations/new/", organisations.organisation_create, name="organisation_create"),
+    path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/invitations/", organisations.invitation_create, name="invitation_create"),
+    path("organisations/<int:pk>/invitations/<int:invitation_id>/resend/", organisations.invitation_resend,
+         name="invitation_resend"),
+    path("organisations/<int:pk>/invitations/<int:invitation_id>/withdraw/", organisations.invitation_withdraw,
+         name="invitation_withdraw"),
+    path("organisations/<int:pk>/members/role/", organisations.membership_role, name="membership_role"),
+    path("organisations/<int:pk>/members/<int:membership_id>/remove/", organisations.membership_remove,
+         name="membership_remove"),
+    path("organisations/<int:pk>/leave/", organisations.organisation_leave, name="organisation_leave"),
+    path("invitations/<str:token>/", organisations.invitation, name="invitation"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("export/projects.csv", exports.projects_csv, name="export_projects_csv"),
     path("export/assessments.csv", exports.assessments_csv, name="export_assessments_csv"),

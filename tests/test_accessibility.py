@@ -20,6 +20,7 @@ from axe_playwright_python.sync_playwright import Axe
 from assessments.demo import create_demo_assessment
 from assessments.models import Assessment, Membership
 from tests.conftest import sign_in
+from tests.test_page_structure import group_pages
 
 pytestmark = [
     pytest.mark.browser,
@@ -106,7 +107,8 @@ def page_lists(bob, alice):
     private += [f"/assessments/{demo.pk}/sections/{s.key}/" for s in qs.sections.all()]
     admin = ["/admin/", "/admin/assessments/questionset/", f"/admin/assessments/questionset/{qs.pk}/change/",
              f"/admin/assessments/questionset/{qs.pk}/preview/"]
-    return {"": public, "bob": private, alice.username: admin}
+    groups = group_pages(bob)
+    return {"": public + groups[""], "bob": private + groups["bob"], alice.username: admin}
 
 
 @pytest.mark.parametrize("width", WIDTHS)

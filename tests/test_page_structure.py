@@ -34,6 +34,27 @@ def demo_pages(catalogue, published_set, bob):
     return demo
 
 
+def group_pages(bob) -> dict[str, list[str]]:
+    """The pages of a group (団体) with members and a waiting invitation, by who opens them."""
+    from django.contrib.auth import get_user_model
+
+    from assessments.groups import token_hash
+    from assessments.models import Invitation, Membership, Organisation
+
+    group = Organisation.objects.create(name="ページ確認の会", description="説明")
+    mine = Membership.objects.create(organisation=group, user=bob, role="owner")
+    other = get_user_model().objects.create_user("member-of-group", "m@example.org")
+    Membership.objects.create(organisation=group, user=other, role="editor")
+    token = "page-structure-token-0123456789abcdef"
+    Invitation.objects.create(organisation=group, email="x@example.org", role="viewer", token_hash=token_hash(token),
+                              invited_by=bob)
+    return {
+        "": [reverse("invitation", args=[token])],
+        "bob": [reverse("organisation_list"), reverse("organisation_create"), reverse("organisation_detail", args=[group.pk]),
+                reverse("organisation_leave", args=[group.pk]), reverse("membership_remove", args=[group.pk, mine.pk])],
+    }
+
+
 def test_pages_have_unique_ids_and_headings_in_order(client, bob, alice, demo_pages):
     demo = demo_pages
     public = ["home", "project_list", "topic_list", "dashboard", "public_list", "questionset_list", "login"]
@@ -51,6 +72,9 @@ def test_pages_have_unique_ids_and_headings_in_order(client, bob, alice, demo_pa
                reverse("letter_preview", args=[demo.pk]), reverse("inventory_import", args=[demo.pk]),
                reverse("assessment_list"), reverse("compare")]
     private += [reverse("assessment_section", args=[demo.pk, section.key]) for section in demo.question_set.sections.all()]
+    group_urls = group_pages(bob)
+    urls += group_urls[""]
+    private += group_urls["bob"]
     admin = [reverse("admin:index"), reverse("admin:assessments_questionset_changelist"),
              reverse("admin:assessments_questionset_change", args=[demo.question_set.pk]),
              reverse("admin:assessments_questionset_preview", args=[demo.question_set.pk])]

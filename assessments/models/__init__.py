@@ -12,11 +12,14 @@ from .reviews import (
     ReviewOpinion,
     StatusChange,
 )
+from .organisations import INVITATION_VALID_FOR, Invitation
 from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
     "AnswerHistory",
     "Comment",
+    "INVITATION_VALID_FOR",
+    "Invitation",
     "Membership",
     "Organisation",
     "ResidentViews",

@@ -53,6 +53,9 @@ class Membership(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("役割"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    # Raised by every change of the role (assessments.groups): a form shown before a change is refused
+    # instead of overwriting it.
+    version = models.PositiveIntegerField(_("版数"), default=0, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_user")]

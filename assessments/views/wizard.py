@@ -26,7 +26,7 @@ from assessments.forms import (
     part_token,
     parts_of,
 )
-from assessments.models import Project, Question
+from assessments.models import Membership, Project, Question
 
 ROW_TYPES = (Question.Type.EVIDENCE, Question.Type.INVENTORY)
 
@@ -36,7 +36,9 @@ def assessment_list(request):
     assessments = assessments_visible_to(request.user).select_related(
         "project__municipality", "question_set", "organisation", "owner__profile"
     )
-    return render(request, "assessments/list.html", {"assessments": assessments})
+    # The organisation column links to the organisation's page for its members (a reviewer sees the name).
+    my_organisations = set(Membership.objects.filter(user=request.user).values_list("organisation_id", flat=True))
+    return render(request, "assessments/list.html", {"assessments": assessments, "my_organisations": my_organisations})
 
 
 def assessment_start(request, key):
