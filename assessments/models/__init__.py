@@ -11,11 +11,18 @@ from .reviews import (
     ReviewOpinion,
     StatusChange,
 )
+from .requests import DisclosureRule, MunicipalityRequest, Reply, ReplyDocument, RequestEvent, RequestItem
 from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
     "AnswerHistory",
     "Comment",
+    "DisclosureRule",
+    "MunicipalityRequest",
+    "Reply",
+    "ReplyDocument",
+    "RequestEvent",
+    "RequestItem",
     "Membership",
     "Organisation",
     "ResidentViews",
