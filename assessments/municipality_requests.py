@@ -6,6 +6,7 @@ someone else's change is refused (StaleRequest), never silently applied over it.
 """
 
 import datetime
+import statistics
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from assessments import answer_saving, request_clock, request_law
 from assessments.models import (
     Answer,
+    Assessment,
     DisclosureRule,
     MunicipalityRequest,
     Reply,
@@ -400,10 +402,29 @@ def asked_by_answer(assessment, today: datetime.date) -> dict[int, list[dict]]:
     return asked
 
 
+def published_requests(assessment) -> list[MunicipalityRequest]:
+    """What the public page of a published ``assessment`` lists: the requests its author chose to
+    publish (never one still 準備中), oldest first, with items, events and replies (fixed queries)."""
+    return list(
+        requests_for_assessments(Assessment.objects.filter(pk=assessment.pk))
+        .filter(published=True).exclude(state=State.DRAFT)
+        .order_by("sent_on", "pk")
+    )
+
+
+def public_requests():
+    """The requests the public may see: published by their author, about a published assessment,
+    and sent (not 準備中). The dashboard's figures count only these."""
+    return MunicipalityRequest.objects.filter(
+        published=True, assessment__status=Assessment.Status.PUBLISHED
+    ).exclude(state=State.DRAFT)
+
+
 def request_stats_by_municipality(requests=None, today: datetime.date | None = None) -> list[dict]:
-    """Per municipality: how many requests, open, overdue, and per final state; the mean days from
-    sending (or receipt) to the first reply. ``requests`` is a MunicipalityRequest queryset (all by
-    default; the caller restricts it to what may be shown, e.g. published ones). Two queries."""
+    """Per municipality: how many requests were sent, decided (an answer or a decision came back),
+    are open and overdue, and per state; the median days from sending (or the recorded receipt) to
+    the first reply. ``requests`` is a MunicipalityRequest queryset (all by default; the dashboard
+    passes ``public_requests()``). Two queries."""
     from assessments.models import Municipality
 
     today = today or datetime.date.today()
@@ -413,7 +434,7 @@ def request_stats_by_municipality(requests=None, today: datetime.date | None = N
     stats: dict = {}
     for row in rows:
         municipality_id = row["assessment__project__municipality_id"]
-        entry = stats.setdefault(municipality_id, {"total": 0, "open": 0, "overdue": 0, "reply_days": [],
+        entry = stats.setdefault(municipality_id, {"total": 0, "open": 0, "overdue": 0, "decided": 0, "reply_days": [],
                                                   **{state: 0 for state in State.values}})
         entry["total"] += 1
         entry[row["state"]] += 1
@@ -422,6 +443,8 @@ def request_stats_by_municipality(requests=None, today: datetime.date | None = N
             entry["open"] += 1
             if request_clock.is_overdue(due, today):
                 entry["overdue"] += 1
+        if row["state"] in DECISIONS:
+            entry["decided"] += 1
         start = row["received_on"] or row["sent_on"]
         if start and row["first_reply"]:
             entry["reply_days"].append((row["first_reply"] - start).days)
@@ -430,5 +453,6 @@ def request_stats_by_municipality(requests=None, today: datetime.date | None = N
     for municipality_id, entry in stats.items():
         days = entry.pop("reply_days")
         result.append({"municipality_id": municipality_id, "municipality": names.get(municipality_id, ""),
-                       "mean_reply_days": round(sum(days) / len(days), 1) if days else None, **entry})
+                       "median_reply_days": statistics.median(days) if days else None,
+                       "replies_counted": len(days), **entry})
     return sorted(result, key=lambda e: (e["municipality"] == "", e["municipality"]))

@@ -11,7 +11,15 @@ from .reviews import (
     ReviewOpinion,
     StatusChange,
 )
-from .requests import DisclosureRule, MunicipalityRequest, Reply, ReplyDocument, RequestEvent, RequestItem
+from .requests import (
+    DisclosureRule,
+    MunicipalityRequest,
+    Reply,
+    ReplyDocument,
+    RequestEvent,
+    RequestItem,
+    RequestReminder,
+)
 from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
@@ -22,6 +30,7 @@ __all__ = [
     "Reply",
     "ReplyDocument",
     "RequestEvent",
+    "RequestReminder",
     "RequestItem",
     "Membership",
     "Organisation",

@@ -233,3 +233,27 @@ class ReplyDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RequestReminder(models.Model):
+    """A reminder e-mail sent about a request: one per kind and due day, so that a daily run sends
+    each once (and an extension, moving the due day, gets its own)."""
+
+    class Kind(models.TextChoices):
+        WEEK_BEFORE = "week_before", _("期限の1週間前")
+        OVERDUE = "overdue", _("期限超過")
+
+    request = models.ForeignKey(MunicipalityRequest, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    due_on = models.DateField(_("期限"))
+    recipients = models.PositiveSmallIntegerField(_("送った人数"), default=0)
+    sent_at = models.DateTimeField(_("送信日時"), default=timezone.now)
+
+    class Meta:
+        ordering = ["request", "sent_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["request", "kind", "due_on"], name="one_reminder_per_due_day")]
+        verbose_name = _("期限の通知")
+        verbose_name_plural = _("期限の通知")
+
+    def __str__(self) -> str:
+        return f"{self.request}: {self.get_kind_display()} ({self.due_on})"
