@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from assessments.models import Category, DataItem, Municipality, Partner, Project, QuestionSet, Source, Topic
+from assessments.models import Category, DataItem, DisclosureRule, Municipality, Partner, Project, QuestionSet, Source, Topic
 from assessments.questionset_io import questionset_from_data, questionset_to_data, read_questionset_file
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -191,10 +191,91 @@ def seed_questionsets(report: SeedReport, folder: Path = FIXTURES / "questionset
             )
 
 
+DISCLOSURE_COLUMNS = (
+    "code", "name", "ordinance", "article", "decision_days", "extension_days", "start", "holiday_moves",
+    "source_url", "verified", "note", "pi_decision_days", "pi_extension_days", "pi_source", "pi_verified",
+)
+_STARTS = {"翌日": DisclosureRule.Start.NEXT_DAY, "当日": DisclosureRule.Start.SAME_DAY}
+_YES_NO = {"yes": True, "no": False}
+_VERIFIED = {"確認済み": True, "未確認": False}
+
+
+class DisclosureLimitsError(ValueError):
+    """A row of fixtures/disclosure_limits.tsv that cannot be loaded; the message names the line."""
+
+
+def _days(row: dict, column: str, line: int) -> int:
+    text = (row.get(column) or "").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 365:
+        raise DisclosureLimitsError(f"{line}行目: {column} は1から365までの日数にしてください（「{text}」）。")
+    return int(text)
+
+
+def _one_of(row: dict, column: str, allowed: dict, line: int):
+    text = (row.get(column) or "").strip()
+    if text not in allowed:
+        raise DisclosureLimitsError(
+            f"{line}行目: {column} は {'・'.join(allowed)} のいずれかにしてください（「{text}」）。"
+        )
+    return allowed[text]
+
+
+def read_disclosure_limits(path: Path, municipalities: dict[str, Municipality]) -> list[tuple[Municipality, dict]]:
+    """The rows of disclosure_limits.tsv as (municipality, field values); DisclosureLimitsError names
+    the first bad line (line 1 is the header)."""
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        missing = [c for c in DISCLOSURE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DisclosureLimitsError(f"1行目: 列がありません: {', '.join(missing)}")
+        seen = set()
+        for line, row in enumerate(reader, start=2):
+            if None in row or any(row.get(c) is None for c in DISCLOSURE_COLUMNS):
+                raise DisclosureLimitsError(f"{line}行目: 列の数が見出しと合いません。")
+            code = row["code"].strip()
+            municipality = municipalities.get(code)
+            if municipality is None:
+                raise DisclosureLimitsError(f"{line}行目: 団体コード「{code}」の自治体がありません。")
+            if row["name"].strip() != municipality.name:
+                raise DisclosureLimitsError(
+                    f"{line}行目: 団体コード {code} は{municipality.name}です（「{row['name'].strip()}」とあります）。"
+                )
+            if code in seen:
+                raise DisclosureLimitsError(f"{line}行目: 団体コード {code} が2回あります。")
+            seen.add(code)
+            url = row["source_url"].strip()
+            if url and not url.startswith(("https://", "http://")):
+                raise DisclosureLimitsError(f"{line}行目: source_url は http:// か https:// で始めてください。")
+            rows.append((municipality, {
+                "ordinance": row["ordinance"].strip()[:200],
+                "article": row["article"].strip()[:200],
+                "decision_days": _days(row, "decision_days", line),
+                "extension_days": _days(row, "extension_days", line),
+                "start": _one_of(row, "start", _STARTS, line),
+                "holiday_moves": _one_of(row, "holiday_moves", _YES_NO, line),
+                "source_url": url[:500],
+                "verified": _one_of(row, "verified", _VERIFIED, line),
+                "note": row["note"].strip(),
+                "pi_decision_days": _days(row, "pi_decision_days", line),
+                "pi_extension_days": _days(row, "pi_extension_days", line),
+                "pi_source": row["pi_source"].strip()[:500],
+                "pi_verified": _one_of(row, "pi_verified", _VERIFIED, line),
+            }))
+    return rows
+
+
+def seed_disclosure_limits(report: SeedReport, path: Path = FIXTURES / "disclosure_limits.tsv") -> None:
+    municipalities = {m.code: m for m in Municipality.objects.all()}
+    for municipality, values in read_disclosure_limits(path, municipalities):
+        _save_if_changed(DisclosureRule, {"municipality": municipality}, values, report, "disclosure rules")
+
+
 @transaction.atomic
 def seed_all() -> SeedReport:
     report = SeedReport()
     seed_municipalities(report)
+    seed_disclosure_limits(report)
     seed_projects(report)
     seed_questionsets(report)
     return report

@@ -245,6 +245,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# This site's address as its users reach it, for the links in e-mails sent outside any page request
+# (the daily reminders of manage.py send_request_reminders). Required for that command in production.
+SITE_URL = os.environ.get("DXPIA_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"DXPIA_SITE_URL must start with https:// or http://, not {SITE_URL!r}")
+
 ROOT_URLCONF = "dxpia.urls"
 
 TEMPLATES = [

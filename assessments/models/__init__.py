@@ -13,6 +13,15 @@ from .reviews import (
     StatusChange,
 )
 from .organisations import INVITATION_VALID_FOR, Invitation
+from .requests import (
+    DisclosureRule,
+    MunicipalityRequest,
+    Reply,
+    ReplyDocument,
+    RequestEvent,
+    RequestItem,
+    RequestReminder,
+)
 from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
@@ -20,6 +29,13 @@ __all__ = [
     "Comment",
     "INVITATION_VALID_FOR",
     "Invitation",
+    "DisclosureRule",
+    "MunicipalityRequest",
+    "Reply",
+    "ReplyDocument",
+    "RequestEvent",
+    "RequestReminder",
+    "RequestItem",
     "Membership",
     "Organisation",
     "ResidentViews",

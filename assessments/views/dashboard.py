@@ -1,9 +1,10 @@
 """Across Saitama: the dashboard and the comparison of like projects."""
 
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext
 
-from assessments import selectors
+from assessments import municipality_requests, selectors
 from assessments.models import Category, QuestionSet, Section
 from assessments.formatting import thousand_yen
 from assessments.reports import charts
@@ -43,6 +44,9 @@ def dashboard(request):
         ) or gettext("評価なし"),
     )
     data["level_rows"] = level_rows
+    data["request_stats"] = municipality_requests.request_stats_by_municipality(
+        municipality_requests.public_requests(), today=timezone.localdate()
+    )
     return render(request, "dashboard/dashboard.html", data)
 
 

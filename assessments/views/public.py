@@ -1,8 +1,9 @@
 """Published assessments, for anyone: residents read them without signing in."""
 
 from django.shortcuts import render
+from django.utils import timezone
 
-from assessments import selectors
+from assessments import municipality_requests, selectors
 from assessments.access import get_published_assessment
 from assessments.models import Assessment
 from assessments.reports import render as documents
@@ -32,6 +33,9 @@ def public_assessment(request, pk):
             "red_flags": [(workspace.by_key[f.question], f.message) for f in workspace.result.red_flags],
             "municipality_questions": workspace.municipality_questions(),
             "review_body": selectors.review_body(assessment),
+            "requests": municipality_requests.ordered_for_list(
+                municipality_requests.published_requests(assessment), timezone.localdate()
+            ),
         },
     )
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.questionset_io import QuestionSetDataError
-from assessments.seed import seed_all
+from assessments.seed import DisclosureLimitsError, seed_all
 
 
 class Command(BaseCommand):
@@ -12,6 +12,8 @@ class Command(BaseCommand):
             report = seed_all()
         except QuestionSetDataError as exc:
             raise CommandError(f"質問セットを読み込めません:\n{exc}") from None
+        except DisclosureLimitsError as exc:
+            raise CommandError(f"fixtures/disclosure_limits.tsv を読み込めません: {exc}") from None
         for label, counts in (("作成", report.created), ("更新", report.updated)):
             for name, number in sorted(counts.items()):
                 self.stdout.write(f"{label}: {name} {number}")

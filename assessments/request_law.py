@@ -1,0 +1,46 @@
+"""The legal texts the request pages cite, in one place (the coordinator checks each against the
+law's text before it is marked checked; 未確認 citations say so on the page).
+
+Each entry: the citation, what it says in one sentence as the page shows it, and whether it was
+checked against the text of the law.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Citation:
+    law: str
+    article: str
+    sentence: str
+    verified: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.law} {self.article}"
+
+
+# 個人情報開示請求: the default periods where no ordinance says otherwise.
+PERSONAL_INFORMATION_DEADLINE = Citation(
+    law="個人情報の保護に関する法律",
+    article="第83条",
+    sentence="開示決定等は、開示請求があった日から30日以内にしなければならず、正当な理由があるときは30日以内に限り延長できます。",
+)
+PERSONAL_INFORMATION_DAYS = 30
+PERSONAL_INFORMATION_EXTENSION_DAYS = 30
+
+# 審査請求 against a decision not to disclose (in full).
+APPEAL_PERIOD = Citation(
+    law="行政不服審査法",
+    article="第18条第1項",
+    sentence="審査請求は、処分があったことを知った日の翌日から起算して3か月以内にしなければなりません（正当な理由があるときを除きます）。",
+)
+APPEAL_BODY = Citation(
+    law="行政不服審査法",
+    article="第4条第1号",
+    sentence="上級行政庁がない場合、審査請求は決定をした機関（市長・町長・村長、教育委員会など）に対して行います。",
+)
+APPEAL_MONTHS = 3
+
+# Shown where a municipality's own rule is not known or not checked.
+CHECK_ORDINANCE = "条例の該当条文を確かめてください。"
