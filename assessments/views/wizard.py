@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from assessments import answer_saving, inventory_io, selectors
+from assessments import answer_saving, inventory_io, municipality_requests, selectors
 from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
@@ -299,6 +299,8 @@ def assessment_summary(request, pk):
     assessment = get_assessment_for_request(request, pk)
     workspace = selectors.assessment_workspace(assessment)
     by_key = workspace.by_key
+    asked = municipality_requests.asked_by_answer(assessment, timezone.localdate())
+    asked_by_key = {key: asked[answer.pk] for key, answer in workspace.answers.items() if answer.pk in asked}
     return render(
         request,
         "assessments/summary.html",
@@ -316,5 +318,7 @@ def assessment_summary(request, pk):
             "red_flags": [(by_key[f.question], f.message) for f in workspace.result.red_flags],
             "flagged_rows": workspace.flagged_rows(),
             "municipality_questions": workspace.municipality_questions(),
+            "asked": asked_by_key,
+            "can_record_request": EDIT in assessment.rights,
         },
     )
