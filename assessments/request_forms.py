@@ -25,8 +25,8 @@ class DateText(forms.CharField):
         self.not_future = not_future
         super().__init__(**kwargs)
 
-    def to_python(self, value):
-        text = super().to_python(value)
+    def clean(self, value):
+        text = super().clean(value)
         iso = answer_values.clean_date(text)
         if iso is None:
             return None
