@@ -54,3 +54,37 @@ def test_record_the_letter_as_sent_then_a_reply_that_updates_an_answer(page, liv
 
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/requests/")
     expect(page.locator("#requests")).to_contain_text("回答あり")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_request_pages_pass_axe_and_reflow(page, live_server, cast, width):
+    import datetime
+
+    from assessments import municipality_requests as services
+    from tests.test_accessibility import Axe, sideways, violations
+
+    seed.seed_disclosure_limits(seed.SeedReport())
+    assessment = cast["assessment"]
+    questions = Question.objects.filter(question_set=assessment.question_set, key__in=["a-consent-legal-basis", "d-subcontracting"])
+    save_now(assessment, cast["editor"], {q: AnswerChange(value="not-disclosed") for q in questions})
+    prefill = services.letter_prefill(assessment)
+    day = datetime.date.today() - datetime.timedelta(days=40)
+    values = {"kind": "disclosure", "title": "委託契約書の公開請求", "addressed_to": "head", "sent_on": day, "method": "post",
+              "reference": "", "received_on": None, "reply_by": None, "published": False, "note": ""}
+    overdue = services.request_create(assessment=assessment, user=cast["editor"], values=values,
+                                      questions=prefill.questions, documents=prefill.documents, today=day)
+    refused = services.request_create(assessment=assessment, user=cast["editor"], values={**values, "title": "不開示の例"},
+                                      questions=prefill.questions, documents=prefill.documents, today=day)
+    services.request_transition(request=refused, user=cast["editor"], kind="refused", on=day, note="",
+                                base_version=refused.version, today=datetime.date.today())
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server.url, "dave")
+    axe, found, scrolled = Axe(), {}, {}
+    base = f"{live_server.url}/assessments/{assessment.pk}"
+    for path in ("/requests/", "/requests/new/", f"/requests/{overdue.pk}/", f"/requests/{refused.pk}/", "/summary/"):
+        assert page.goto(base + path).status == 200, path
+        found[path], scrolled[path] = violations(page, axe), sideways(page)
+    assert {p: v for p, v in found.items() if v} == {}
+    assert {p: px for p, px in scrolled.items() if px > 0} == {}
+    page.goto(base + "/requests/")
+    expect(page.locator("#requests tr.overdue")).to_contain_text("期限超過")

@@ -16,12 +16,9 @@ from assessments.models import (
     Answer,
     AnswerHistory,
     DisclosureRule,
-    Municipality,
     MunicipalityRequest,
     Question,
     Reply,
-    RequestEvent,
-    RequestItem,
 )
 from tests.conftest import save_now
 
