@@ -361,3 +361,53 @@ def test_statistics_by_municipality(gaps):
     assert entry["open"] == 1 and entry["mean_reply_days"] == 10.0
     assert services.requests_for_assessments(
         type(gaps["assessment"]).objects.filter(pk=gaps["assessment"].pk)).count() == 2
+
+
+def test_hostile_text_is_stored_inert_and_shown_escaped(gaps, client):
+    client.force_login(gaps["editor"])
+    payload = '<script>alert(1)</script>\x00"><img src=x onerror=alert(2)>=HYPERLINK("http://evil")'
+    response = client.post(reverse("request_new", args=[gaps["assessment"].pk]), {
+        "kind": "letter", "title": payload, "addressed_to": "head", "sent_on": "2026-04-28", "method": "post",
+        "reference": payload[:100], "note": payload, "version": "0", "question": ["0"]})
+    assert response.status_code == 302
+    request = MunicipalityRequest.objects.get()
+    assert "\x00" not in request.title and "<script>alert(1)</script>" in request.title
+    reply = client.post(reverse("request_reply", args=[gaps["assessment"].pk, request.pk]), {
+        "received_on": "2026-05-01", "text": payload, "state": "", "version": str(request.version),
+        "doc-0-title": payload, "doc-0-url": "javascript:alert(3)"})
+    assert reply.status_code == 302
+    for url in (reverse("request_detail", args=[gaps["assessment"].pk, request.pk]),
+                reverse("request_list", args=[gaps["assessment"].pk]),
+                reverse("assessment_summary", args=[gaps["assessment"].pk])):
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page and "<img src=x" not in page, url
+        assert 'href="javascript:' not in page, url
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(
+        reverse("request_detail", args=[gaps["assessment"].pk, request.pk])).content.decode()
+
+
+def test_the_seed_command_names_the_bad_line(catalogue, tmp_path, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    lines = (seed.FIXTURES / "disclosure_limits.tsv").read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].replace("\t翌日\t", "\tあした\t")
+    path = tmp_path / "disclosure_limits.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(seed, "seed_disclosure_limits",
+                        lambda report, path=path, _real=seed.seed_disclosure_limits: _real(report, path))
+    with pytest.raises(CommandError, match="6行目: start は 翌日・当日 のいずれかにしてください"):
+        call_command("seed")
+
+
+def test_a_draft_is_scheduled_when_it_is_sent(gaps):
+    draft = record(gaps, kind="disclosure", sent_on=None)
+    assert draft.state == State.DRAFT and draft.due_on is None
+    sent = services.request_transition(request=draft, user=gaps["editor"], kind="sent", on=D(2026, 4, 28), note="",
+                                       base_version=draft.version, today=D(2026, 4, 28))
+    assert sent.sent_on == D(2026, 4, 28) and sent.due_on == D(2026, 5, 13)
+    # The municipality's receipt date, learnt later, moves the due day: 5/1 (Fri) + 15 days = Sat 5/16 → Mon 5/18.
+    values = {name: getattr(sent, name) for name in services.REQUEST_FIELDS}
+    updated = services.request_update(request=sent, values={**values, "received_on": D(2026, 5, 1)}, base_version=sent.version)
+    assert updated.due_on == D(2026, 5, 18)
+    with pytest.raises(services.StaleRequest):
+        services.request_update(request=sent, values=values, base_version=sent.version)
