@@ -411,3 +411,15 @@ def test_a_draft_is_scheduled_when_it_is_sent(gaps):
     assert updated.due_on == D(2026, 5, 18)
     with pytest.raises(services.StaleRequest):
         services.request_update(request=sent, values=values, base_version=sent.version)
+
+
+def test_the_admin_edits_rules_and_shows_requests(gaps, admin_client):
+    request = record(gaps)
+    rule = DisclosureRule.objects.get(municipality__name="美里町")
+    assert admin_client.get(reverse("admin:assessments_disclosurerule_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:assessments_disclosurerule_change", args=[rule.pk])).content.decode()
+    assert 'name="verified"' in page and 'name="source_url"' in page
+    assert admin_client.get(reverse("admin:assessments_municipalityrequest_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:assessments_municipalityrequest_change", args=[request.pk])).content.decode()
+    assert 'name="published"' in page and 'name="title"' not in page
+    assert admin_client.get(reverse("admin:assessments_municipalityrequest_add")).status_code == 403
