@@ -698,3 +698,89 @@ class UserWithProfileAdmin(DjangoUserAdmin):
 if admin.site.is_registered(get_user_model()):
     admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), UserWithProfileAdmin)
+
+
+# --- Requests to the municipality ------------------------------------------------------------------
+
+from assessments.models import DisclosureRule, MunicipalityRequest, Reply, ReplyDocument, RequestEvent, RequestItem  # noqa: E402
+
+
+@admin.register(DisclosureRule)
+class DisclosureRuleAdmin(admin.ModelAdmin):
+    """The time limits of each municipality's 情報公開条例 and of 個人情報開示請求, with their source
+    and whether they were checked (fixtures/disclosure_limits.tsv is loaded by the seed)."""
+
+    list_display = ["municipality", "decision_days", "extension_days", "start", "holiday_moves", "verified",
+                    "pi_decision_days", "pi_extension_days", "pi_verified"]
+    list_filter = ["verified", "pi_verified", "start", "holiday_moves"]
+    search_fields = ["municipality__name", "municipality__code", "ordinance"]
+    list_select_related = ["municipality"]
+    fieldsets = [
+        (_("情報公開請求"), {"fields": ["municipality", "ordinance", "article", "decision_days", "extension_days", "start",
+                                   "holiday_moves", "year_end_closed", "source_url", "verified", "note"]}),
+        (_("個人情報開示請求"), {"fields": ["pi_decision_days", "pi_extension_days", "pi_source", "pi_verified"]}),
+    ]
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RequestItemInline(_ReadOnlyInline):
+    model = RequestItem
+    fields = ["kind", "position", "text", "answer"]
+    readonly_fields = fields
+
+
+class RequestEventInline(_ReadOnlyInline):
+    model = RequestEvent
+    fields = ["on", "kind", "note", "user", "created_at"]
+    readonly_fields = fields
+
+
+class ReplyInline(_ReadOnlyInline):
+    model = Reply
+    fields = ["received_on", "text", "user", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(MunicipalityRequest)
+class MunicipalityRequestAdmin(admin.ModelAdmin):
+    """Requests are recorded by their authors in the app; the admin shows them, and may only change
+    whether one is published (for a complaint about published content)."""
+
+    list_display = ["title", "kind", "assessment", "state", "sent_on", "due_on", "extended_due_on", "published"]
+    list_filter = ["kind", "state", "published"]
+    search_fields = ["title", "reference", "assessment__title"]
+    list_select_related = ["assessment"]
+    inlines = [RequestItemInline, RequestEventInline, ReplyInline]
+    readonly_fields = ["assessment", "kind", "title", "addressed_to", "sent_on", "method", "reference", "received_on",
+                       "reply_by", "period_days", "extension_days", "due_on", "extended_due_on", "clock_note", "state",
+                       "note", "created_by", "created_at", "updated_at", "version"]
+    fields = [*readonly_fields[:15], "published", *readonly_fields[15:]]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ReplyDocument)
+class ReplyDocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "page", "date", "reply"]
+    readonly_fields = ["reply", "position", "title", "page", "date", "url"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -378,6 +378,7 @@ def ordered_for_list(requests, today: datetime.date) -> list[MunicipalityRequest
     for request in requests:
         request.overdue = is_overdue(request, today)
         request.days_left = days_left(request, today)
+        request.overdue_days = -request.days_left if request.overdue else None
         request.state_label = state_label(request, today)
     return requests
 

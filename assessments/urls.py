@@ -1,6 +1,18 @@
 from django.urls import path
 
-from assessments.views import catalogue, dashboard, documents, exports, inventory, organisations, public, questionsets, reviews, wizard
+from assessments.views import (
+    catalogue,
+    dashboard,
+    documents,
+    exports,
+    inventory,
+    organisations,
+    public,
+    questionsets,
+    requests,
+    reviews,
+    wizard,
+)
 
 urlpatterns = [
     path("", catalogue.home, name="home"),
@@ -25,6 +37,12 @@ urlpatterns = [
     path("assessments/<int:pk>/letter.txt", documents.letter_text, name="letter_text"),
     path("assessments/<int:pk>/letter/", documents.letter_preview, name="letter_preview"),
     path("assessments/<int:pk>/letter/settings/", documents.letter_settings, name="letter_settings"),
+    path("assessments/<int:pk>/requests/", requests.request_list, name="request_list"),
+    path("assessments/<int:pk>/requests/new/", requests.request_new, name="request_new"),
+    path("assessments/<int:pk>/requests/<int:rid>/", requests.request_detail, name="request_detail"),
+    path("assessments/<int:pk>/requests/<int:rid>/edit/", requests.request_edit, name="request_edit"),
+    path("assessments/<int:pk>/requests/<int:rid>/state/", requests.request_transition, name="request_transition"),
+    path("assessments/<int:pk>/requests/<int:rid>/reply/", requests.request_reply, name="request_reply"),
     path("assessments/<int:pk>/review/", reviews.review_page, name="assessment_review"),
     path("assessments/<int:pk>/transition/", reviews.transition, name="assessment_transition"),
     path("assessments/<int:pk>/reviewers/", reviews.reviewer_add, name="reviewer_add"),

@@ -158,7 +158,7 @@ class RequestItem(models.Model):
     text = models.TextField(_("送った文面"))
 
     class Meta:
-        ordering = ["request", "kind", "position", "pk"]
+        ordering = ["request", "-kind", "position", "pk"]  # questions, then documents
         verbose_name = _("質問・請求の項目")
         verbose_name_plural = _("質問・請求の項目")
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from assessments import accounts, answer_saving, inventory_io, people, selectors
+from assessments import accounts, answer_saving, inventory_io, municipality_requests, people, selectors
 from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
@@ -305,6 +305,8 @@ def assessment_summary(request, pk):
     assessment = get_assessment_for_request(request, pk)
     workspace = selectors.assessment_workspace(assessment)
     by_key = workspace.by_key
+    asked = municipality_requests.asked_by_answer(assessment, timezone.localdate())
+    asked_by_key = {key: asked[answer.pk] for key, answer in workspace.answers.items() if answer.pk in asked}
     return render(
         request,
         "assessments/summary.html",
@@ -323,6 +325,8 @@ def assessment_summary(request, pk):
             "red_flags": [(by_key[f.question], f.message) for f in workspace.result.red_flags],
             "flagged_rows": workspace.flagged_rows(),
             "municipality_questions": workspace.municipality_questions(),
+            "asked": asked_by_key,
+            "can_record_request": EDIT in assessment.rights,
         },
     )
 

@@ -1,0 +1,425 @@
+"""Requests to the municipality (issue 16): recording the letter as sent, the due day by the
+municipality's rule, state changes and the derived 期限超過, replies updating the 不明/未開示 answers
+they answer (with the reply as a source, in the history), and who may do what."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import municipality_requests as services
+from assessments import seed
+from assessments.reports import render
+from assessments.answer_saving import AnswerChange
+from assessments.models import (
+    Answer,
+    AnswerHistory,
+    DisclosureRule,
+    MunicipalityRequest,
+    Question,
+    Reply,
+)
+from tests.conftest import save_now
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+State = MunicipalityRequest.State
+
+
+@pytest.fixture
+def gaps(cast):
+    """The cast's assessment with one question answered 不明 and one 未開示; the disclosure rules loaded."""
+    seed.seed_disclosure_limits(seed.SeedReport())
+    assessment = cast["assessment"]
+    questions = {q.key: q for q in Question.objects.filter(question_set=assessment.question_set,
+                                                           key__in=["d-subcontracting", "a-consent-legal-basis"])}
+    save_now(assessment, cast["editor"], {questions["d-subcontracting"]: AnswerChange(value="unknown"),
+                                          questions["a-consent-legal-basis"]: AnswerChange(value="not-disclosed")})
+    cast["questions"] = questions
+    return cast
+
+
+def record(cast, **values):
+    prefill = services.letter_prefill(cast["assessment"])
+    defaults = {"kind": prefill.kind, "title": prefill.title, "addressed_to": prefill.addressed_to,
+                "sent_on": D(2026, 4, 28), "method": "post", "reference": "", "received_on": None,
+                "reply_by": None, "published": False, "note": ""}
+    return services.request_create(assessment=cast["assessment"], user=cast["editor"], values={**defaults, **values},
+                                   questions=prefill.questions, documents=prefill.documents, today=D(2026, 4, 28))
+
+
+# --- The disclosure rules --------------------------------------------------------------------------
+
+
+def test_the_seed_loads_a_rule_for_each_of_the_63_municipalities_marked_unchecked(catalogue):
+    report = seed.SeedReport()
+    seed.seed_disclosure_limits(report)
+    assert report.created == {"disclosure rules": 63}
+    rule = DisclosureRule.objects.get(municipality__name="美里町")
+    assert (rule.decision_days, rule.extension_days, rule.start, rule.holiday_moves, rule.verified) == (15, 45, "next_day", True, False)
+    assert (rule.pi_decision_days, rule.pi_extension_days, rule.pi_verified) == (30, 30, False)
+    assert rule.note == "値は未確認。条例の本文で確かめてください。"
+    again = seed.SeedReport()
+    seed.seed_disclosure_limits(again)
+    assert again.created == {} and again.updated == {}
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: r.__setitem__(4, "十五"), "3行目: decision_days は1から365までの日数にしてください（「十五」）"),
+    (lambda r: r.__setitem__(6, "翌々日"), "3行目: start は 翌日・当日 のいずれかにしてください"),
+    (lambda r: r.__setitem__(9, "たぶん"), "3行目: verified は 確認済み・未確認 のいずれかにしてください"),
+    (lambda r: r.__setitem__(0, "999999"), "3行目: 団体コード「999999」の自治体がありません"),
+    (lambda r: r.__setitem__(1, "川口市"), "3行目: 団体コード 112011 は川越市です"),
+    (lambda r: r.__setitem__(8, "javascript:alert(1)"), "3行目: source_url は http:// か https:// で始めてください"),
+    (lambda r: r.pop(), "3行目: 列の数が見出しと合いません"),
+])
+def test_a_bad_row_is_refused_with_its_line(catalogue, tmp_path, change, message):
+    lines = (seed.FIXTURES / "disclosure_limits.tsv").read_text(encoding="utf-8").splitlines()
+    row = lines[2].split("\t")
+    change(row)
+    lines[2] = "\t".join(row)
+    path = tmp_path / "limits.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(seed.DisclosureLimitsError, match=message):
+        seed.seed_disclosure_limits(seed.SeedReport(), path)
+    assert not DisclosureRule.objects.exists()
+
+
+# --- Recording and the clock -----------------------------------------------------------------------
+
+
+def test_recording_the_letter_keeps_its_questions_and_documents_as_sent(gaps):
+    request = record(gaps)
+    assert request.state == State.SENT and request.kind == "letter"
+    questions = list(request.items.filter(kind="question"))
+    assert len(questions) == 2
+    answers = {q.answer.question.key for q in questions}
+    assert answers == {"d-subcontracting", "a-consent-legal-basis"}
+    letter = render.letter_text(gaps["assessment"])
+    assert all(q.text in letter for q in questions)  # the letter's words
+    assert all(d.text in letter for d in request.items.filter(kind="document"))
+    assert request.items.filter(kind="document").exists()
+    assert list(request.events.values_list("kind", "on")) == [("sent", D(2026, 4, 28))]
+
+
+def test_a_letter_is_due_on_its_reply_by_date_a_disclosure_request_by_the_rule(gaps):
+    letter = record(gaps, reply_by=D(2026, 5, 29))
+    assert letter.due_on == D(2026, 5, 29)
+    disclosure = record(gaps, kind="disclosure", sent_on=D(2026, 4, 24), received_on=D(2026, 4, 28))
+    # 15 days from the day after receipt (4/29) end Wed 5/13 (test_request_clock checks the calendar).
+    assert disclosure.due_on == D(2026, 5, 13) and disclosure.period_days == 15
+    assert "未確認" in disclosure.clock_note and "受付日から" in disclosure.clock_note
+    personal = record(gaps, kind="personal", sent_on=D(2026, 4, 28))
+    # 30 days from 4/29 end Thu 5/28 (a working day); counted from the sending date.
+    assert personal.due_on == D(2026, 5, 28) and "送付日" in personal.clock_note
+    council = record(gaps, kind="council")
+    assert council.due_on is None
+
+
+def test_overdue_is_derived_from_the_day_after_the_due_day(gaps):
+    request = record(gaps, kind="disclosure", received_on=D(2026, 4, 28))
+    assert not services.is_overdue(request, D(2026, 5, 13))
+    assert services.is_overdue(request, D(2026, 5, 14))
+    assert services.state_label(request, D(2026, 5, 14)) == "期限超過（送付済み）"
+    assert services.days_left(request, D(2026, 5, 10)) == 3
+    request.state = State.ANSWERED
+    assert not services.is_overdue(request, D(2027, 1, 1))
+
+
+def test_transitions_follow_the_states_and_overdue_is_recorded_only_when_overdue(gaps):
+    from django.core.exceptions import ValidationError
+
+    request = record(gaps, kind="disclosure", received_on=D(2026, 4, 28))
+    editor = gaps["editor"]
+    with pytest.raises(ValidationError, match="期限を過ぎていないため"):
+        services.request_transition(request=request, user=editor, kind="overdue", on=D(2026, 5, 13), note="",
+                                    base_version=request.version, today=D(2026, 5, 13))
+    request.refresh_from_db()
+    request = services.request_transition(request=request, user=editor, kind="overdue", on=D(2026, 5, 14),
+                                          note="電話で催促", base_version=request.version, today=D(2026, 5, 14))
+    assert request.state == State.SENT  # 期限超過 is recorded, not a state
+    request = services.request_transition(request=request, user=editor, kind="extended", on=D(2026, 5, 14), note="",
+                                          base_version=request.version, today=D(2026, 5, 14))
+    # 45 days after the first period's end (5/13): Sat 6/27, moved to Mon 6/29.
+    assert request.state == State.EXTENDED and request.extended_due_on == D(2026, 6, 29)
+    assert not services.is_overdue(request, D(2026, 6, 29)) and services.is_overdue(request, D(2026, 6, 30))
+    with pytest.raises(ValidationError, match="「期限延長」から「準備中」には変えられません"):
+        services.request_transition(request=request, user=editor, kind="draft", on=D(2026, 5, 14), note="",
+                                    base_version=request.version, today=D(2026, 5, 14))
+    request.refresh_from_db()
+    request = services.request_transition(request=request, user=editor, kind="refused", on=D(2026, 6, 1), note="",
+                                          base_version=request.version, today=D(2026, 6, 1))
+    assert request.is_appealable
+    assert list(request.events.values_list("kind", flat=True)) == ["sent", "overdue", "extended", "refused"]
+
+
+def test_a_stale_version_is_refused(gaps):
+    request = record(gaps)
+    services.request_transition(request=request, user=gaps["editor"], kind="waiting", on=D(2026, 4, 28), note="",
+                                base_version=0, today=D(2026, 4, 30))
+    with pytest.raises(services.StaleRequest):
+        services.request_transition(request=request, user=gaps["owner"], kind="withdrawn", on=D(2026, 4, 28), note="",
+                                    base_version=0, today=D(2026, 4, 30))
+    request.refresh_from_db()
+    assert request.state == State.WAITING
+
+
+# --- Pages and rights ------------------------------------------------------------------------------
+
+
+def urls(assessment, request):
+    return {
+        "list": reverse("request_list", args=[assessment.pk]),
+        "new": reverse("request_new", args=[assessment.pk]),
+        "detail": reverse("request_detail", args=[assessment.pk, request.pk]),
+        "edit": reverse("request_edit", args=[assessment.pk, request.pk]),
+        "state": reverse("request_transition", args=[assessment.pk, request.pk]),
+        "reply": reverse("request_reply", args=[assessment.pk, request.pk]),
+    }
+
+
+def test_outsiders_get_404_viewers_may_look_but_not_write(gaps, client):
+    request = record(gaps)
+    pages = urls(gaps["assessment"], request)
+    client.force_login(gaps["outsider"])
+    for url in pages.values():
+        assert client.get(url).status_code in (404, 405), url
+        assert client.post(url, {}).status_code == 404, url
+    client.force_login(gaps["viewer"])
+    assert client.get(pages["list"]).status_code == 200
+    detail = client.get(pages["detail"])
+    assert detail.status_code == 200 and "回答を記録する" not in detail.content.decode()
+    for name in ("new", "edit", "state", "reply"):
+        assert client.post(pages[name], {"kind": "withdrawn", "on": "2026-04-28", "version": "1"}).status_code == 403, name
+    request.refresh_from_db()
+    assert request.state == State.SENT
+    # A request of another assessment is not reachable through this one.
+    other = reverse("request_detail", args=[gaps["assessment"].pk, request.pk + 1000])
+    client.force_login(gaps["editor"])
+    assert client.get(other).status_code == 404
+
+
+def test_the_editor_records_the_sending_from_the_letter(gaps, client):
+    client.force_login(gaps["editor"])
+    page = client.get(reverse("request_new", args=[gaps["assessment"].pk])).content.decode()
+    assert 'name="question" value="0"' in page and services.letter_prefill(gaps["assessment"]).questions[0][1] in page
+    data = {"kind": "disclosure", "title": "委託契約書の公開請求", "addressed_to": "head", "sent_on": "2026-04-24",
+            "received_on": "2026-04-28", "method": "post", "reference": "美総第12号", "reply_by": "", "note": "",
+            "version": "0", "question": ["1"], "document": ["0"]}
+    response = client.post(reverse("request_new", args=[gaps["assessment"].pk]), data)
+    assert response.status_code == 302
+    request = MunicipalityRequest.objects.get()
+    assert request.due_on == D(2026, 5, 13) and request.reference == "美総第12号"
+    assert request.items.filter(kind="question").count() == 1 and request.items.filter(kind="document").count() == 1
+    detail = client.get(response["Location"]).content.decode()
+    assert "2026-05-13" in detail and "委託契約書の公開請求" in detail
+
+
+def test_bad_input_is_shown_next_to_the_field_with_the_input_kept(gaps, client):
+    client.force_login(gaps["editor"])
+    data = {"kind": "disclosure", "title": "公開請求X", "addressed_to": "head", "sent_on": "2026-04-30",
+            "received_on": "2026-04-28", "method": "post", "version": "0"}
+    response = client.post(reverse("request_new", args=[gaps["assessment"].pk]), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "受付日は送付日以後の日にしてください。" in page and 'value="公開請求X"' in page
+    data.update(sent_on="令和8年13月1日", received_on="")
+    assert client.post(reverse("request_new", args=[gaps["assessment"].pk]), data).status_code == 400
+    data.update(sent_on=(timezone.localdate() + datetime.timedelta(days=3)).isoformat())
+    assert "今日までの日付にしてください。" in client.post(reverse("request_new", args=[gaps["assessment"].pk]), data).content.decode()
+    assert not MunicipalityRequest.objects.exists()
+
+
+def test_malformed_posts_give_no_500(gaps, client):
+    request = record(gaps)
+    pages = urls(gaps["assessment"], request)
+    client.force_login(gaps["editor"])
+    for name in ("new", "edit", "state", "reply"):
+        for data in ({}, {"version": "x", "kind": "nonsense", "on": "\x00", "items": ["a", "999999999999999999999"]},
+                     {"version": "-1", "received_on": "2026-02-30", "a1-update": "1", "a1-value-version": "z"}):
+            assert client.post(pages[name], data).status_code in (400, 302), (name, data)
+    assert client.get(reverse("request_detail", args=[gaps["assessment"].pk, 99999999999999999999])).status_code == 404
+
+
+def test_a_state_change_through_the_page_and_a_stale_form(gaps, client):
+    request = record(gaps)
+    pages = urls(gaps["assessment"], request)
+    client.force_login(gaps["editor"])
+    today = timezone.localdate().isoformat()
+    assert client.post(pages["state"], {"kind": "waiting", "on": today, "note": "受領の電話", "version": "0"}).status_code == 302
+    stale = client.post(pages["state"], {"kind": "withdrawn", "on": today, "note": "", "version": "0"})
+    assert stale.status_code == 400 and "別のタブまたは別の人がこの記録を変えていました" in stale.content.decode()
+    request.refresh_from_db()
+    assert request.state == State.WAITING
+
+
+def test_a_reply_updates_a_not_disclosed_answer_with_its_source_and_history(gaps, client):
+    request = record(gaps)
+    pages = urls(gaps["assessment"], request)
+    answer = Answer.objects.get(assessment=gaps["assessment"], question__key="a-consent-legal-basis")
+    item = request.items.get(answer=answer)
+    client.force_login(gaps["editor"])
+    page = client.get(pages["detail"]).content.decode()
+    prefix = f"a{answer.pk}"
+    assert f'name="{prefix}-update"' in page
+    choice = next(c for c in answer.question.choices.all() if c.meaning == "answer")
+    data = {"received_on": "2026-05-20", "text": "同意ではなく条例を根拠としています。", "items": [str(item.pk)],
+            "state": "answered", "version": str(request.version),
+            "doc-0-title": "こどもデータ連携 運用規程", "doc-0-page": "3", "doc-0-date": "2026-04-01",
+            "doc-0-url": "https://example.org/kitei.pdf",
+            f"{prefix}-update": "1", f"{prefix}-value": choice.key, f"{prefix}-note": "回答書による",
+            f"{prefix}-value-version": str(answer.value_version), f"{prefix}-note-version": str(answer.note_version),
+            f"{prefix}-evidence-version": str(answer.evidence_version)}
+    response = client.post(pages["reply"], data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    answer.refresh_from_db()
+    assert answer.value == choice.key and answer.note == "回答書による"
+    titles = list(answer.evidence.values_list("title", "date"))
+    assert ("美里町からの回答（2026-05-20）", D(2026, 5, 20)) in titles
+    assert ("こどもデータ連携 運用規程", D(2026, 4, 1)) in titles
+    history = AnswerHistory.objects.filter(question=answer.question).latest("pk")
+    assert history.new["value"] == choice.key and history.user == gaps["editor"]
+    assert any(e["title"] == "美里町からの回答（2026-05-20）" for e in history.new["evidence"])
+    request.refresh_from_db()
+    assert request.state == State.ANSWERED
+    reply = Reply.objects.get()
+    assert list(reply.items.all()) == [item] and reply.documents.get().url == "https://example.org/kitei.pdf"
+    # The answer no longer 未開示 is offered for update no more; the summary shows the reply.
+    assert f'name="{prefix}-update"' not in client.get(pages["detail"]).content.decode()
+
+
+def test_a_reply_whose_answer_changed_meanwhile_saves_nothing(gaps, client):
+    request = record(gaps)
+    pages = urls(gaps["assessment"], request)
+    answer = Answer.objects.get(assessment=gaps["assessment"], question__key="d-subcontracting")
+    base = {"value": answer.value_version, "note": answer.note_version, "evidence": answer.evidence_version}
+    save_now(gaps["assessment"], gaps["owner"], {answer.question: AnswerChange(value="not-disclosed")})
+    client.force_login(gaps["editor"])
+    prefix = f"a{answer.pk}"
+    choice = next(c for c in answer.question.choices.all() if c.meaning == "answer")
+    response = client.post(pages["reply"], {
+        "received_on": "2026-05-20", "text": "回答", "state": "answered", "version": str(request.version),
+        f"{prefix}-update": "1", f"{prefix}-value": choice.key, f"{prefix}-note": "",
+        **{f"{prefix}-{part}-version": str(v) for part, v in base.items()}})
+    assert response.status_code == 400
+    assert "何も保存していません" in response.content.decode()
+    assert not Reply.objects.exists()
+    answer.refresh_from_db()
+    assert answer.value == "not-disclosed"
+    request.refresh_from_db()
+    assert request.state == State.SENT
+
+
+def test_a_refusal_explains_the_appeal(gaps, client):
+    request = record(gaps, kind="disclosure", received_on=D(2026, 4, 28))
+    services.request_transition(request=request, user=gaps["editor"], kind="refused", on=D(2026, 5, 10), note="",
+                                base_version=request.version, today=D(2026, 5, 10))
+    client.force_login(gaps["viewer"])
+    page = client.get(urls(gaps["assessment"], request)["detail"]).content.decode()
+    assert "審査請求" in page and "翌日から起算して3か月以内" in page and "行政不服審査法 第18条第1項" in page
+    assert "条例の該当条文を確かめてください。" in page  # the rule is unchecked
+
+
+def test_the_list_and_the_summary_use_a_constant_number_of_queries(gaps, client, django_assert_max_num_queries):
+    client.force_login(gaps["editor"])
+    assessment = gaps["assessment"]
+
+    def pages():
+        with django_assert_max_num_queries(14) as list_queries:
+            assert client.get(reverse("request_list", args=[assessment.pk])).status_code == 200
+        with django_assert_max_num_queries(40) as summary_queries:
+            summary = client.get(reverse("assessment_summary", args=[assessment.pk]))
+        return len(list_queries), len(summary_queries), summary.content.decode()
+
+    def replied(title):
+        extra = record(gaps, title=title)
+        services.reply_record(request=extra, user=gaps["editor"], received_on=D(2026, 5, 1), text="x",
+                              item_ids=list(extra.items.values_list("pk", flat=True)), documents=[{"title": "文書"}],
+                              state="", updates=[], base_version=extra.version, today=D(2026, 5, 2))
+
+    replied("最初")
+    one = pages()
+    assert "質問済み" in one[2] and "送付済み" in one[2]
+    for i in range(5):
+        replied(f"追加{i}")
+        record(gaps, title=f"回答なし{i}")
+    many = pages()
+    assert many[0] == one[0] and many[1] == one[1]
+    assert "回答 1件（2026-05-01）" in many[2]
+
+
+def test_statistics_by_municipality(gaps):
+    request = record(gaps, kind="disclosure", received_on=D(2026, 4, 28))
+    record(gaps, title="回答済み")
+    services.reply_record(request=request, user=gaps["editor"], received_on=D(2026, 5, 8), text="", item_ids=[],
+                          documents=[], state="partial", updates=[], base_version=request.version, today=D(2026, 5, 8))
+    stats = services.request_stats_by_municipality(today=D(2026, 6, 1))
+    assert len(stats) == 1
+    entry = stats[0]
+    assert entry["municipality"] == "美里町" and entry["total"] == 2 and entry["partial"] == 1
+    assert entry["open"] == 1 and entry["mean_reply_days"] == 10.0
+    assert services.requests_for_assessments(
+        type(gaps["assessment"]).objects.filter(pk=gaps["assessment"].pk)).count() == 2
+
+
+def test_hostile_text_is_stored_inert_and_shown_escaped(gaps, client):
+    client.force_login(gaps["editor"])
+    payload = '<script>alert(1)</script>\x00"><img src=x onerror=alert(2)>=HYPERLINK("http://evil")'
+    response = client.post(reverse("request_new", args=[gaps["assessment"].pk]), {
+        "kind": "letter", "title": payload, "addressed_to": "head", "sent_on": "2026-04-28", "method": "post",
+        "reference": payload[:100], "note": payload, "version": "0", "question": ["0"]})
+    assert response.status_code == 302
+    request = MunicipalityRequest.objects.get()
+    assert "\x00" not in request.title and "<script>alert(1)</script>" in request.title
+    reply = client.post(reverse("request_reply", args=[gaps["assessment"].pk, request.pk]), {
+        "received_on": "2026-05-01", "text": payload, "state": "", "version": str(request.version),
+        "doc-0-title": payload, "doc-0-url": "javascript:alert(3)"})
+    assert reply.status_code == 302
+    for url in (reverse("request_detail", args=[gaps["assessment"].pk, request.pk]),
+                reverse("request_list", args=[gaps["assessment"].pk]),
+                reverse("assessment_summary", args=[gaps["assessment"].pk])):
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page and "<img src=x" not in page, url
+        assert 'href="javascript:' not in page, url
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(
+        reverse("request_detail", args=[gaps["assessment"].pk, request.pk])).content.decode()
+
+
+def test_the_seed_command_names_the_bad_line(catalogue, tmp_path, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    lines = (seed.FIXTURES / "disclosure_limits.tsv").read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].replace("\t翌日\t", "\tあした\t")
+    path = tmp_path / "disclosure_limits.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(seed, "seed_disclosure_limits",
+                        lambda report, path=path, _real=seed.seed_disclosure_limits: _real(report, path))
+    with pytest.raises(CommandError, match="6行目: start は 翌日・当日 のいずれかにしてください"):
+        call_command("seed")
+
+
+def test_a_draft_is_scheduled_when_it_is_sent(gaps):
+    draft = record(gaps, kind="disclosure", sent_on=None)
+    assert draft.state == State.DRAFT and draft.due_on is None
+    sent = services.request_transition(request=draft, user=gaps["editor"], kind="sent", on=D(2026, 4, 28), note="",
+                                       base_version=draft.version, today=D(2026, 4, 28))
+    assert sent.sent_on == D(2026, 4, 28) and sent.due_on == D(2026, 5, 13)
+    # The municipality's receipt date, learnt later, moves the due day: 5/1 (Fri) + 15 days = Sat 5/16 → Mon 5/18.
+    values = {name: getattr(sent, name) for name in services.REQUEST_FIELDS}
+    updated = services.request_update(request=sent, values={**values, "received_on": D(2026, 5, 1)}, base_version=sent.version)
+    assert updated.due_on == D(2026, 5, 18)
+    with pytest.raises(services.StaleRequest):
+        services.request_update(request=sent, values=values, base_version=sent.version)
+
+
+def test_the_admin_edits_rules_and_shows_requests(gaps, admin_client):
+    request = record(gaps)
+    rule = DisclosureRule.objects.get(municipality__name="美里町")
+    assert admin_client.get(reverse("admin:assessments_disclosurerule_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:assessments_disclosurerule_change", args=[rule.pk])).content.decode()
+    assert 'name="verified"' in page and 'name="source_url"' in page
+    assert admin_client.get(reverse("admin:assessments_municipalityrequest_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:assessments_municipalityrequest_change", args=[request.pk])).content.decode()
+    assert 'name="published"' in page and 'name="title"' not in page
+    assert admin_client.get(reverse("admin:assessments_municipalityrequest_add")).status_code == 403
