@@ -73,6 +73,9 @@ urlpatterns = [
     path("compare/", dashboard.compare, name="compare"),
     path("public/", public.public_list, name="public_list"),
     path("public/<int:pk>/", public.public_assessment, name="public_assessment"),
+    path("public/export/assessments.csv", exports.public_assessments_csv, name="public_export_csv"),
+    path("public/export/assessments.xlsx", exports.public_assessments_xlsx, name="public_export_xlsx"),
+    path("public/<int:pk>/export.json", exports.public_assessment_json, name="public_export_json"),
     path("public/<int:pk>/report.pdf", public.public_report_pdf, name="public_report_pdf"),
     path("public/<int:pk>/letter.pdf", public.public_letter_pdf, name="public_letter_pdf"),
 ]
