@@ -75,11 +75,6 @@ def send_window(now_seconds: float) -> tuple[int, int]:
     return number, int((number + 1) * SEND_WINDOW_SECONDS - now_seconds) + 1
 
 
-def person_name(user) -> str:
-    """How an invitation names the person who sent it: never their sign-in name."""
-    return people.display_name(user)
-
-
 # --- Organisations ----------------------------------------------------------------------------------
 
 
@@ -186,7 +181,7 @@ def invitation_mail(invitation: Invitation, *, link: str, inviter) -> tuple[str,
     context = {
         "organisation": " ".join(invitation.organisation.name.split()),
         "role": invitation.get_role_display(),
-        "inviter": person_name(inviter),
+        "inviter": people.display_name(inviter),
         "link": link,
         "expires_at": timezone.localtime(invitation.expires_at),
     }

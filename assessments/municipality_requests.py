@@ -90,8 +90,12 @@ def rule_periods(kind: str, rule: DisclosureRule | None) -> tuple[int | None, in
             return None, None, _("この自治体の情報公開条例の期限が登録されていません。") + request_law.CHECK_ORDINANCE
         where = " ".join(part for part in (rule.ordinance, rule.article) if part) or _("情報公開条例")
         checked = _("確認済み") if rule.verified else _("未確認")
-        return rule.decision_days, rule.extension_days, _("%(where)s: %(days)s日、延長%(extension)s日（%(checked)s）") % {
+        note = _("%(where)s: %(days)s日、延長%(extension)s日（%(checked)s）") % {
             "where": where, "days": rule.decision_days, "extension": rule.extension_days, "checked": checked}
+        if not rule.verified:
+            note += _("。条例の本文を確かめられていないため、数え方は期限が遅くなる方（受け付けた日の翌日から数え、"
+                      "末日が休日なら翌開庁日）によっています")
+        return rule.decision_days, rule.extension_days, note
     if kind == Kind.PERSONAL:
         if rule is None:
             days, extension = request_law.PERSONAL_INFORMATION_DAYS, request_law.PERSONAL_INFORMATION_EXTENSION_DAYS

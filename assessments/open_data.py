@@ -1,5 +1,6 @@
 """Assessments as rows and plain data for exports: the signed-in exports (what a user may see) and the
-open data of what is published (anyone, no sign-in).
+open data of what is published (anyone, no sign-in): answers, sources, inventories and the requests to
+municipalities (in the open data only those the author chose to publish).
 
 One format for both. Answers carry the question set's key and version, and whether the question is
 shown (``shown``): a question hidden by its display condition (scoring.visible_keys, as on every page
@@ -23,7 +24,16 @@ from django.utils import timezone
 from assessments import scoring, selectors
 from assessments.answer_values import display_value, mark_of
 from assessments.exchange import assessment_to_data
-from assessments.models import Answer, Assessment, Evidence, InventoryRow, Project, Question, QuestionSet
+from assessments.models import (
+    Answer,
+    Assessment,
+    Evidence,
+    InventoryRow,
+    MunicipalityRequest,
+    Project,
+    Question,
+    QuestionSet,
+)
 
 ANSWER_HEADER = [
     "assessment_id", "assessment", "organisation", "status", "published_at", "project_key", "municipality_code",
@@ -33,6 +43,8 @@ ANSWER_HEADER = [
 SOURCE_HEADER = ["assessment_id", "question_key", "position", "title", "url", "page", "date", "note"]
 INVENTORY_HEADER = ["assessment_id", "position", "data_item", "held_by", "purpose", "legal_basis", "sensitive",
                     "children", "necessity", "retention", "shared_with_vendor", "flagged", "category", "note"]
+REQUEST_HEADER = ["assessment_id", "request_id", "kind", "title", "addressed_to", "method", "reference", "sent_on",
+                  "received_on", "due_on", "state", "items_sent", "replies"]
 PROJECT_HEADER = ["key", "municipality_code", "municipality", "title", "program", "fiscal_year",
                   "amount_thousand_yen", "amount_note", "source_row", "categories", "description"]
 
@@ -175,6 +187,47 @@ def inventory_rows(assessments, *, public: bool):
                "yes" if row.flagged else "", row.category, row.note]
 
 
+def requests_of(assessments, *, public: bool):
+    """The requests to municipalities about ``assessments``: in the open data only those the author
+    published, and never one still 準備中."""
+    from assessments import municipality_requests
+
+    requests = municipality_requests.requests_for_assessments(assessments).order_by("assessment_id", "sent_on", "pk")
+    if public:
+        requests = requests.filter(published=True).exclude(state=MunicipalityRequest.State.DRAFT)
+    return requests
+
+
+def request_data(request) -> dict:
+    """One request as plain data (its items, timeline and replies prefetched)."""
+    def day(value):
+        return value.isoformat() if value else ""
+
+    return {
+        "id": request.pk, "kind": request.get_kind_display(), "title": request.title,
+        "addressed_to": request.get_addressed_to_display(), "method": request.get_method_display(),
+        "reference": request.reference, "sent_on": day(request.sent_on), "received_on": day(request.received_on),
+        "due_on": day(request.current_due), "state": request.get_state_display(),
+        "items": [{"kind": item.get_kind_display(), "text": item.text} for item in request.items.all()],
+        "events": [{"on": day(e.on), "state": e.get_kind_display(), "note": e.note} for e in request.events.all()],
+        "replies": [
+            {"received_on": day(reply.received_on), "text": reply.text,
+             "documents": [{"title": d.title, "page": d.page, "date": day(d.date), "url": d.url}
+                           for d in reply.documents.all()]}
+            for reply in request.replies.all()
+        ],
+    }
+
+
+def request_rows(assessments, *, public: bool):
+    for request in requests_of(assessments, public=public):
+        data = request_data(request)
+        yield [request.assessment_id, request.pk, data["kind"], data["title"], data["addressed_to"], data["method"],
+               data["reference"], data["sent_on"], data["received_on"], data["due_on"], data["state"],
+               "\n".join(item["text"] for item in data["items"]),
+               "\n".join(f"{reply['received_on']} {reply['text']}" for reply in data["replies"])]
+
+
 def project_rows():
     projects = Project.objects.select_related("municipality").prefetch_related("categories").order_by(
         "kind", "source_row", "key"
@@ -208,6 +261,7 @@ def public_assessment_data(assessment: Assessment) -> dict:
     if inventory_keys & hidden:
         data["inventory"] = []
     data.pop("letter", None)  # the sender's contact details are the author's, not open data
+    data["requests"] = [request_data(r) for r in requests_of(Assessment.objects.filter(pk=assessment.pk), public=True)]
     data["published"] = {
         "id": assessment.pk,
         "organisation": assessment.organisation.name,

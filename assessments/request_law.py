@@ -14,6 +14,8 @@ class Citation:
     article: str
     sentence: str
     verified: bool = False
+    # Where the text was read (for a verified citation).
+    source: str = ""
 
     @property
     def label(self) -> str:
@@ -25,6 +27,10 @@ PERSONAL_INFORMATION_DEADLINE = Citation(
     law="個人情報の保護に関する法律",
     article="第83条",
     sentence="開示決定等は、開示請求があった日から30日以内にしなければならず、正当な理由があるときは30日以内に限り延長できます。",
+    # The Personal Information Protection Commission's Q&A quotes both paragraphs (and says that an
+    # ordinance may shorten the 30 days, but never make the extension longer than 30 days).
+    verified=True,
+    source="個人情報保護委員会「個人情報の保護に関する法律についてのQ&A（行政機関等編）」Q5-6-1 https://www.ppc.go.jp/all_faq_index/faq7-q5-6-1",
 )
 PERSONAL_INFORMATION_DAYS = 30
 PERSONAL_INFORMATION_EXTENSION_DAYS = 30
@@ -34,6 +40,10 @@ APPEAL_PERIOD = Citation(
     law="行政不服審査法",
     article="第18条第1項",
     sentence="審査請求は、処分があったことを知った日の翌日から起算して3か月以内にしなければなりません（正当な理由があるときを除きます）。",
+    # 「処分があつたことを知つた日の翌日から起算して三月…を経過したときは、することができない。ただし、
+    # 正当な理由があるときは、この限りでない。」 Read in a copy of the text (not on e-Gov itself).
+    verified=True,
+    source="行政不服審査法第18条（Wikibooks の条文の写し https://ja.wikibooks.org/wiki/行政不服審査法第18条 ; e-Gov https://laws.e-gov.go.jp/law/426AC0000000068）",
 )
 APPEAL_BODY = Citation(
     law="行政不服審査法",

@@ -56,6 +56,8 @@ def _recipients_by_organisation(organisation_ids) -> dict[int, list[str]]:
             user__is_active=True,
         )
         .exclude(user__email="")
+        # An address not yet confirmed (a self-sign-up that never opened its link) gets no mail.
+        .exclude(user__profile__isnull=False, user__profile__email_confirmed_at=None)
         .values_list("organisation_id", "user__email")
         .order_by("organisation_id", "user__email")
     )

@@ -195,8 +195,12 @@ DISCLOSURE_COLUMNS = (
     "code", "name", "ordinance", "article", "decision_days", "extension_days", "start", "holiday_moves",
     "source_url", "verified", "note", "pi_decision_days", "pi_extension_days", "pi_source", "pi_verified",
 )
-_STARTS = {"翌日": DisclosureRule.Start.NEXT_DAY, "当日": DisclosureRule.Start.SAME_DAY}
-_YES_NO = {"yes": True, "no": False}
+# Where the ordinance's text was not read (未確認, unknown), the count that gives the later due day:
+# from the day after receipt (民法第140条's rule where nothing else is said), and a last day that
+# falls on a closed day moving to the next working day. A request is then never called overdue while
+# the municipality may still be within its time (municipality_requests.rule_periods says so).
+_STARTS = {"翌日": DisclosureRule.Start.NEXT_DAY, "当日": DisclosureRule.Start.SAME_DAY, "未確認": DisclosureRule.Start.NEXT_DAY}
+_YES_NO = {"yes": True, "no": False, "unknown": True}
 _VERIFIED = {"確認済み": True, "未確認": False}
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from assessments import groups
 from assessments.answer_saving import assessment_create
-from assessments.models import Invitation, Membership, Organisation
-from tests.conftest import PASSWORD
+from assessments.models import Invitation, Membership, Organisation, Profile
+from tests.conftest import PASSWORD, named
 
 # --- Pure rules (no database) -----------------------------------------------------------------------
 
@@ -43,19 +43,6 @@ def test_send_window():
     assert number == 5 and wait == 3001
 
 
-def test_person_name_never_the_sign_in_name():
-    class Person:
-        def __init__(self, full):
-            self.full = full
-
-        def get_full_name(self):
-            return self.full
-
-    assert groups.person_name(Person("山田 花子")) == "山田 花子"
-    assert groups.person_name(Person("")) == "利用者"
-    assert groups.person_name(None) == "利用者"
-
-
 # --- Helpers ----------------------------------------------------------------------------------------
 
 def page_of(cast):
@@ -81,7 +68,7 @@ def link_in(message) -> str:
 
 
 def new_user(username, email=None):
-    return get_user_model().objects.create_user(username, email or f"{username}@example.org", PASSWORD)
+    return named(get_user_model().objects.create_user(username, email or f"{username}@example.org", PASSWORD))
 
 
 def membership(cast, role):
@@ -239,8 +226,7 @@ def test_the_organisation_page_makes_a_constant_number_of_queries(client, cast, 
 
 @pytest.mark.django_db
 def test_an_invitation_is_mailed_in_japanese_and_only_its_hash_is_stored(client, cast):
-    cast["owner"].first_name, cast["owner"].last_name = "太郎", "埼玉"
-    cast["owner"].save()
+    Profile.objects.filter(user=cast["owner"]).update(display_name="埼玉 太郎")
     response = invite(client, cast, email=" Erin@Example.org ", role="editor")
     assert response.status_code == 302
     invitation = Invitation.objects.get()
@@ -249,7 +235,7 @@ def test_an_invitation_is_mailed_in_japanese_and_only_its_hash_is_stored(client,
     [message] = mail.outbox
     assert message.to == ["erin@example.org"]
     assert message.subject == "【dxpia】団体「美里の子どもを守る会」への招待"
-    assert "太郎 埼玉さんから" in message.body and "編集者として招待されました" in message.body
+    assert "埼玉 太郎さんから" in message.body and "編集者として招待されました" in message.body
     assert "bob" not in message.body  # never the sign-in name
     path = link_in(message)
     token = path.split("/")[2]
@@ -260,6 +246,7 @@ def test_an_invitation_is_mailed_in_japanese_and_only_its_hash_is_stored(client,
 
 @pytest.mark.django_db
 def test_the_anonymous_visitor_sees_what_the_invitation_is_and_where_to_sign_in(client, cast):
+    Profile.objects.filter(user=cast["owner"]).update(display_name="守る会の代表")
     invite(client, cast, role="viewer")
     path = link_in(mail.outbox[0])
     client.logout()
@@ -267,7 +254,7 @@ def test_the_anonymous_visitor_sees_what_the_invitation_is_and_where_to_sign_in(
     assert response.status_code == 200
     page = response.content.decode()
     assert "美里の子どもを守る会" in page and "閲覧者" in page
-    assert "利用者" in page and ">bob<" not in page  # no full name: 利用者, never the sign-in name
+    assert "守る会の代表" in page and ">bob<" not in page  # the display name, never the sign-in name
     assert f'/accounts/login/?next={path.replace("/", "%2F")}' in page
     assert f'/accounts/signup/?next={path.replace("/", "%2F")}' in page
     # A POST without signing in changes nothing and goes to the sign-in page.

@@ -90,7 +90,7 @@ def test_the_public_workbook_has_shown_sources_and_the_inventory(client, publish
     response = client.get(reverse("public_export_xlsx"))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert workbook.sheetnames == ["回答", "資料", "データ項目", "事業"]
+    assert workbook.sheetnames == ["回答", "資料", "データ項目", "質問・請求", "事業"]
     sources = list(workbook["資料"].iter_rows(values_only=True))
     assert sources[0][:4] == ("assessment_id", "question_key", "position", "title")
     titles = {row[3] for row in sources[1:]}
@@ -143,3 +143,39 @@ def test_the_public_pages_link_the_open_data(client, published):
     assert reverse("public_export_csv") in listing and reverse("public_export_xlsx") in listing
     page = client.get(reverse("public_assessment", args=[published.pk])).content.decode()
     assert reverse("public_export_json", args=[published.pk]) in page
+
+
+def test_published_requests_and_their_replies_are_open_data_and_unpublished_ones_are_not(client, published, bob):
+    import datetime
+
+    from openpyxl import load_workbook
+
+    from assessments import municipality_requests as service
+    from assessments.models import MunicipalityRequest
+
+    def make(title, published):
+        request = service.request_create(
+            assessment=published_assessment, user=bob,
+            values={"kind": "letter", "title": title, "sent_on": datetime.date(2026, 4, 28),
+                    "reply_by": datetime.date(2026, 5, 20)},
+            questions=[(None, "説明会は開きましたか。")], documents=[], today=datetime.date(2026, 4, 28))
+        MunicipalityRequest.objects.filter(pk=request.pk).update(published=published)
+        return MunicipalityRequest.objects.get(pk=request.pk)
+
+    published_assessment = published
+    shown = make("公開する質問書", True)
+    make("公開しない質問書", False)
+    service.reply_record(request=shown, user=bob, received_on=datetime.date(2026, 5, 18), text="開いていません。",
+                         item_ids=[], documents=[{"title": "回答書", "page": "1", "date": None, "url": ""}],
+                         state="answered", updates=[], base_version=shown.version, today=datetime.date(2026, 5, 18))
+    data = json.loads(client.get(reverse("public_export_json", args=[published.pk])).content)
+    assert [r["title"] for r in data["requests"]] == ["公開する質問書"]
+    [request] = data["requests"]
+    assert request["state"] == "回答あり" and request["sent_on"] == "2026-04-28" and request["due_on"] == "2026-05-20"
+    assert request["replies"][0]["text"] == "開いていません。" and request["replies"][0]["documents"][0]["title"] == "回答書"
+    workbook = load_workbook(io.BytesIO(client.get(reverse("public_export_xlsx")).content), read_only=True)
+    rows = list(workbook["質問・請求"].iter_rows(values_only=True))
+    assert [row[3] for row in rows[1:]] == ["公開する質問書"] and "開いていません。" in rows[1][-1]
+    client.force_login(bob)  # the author's own export has both
+    workbook = load_workbook(io.BytesIO(client.get(reverse("export_assessments_xlsx")).content), read_only=True)
+    assert {row[3] for row in list(workbook["質問・請求"].iter_rows(values_only=True))[1:]} == {"公開する質問書", "公開しない質問書"}

@@ -99,7 +99,16 @@ def test_an_extension_gets_its_own_reminders_and_an_answer_stops_them(cast):
     requests_service.request_transition(
         request=request, user=cast["editor"], kind=MunicipalityRequest.State.ANSWERED, on=D(2026, 6, 15), note="",
         base_version=request.version, today=D(2026, 6, 15))
-    assert "sent 0 reminders" in remind(D(2026, 6, 20)) and len(mail.outbox) == 6
+    assert "sent 0 reminders" in remind(D(2026, 6, 20)) and len(mail.outbox) == 4
+
+
+def test_an_unconfirmed_address_gets_no_reminder(cast):
+    from assessments.models import Profile
+
+    Profile.objects.filter(user=cast["owner"]).update(email_confirmed_at=None)
+    make_request(cast["assessment"], cast["editor"])
+    remind(D(2026, 5, 21))
+    assert [m.to for m in mail.outbox] == [["dave@example.org"]]
 
 
 def test_a_dry_run_sends_and_records_nothing(cast):

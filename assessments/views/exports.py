@@ -64,6 +64,7 @@ def _sheets(assessments, *, public: bool):
         ("回答", open_data.ANSWER_HEADER, open_data.answer_rows(assessments, public=public)),
         ("資料", open_data.SOURCE_HEADER, open_data.source_rows(assessments, public=public)),
         ("データ項目", open_data.INVENTORY_HEADER, open_data.inventory_rows(assessments, public=public)),
+        ("質問・請求", open_data.REQUEST_HEADER, open_data.request_rows(assessments, public=public)),
         ("事業", open_data.PROJECT_HEADER, open_data.project_rows()),
     )
 

@@ -254,7 +254,7 @@ def invitation(request, token):
     context = {
         "invitation": invitation,
         "organisation": invitation.organisation,
-        "inviter": groups.person_name(invitation.invited_by),
+        "inviter": people.display_name(invitation.invited_by),
         "problem": problem,
         "login_url": f"{reverse('login')}?{urlencode({'next': here})}",
         "signup_url": f"{reverse('signup')}?{urlencode({'next': here})}",
