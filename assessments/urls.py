@@ -37,6 +37,7 @@ urlpatterns = [
     path("assessments/<int:pk>/letter.txt", documents.letter_text, name="letter_text"),
     path("assessments/<int:pk>/letter/", documents.letter_preview, name="letter_preview"),
     path("assessments/<int:pk>/letter/settings/", documents.letter_settings, name="letter_settings"),
+    path("requests/", requests.my_requests, name="my_requests"),
     path("assessments/<int:pk>/requests/", requests.request_list, name="request_list"),
     path("assessments/<int:pk>/requests/new/", requests.request_new, name="request_new"),
     path("assessments/<int:pk>/requests/<int:rid>/", requests.request_detail, name="request_detail"),

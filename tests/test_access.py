@@ -20,6 +20,23 @@ def client_for(client, cast, role):
     return client
 
 
+def the_request(cast):
+    """A question letter recorded as sent on the cast's assessment (made once per test)."""
+    from django.utils import timezone
+
+    from assessments import municipality_requests
+
+    if "request" not in cast:
+        cast["request"] = municipality_requests.request_create(
+            assessment=cast["assessment"], user=cast["editor"],
+            values={"kind": "letter", "title": "質問書", "sent_on": timezone.localdate()},
+            questions=[], documents=[], today=timezone.localdate())
+    return cast["request"]
+
+
+REQUEST_PAGES = ("request_detail", "request_edit", "request_transition", "request_reply")
+
+
 def request(client, cast, name, method):
     assessment = cast["assessment"]
     if name == "assessment_section":
@@ -31,6 +48,7 @@ def request(client, cast, name, method):
     args = {
         "answer_history": [assessment.pk, "a-public-comment"],
         "reviewer_remove": [assessment.pk, cast["seat"].pk],
+        **{page: [assessment.pk, the_request(cast).pk] for page in REQUEST_PAGES if name == page},
     }.get(name, [assessment.pk])
     url = reverse(name, args=args)
     if method == "get":
@@ -44,6 +62,8 @@ def request(client, cast, name, method):
         "resident_views_save": {"sought": "no", "reason_not_sought": "説明会は開かれていない"},
         "comment_add": {"question": "a-public-comment", "text": "確認が必要です"},
         "reviewer_consent": {"named": "yes"},
+        "request_transition": {"kind": "waiting", "on": the_request(cast).sent_on.isoformat(), "note": "",
+                               "version": the_request(cast).version} if name == "request_transition" else None,
     }[name]
     if name == "assessment_autosave":
         return client.post(url, json.dumps({"question": "a-public-comment", "value": "done", "base": 0}),
@@ -77,6 +97,13 @@ MATRIX = {
     # asks first (the post is tested in test_accounts, as it would remove the cast's assessment).
     ("assessment_delete", "get"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 200, "owner": 200,
                                    "reviewer": 403, "staff": 403},
+    # Requests to the municipality: everyone who may see the assessment sees them; editors record.
+    **{(name, "get"): {"anonymous": 302, "outsider": 404, "viewer": 200, "editor": 200, "owner": 200,
+                       "reviewer": 200, "staff": 200} for name in ("request_list", "request_detail")},
+    ("request_new", "get"): {"anonymous": 302, "outsider": 404, "viewer": 302, "editor": 200, "owner": 200,
+                             "reviewer": 302, "staff": 302},  # those who may not record go back to the list
+    ("request_transition", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 302, "owner": 302,
+                                     "reviewer": 403, "staff": 403},
     # Only a reviewer chooses whether their own name is published.
     ("reviewer_consent", "post"): {"anonymous": 302, "outsider": 404, "viewer": 404, "editor": 404, "owner": 404,
                                    "reviewer": 302, "staff": 404},
@@ -100,7 +127,7 @@ def test_permission_matrix(client, cast, role):
 
 def stored_state(assessment):
     """Everything a refused write could touch, as comparable data."""
-    from assessments.models import Comment, ResidentViews, StatusChange
+    from assessments.models import Comment, MunicipalityRequest, ResidentViews, StatusChange
 
     fresh = Assessment.objects.get(pk=assessment.pk)
     return {
@@ -111,14 +138,17 @@ def stored_state(assessment):
         "resident_views": list(ResidentViews.objects.filter(assessment=assessment).values_list("sought", "summary")),
         "comments": Comment.objects.filter(assessment=assessment).count(),
         "status_changes": StatusChange.objects.filter(assessment=assessment).count(),
+        "requests": sorted(MunicipalityRequest.objects.filter(assessment=assessment).values_list("state", "version")),
     }
 
 
 @pytest.mark.parametrize("role", ["outsider", "viewer", "reviewer", "staff"])
 def test_refused_writes_change_nothing(client, cast, role):
     client_for(client, cast, role)
+    the_request(cast)
     before = stored_state(cast["assessment"])
-    refused = ["assessment_section", "assessment_autosave", "reviewer_add", "reviewer_remove", "resident_views_save"]
+    refused = ["assessment_section", "assessment_autosave", "reviewer_add", "reviewer_remove", "resident_views_save",
+               "request_transition"]
     if role != "reviewer":
         refused.append("opinion_save")
     for name in refused:

@@ -14,10 +14,13 @@ letter settings, answer history, start, list, every section (the data inventory 
 report and letter previews, the inventory import page; the admin's index and question-set pages.
 """
 
+import datetime
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from assessments.demo import create_demo_assessment
+from assessments.municipality_requests import reply_record, request_create
 from assessments.models import Assessment, Membership
 from tests.conftest import sign_in
 from tests.test_page_structure import group_pages
@@ -93,6 +96,21 @@ def page_lists(bob, alice):
     Assessment.objects.filter(pk=published.pk).update(status=Assessment.Status.PUBLISHED)
     Membership.objects.get_or_create(organisation=published.organisation, user=bob, defaults={"role": "owner"})
     qs = demo.question_set
+    # A request with a reply, a refusal and an overdue one: the request pages, the public page's list.
+    records = {}
+    for assessment in (demo, published):
+        records[assessment.pk] = [
+            request_create(assessment=assessment, user=bob, values={
+                "kind": kind, "title": title, "sent_on": datetime.date(2026, 4, 28), "published": True,
+                "reply_by": datetime.date(2026, 5, 20) if kind == "letter" else None},
+                questions=[(None, "住民への説明はいつ行いましたか。（架空）")], documents=["委託契約書（架空）"],
+                today=datetime.date(2026, 4, 28))
+            for kind, title in (("letter", "質問書（架空）"), ("disclosure", "情報公開請求（架空）"))
+        ]
+        disclosure = records[assessment.pk][1]
+        reply_record(request=disclosure, user=bob, received_on=datetime.date(2026, 5, 12), text="不開示とする。（架空）",
+                     item_ids=[], documents=[{"title": "決定通知書（架空）", "page": "1", "date": None, "url": ""}],
+                     state="refused", updates=[], base_version=disclosure.version, today=datetime.date(2026, 5, 12))
     public = ["/", "/projects/", "/projects/?q=LINE", "/projects/case-toda-kyoiku-db/", "/projects/case-misato-kodomo-data/",
               "/topics/", "/dashboard/", "/public/", f"/public/{published.pk}/", "/question-sets/",
               f"/question-sets/{qs.key}/v{qs.version}/", "/accounts/login/",
@@ -103,7 +121,9 @@ def page_lists(bob, alice):
                f"/assessments/{demo.pk}/report/", f"/assessments/{demo.pk}/letter/",
                f"/assessments/{demo.pk}/inventory/import/",
                "/projects/case-misato-kodomo-data/assess/", "/assessments/", "/compare/",
-               "/accounts/settings/", "/accounts/delete/", "/accounts/password/change/"]
+               "/accounts/settings/", "/accounts/delete/", "/accounts/password/change/",
+               "/requests/", f"/assessments/{demo.pk}/requests/", f"/assessments/{demo.pk}/requests/new/"]
+    private += [f"/assessments/{demo.pk}/requests/{r.pk}/" for r in records[demo.pk]]
     private += [f"/assessments/{demo.pk}/sections/{s.key}/" for s in qs.sections.all()]
     admin = ["/admin/", "/admin/assessments/questionset/", f"/admin/assessments/questionset/{qs.pk}/change/",
              f"/admin/assessments/questionset/{qs.pk}/preview/"]

@@ -211,3 +211,43 @@ def test_the_dashboard_says_when_no_request_is_published(client, cast):
     make_request(cast["assessment"], cast["editor"], published=True)  # its assessment is not published
     page = client.get(reverse("dashboard")).content.decode()
     assert "公開された質問・請求はまだありません。" in page
+
+
+# --- The user's own list across assessments ----------------------------------------------------------
+
+
+def test_my_requests_lists_overdue_and_due_first_and_only_what_the_user_may_see(client, cast, bob, charlie):
+    from django.contrib.auth import get_user_model  # noqa: F401
+
+    from assessments.answer_saving import assessment_create
+
+    later = make_request(cast["assessment"], cast["editor"], title="期限が先の質問書", reply_by=D(2099, 1, 30))
+    overdue = make_request(cast["assessment"], cast["editor"], title="期限を過ぎた質問書", reply_by=D(2026, 5, 20))
+    theirs = assessment_create(user=charlie, project=cast["assessment"].project, question_set=cast["assessment"].question_set,
+                               title="charlie の評価", standpoint="resident")
+    make_request(theirs, charlie, title="よその質問書")
+    client.force_login(cast["viewer"])
+    page = client.get(reverse("my_requests")).content.decode()
+    assert page.index(overdue.title) < page.index(later.title) and "よその質問書" not in page
+    assert "守る会の評価</a>（美里町）" in page
+    assert f'/assessments/{cast["assessment"].pk}/requests/{overdue.pk}/' in page
+    client.logout()
+    assert client.get(reverse("my_requests")).status_code == 302  # to sign in
+
+
+def test_my_requests_reads_in_a_fixed_number_of_queries(client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_request(cast["assessment"], cast["editor"])
+    client.force_login(cast["editor"])
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("my_requests")).status_code == 200
+        return len(queries)
+
+    one = count()
+    for i in range(5):
+        make_request(cast["assessment"], cast["editor"], title=f"質問書{i}")
+    assert count() == one

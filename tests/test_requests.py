@@ -2,7 +2,9 @@
 municipality's rule, state changes and the derived 期限超過, replies updating the 不明/未開示 answers
 they answer (with the reply as a source, in the history), and who may do what."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.urls import reverse
@@ -14,6 +16,7 @@ from assessments.reports import render
 from assessments.answer_saving import AnswerChange
 from assessments.models import (
     Answer,
+    Assessment,
     AnswerHistory,
     DisclosureRule,
     MunicipalityRequest,
@@ -59,7 +62,12 @@ def test_the_seed_loads_a_rule_for_each_of_the_63_municipalities_marked_unchecke
     rule = DisclosureRule.objects.get(municipality__name="美里町")
     assert (rule.decision_days, rule.extension_days, rule.start, rule.holiday_moves, rule.verified) == (15, 45, "next_day", True, False)
     assert (rule.pi_decision_days, rule.pi_extension_days, rule.pi_verified) == (30, 30, False)
-    assert rule.note == "値は未確認。条例の本文で確かめてください。"
+    assert rule.note.startswith("条例の本文を確認できていません。") and rule.source_url == ""
+    # 行田市 counts from the day of receipt itself (its own page: 「受理した日から起算して15日以内」).
+    gyoda = DisclosureRule.objects.get(municipality__name="行田市")
+    assert (gyoda.start, gyoda.decision_days, gyoda.extension_days, gyoda.verified) == ("same_day", 15, 45, False)
+    assert gyoda.source_url.startswith("https://www.city.gyoda.lg.jp/")
+    assert not DisclosureRule.objects.filter(verified=True).exists()  # none could be read in an ordinance
     again = seed.SeedReport()
     seed.seed_disclosure_limits(again)
     assert again.created == {} and again.updated == {}
@@ -67,7 +75,7 @@ def test_the_seed_loads_a_rule_for_each_of_the_63_municipalities_marked_unchecke
 
 @pytest.mark.parametrize("change, message", [
     (lambda r: r.__setitem__(4, "十五"), "3行目: decision_days は1から365までの日数にしてください（「十五」）"),
-    (lambda r: r.__setitem__(6, "翌々日"), "3行目: start は 翌日・当日 のいずれかにしてください"),
+    (lambda r: r.__setitem__(6, "翌々日"), "3行目: start は 翌日・当日・未確認 のいずれかにしてください"),
     (lambda r: r.__setitem__(9, "たぶん"), "3行目: verified は 確認済み・未確認 のいずれかにしてください"),
     (lambda r: r.__setitem__(0, "999999"), "3行目: 団体コード「999999」の自治体がありません"),
     (lambda r: r.__setitem__(1, "川口市"), "3行目: 団体コード 112011 は川越市です"),
@@ -287,6 +295,20 @@ def test_a_reply_updates_a_not_disclosed_answer_with_its_source_and_history(gaps
     assert list(reply.items.all()) == [item] and reply.documents.get().url == "https://example.org/kitei.pdf"
     # The answer no longer 未開示 is offered for update no more; the summary shows the reply.
     assert f'name="{prefix}-update"' not in client.get(pages["detail"]).content.decode()
+    # Published (the assessment, and this request by its author's choice), the reply is public: the
+    # public page lists it, and the open data has the new answer with the reply as its source.
+    Assessment.objects.filter(pk=gaps["assessment"].pk).update(status=Assessment.Status.PUBLISHED)
+    MunicipalityRequest.objects.filter(pk=request.pk).update(published=True)
+    client.logout()
+    public = client.get(reverse("public_assessment", args=[gaps["assessment"].pk])).content.decode()
+    assert "同意ではなく条例を根拠としています。" in public and "こどもデータ連携 運用規程 p.3（2026-04-01）" in public
+    body = b"".join(client.get(reverse("public_export_csv")).streaming_content).decode("utf-8")[1:]
+    row = next(r for r in csv.DictReader(io.StringIO(body)) if r["question_key"] == "a-consent-legal-basis")
+    assert row["answer"] == choice.label and row["note"] == "回答書による"
+    assert "美里町からの回答（2026-05-20）" in row["sources"] and "こどもデータ連携 運用規程（p.3、2026-04-01）" in row["sources"]
+    data = client.get(reverse("public_export_json", args=[gaps["assessment"].pk])).json()
+    assert data["answers"]["a-consent-legal-basis"]["value"] == choice.key
+    assert data["requests"][0]["replies"][0]["documents"][0]["title"] == "こどもデータ連携 運用規程"
 
 
 def test_a_reply_whose_answer_changed_meanwhile_saves_nothing(gaps, client):
@@ -390,12 +412,14 @@ def test_the_seed_command_names_the_bad_line(catalogue, tmp_path, monkeypatch):
     from django.core.management import CommandError, call_command
 
     lines = (seed.FIXTURES / "disclosure_limits.tsv").read_text(encoding="utf-8").splitlines()
-    lines[5] = lines[5].replace("\t翌日\t", "\tあした\t")
+    cells = lines[5].split("\t")
+    cells[6] = "あした"
+    lines[5] = "\t".join(cells)
     path = tmp_path / "disclosure_limits.tsv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(seed, "seed_disclosure_limits",
                         lambda report, path=path, _real=seed.seed_disclosure_limits: _real(report, path))
-    with pytest.raises(CommandError, match="6行目: start は 翌日・当日 のいずれかにしてください"):
+    with pytest.raises(CommandError, match="6行目: start は 翌日・当日・未確認 のいずれかにしてください"):
         call_command("seed")
 
 

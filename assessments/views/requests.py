@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import municipality_requests as services
 from assessments import request_law
-from assessments.access import EDIT, VIEW, get_assessment_for_request
+from assessments.access import EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_saving import AnswersLocked
 from assessments.answer_values import MARKS, answer_meaning, clean_answer, clean_text, display_value
 from assessments.models import Answer, Assessment, MunicipalityRequest, RequestEvent
@@ -40,6 +40,14 @@ def request_list(request, pk):
     return render(request, "requests/list.html", {
         "assessment": assessment, "requests": requests, "today": today, "can_edit": EDIT in assessment.rights,
     })
+
+
+@login_required
+def my_requests(request):
+    """Every request about the assessments the user may see, overdue and due first."""
+    requests = services.ordered_for_list(
+        services.requests_for_assessments(assessments_visible_to(request.user)), timezone.localdate())
+    return render(request, "requests/mine.html", {"requests": requests})
 
 
 @login_required
