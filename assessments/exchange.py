@@ -10,8 +10,9 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from assessments import answer_saving, services
+from assessments import action_plan, answer_saving, services
 from assessments.answer_values import MAX_TEXT_LENGTH, clean_answer, clean_text, mark_of
 from assessments.forms import LetterDetailsForm, RowErrors, clean_rows
 from assessments.models import Assessment, LetterDetails, Project, Question, QuestionSet
@@ -49,6 +50,11 @@ def assessment_to_data(assessment: Assessment) -> dict:
         "answers": answers,
         "inventory": inventory,
     }
+    # The action plan, written only when there is one (files of assessments without a plan stay as
+    # they were). Its 承認の条件 is information: an import does not carry it (action_plan.actions_from_data).
+    actions = [action_plan.action_data(a) for a in assessment.planned_actions.select_related("question").order_by("pk")]
+    if actions:
+        data["actions"] = actions
     details = LetterDetails.objects.filter(assessment=assessment).first()
     if details is not None:
         data["letter"] = {
@@ -153,5 +159,11 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
     outcome = answer_saving.answers_save(assessment=assessment, user=user, changes=changes)
     if outcome.too_large:
         raise AssessmentFileError(outcome.too_large)
+    if "actions" in data:
+        try:
+            action_plan.actions_from_data(assessment=assessment, user=user, items=data["actions"], questions=questions,
+                                          today=timezone.localdate())
+        except ValidationError as error:
+            raise AssessmentFileError(" ".join(error.messages)) from None
     assessment.refresh_from_db()
     return assessment

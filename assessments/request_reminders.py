@@ -48,7 +48,7 @@ class Outcome:
     emails: int = 0
 
 
-def _recipients_by_organisation(organisation_ids) -> dict[int, list[str]]:
+def recipients_by_organisation(organisation_ids) -> dict[int, list[str]]:
     recipients: dict[int, list[str]] = {}
     memberships = (
         Membership.objects.filter(
@@ -107,7 +107,7 @@ def send_reminders(today: datetime.date, *, dry_run: bool = False) -> Outcome:
         .order_by("pk")
     )
     due = [(request, kind) for request in requests if (kind := reminder_kind(request, today))]
-    recipients = _recipients_by_organisation({request.assessment.organisation_id for request, _kind in due})
+    recipients = recipients_by_organisation({request.assessment.organisation_id for request, _kind in due})
     sent = set(
         RequestReminder.objects.filter(request__in=[request for request, _kind in due])
         .values_list("request_id", "kind", "due_on")

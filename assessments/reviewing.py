@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments import action_plan
 from assessments.access import EDIT, OWN, REVIEW
 from assessments.answer_values import clean_text
 from assessments.models import (
@@ -156,6 +157,13 @@ def approval_check(assessment: Assessment) -> ApprovalCheck:
     if unanswered:
         problems.append(_("未回答の必須質問があります（%(count)s問）。回答を終えてから審査してください。")
                         % {"count": len(unanswered)})
+    # A reviewer may make an action of the plan a condition of approval (action_plan): until every
+    # such action is recorded as done (完了, with its source), the assessment is not approved.
+    conditions = action_plan.unmet_conditions(assessment)
+    if conditions:
+        problems.append(_("承認の条件とされた対応が、まだ完了していません（%(count)s件: %(titles)s）。"
+                          "対応計画で完了（と、それを示す資料）を記録するか、審査委員が条件を外してください。")
+                        % {"count": len(conditions), "titles": "、".join(f"「{t}」" for t in conditions)})
     reconsider = sorted({o.section.title if o.section_id else _("全体") for o in opinions
                          if o.verdict == ReviewOpinion.Verdict.RECONSIDER})
     return ApprovalCheck(problems=problems, reconsider=reconsider)
@@ -169,13 +177,17 @@ def _resident_views_data(views: ResidentViews | None) -> dict | None:
 
 
 def content_fingerprint(assessment: Assessment) -> str:
-    """A digest of what the review body approves: answers with notes and sources, the inventory and
-    the residents' views (not the letter's settings or the title)."""
+    """A digest of what the review body approves: answers with notes and sources, the inventory, the
+    residents' views and the action plan (action_plan.fingerprint_material says what of it; not the
+    letter's settings or the title)."""
     from assessments.exchange import assessment_to_data
 
     data = assessment_to_data(assessment)
     material = {"answers": data["answers"], "inventory": data["inventory"],
                 "resident_views": _resident_views_data(ResidentViews.objects.filter(assessment=assessment).first())}
+    plan = action_plan.fingerprint_material(assessment)
+    if plan:  # absent when empty: what was approved before there were plans keeps its fingerprint
+        material["actions"] = plan
     return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 

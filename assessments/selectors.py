@@ -282,6 +282,27 @@ class Workspace:
             if row.flagged
         ]
 
+    def proposals(self) -> list[tuple[Question, str]]:
+        """The proposals of the visible questions answered weakly (a choice scoring below the best,
+        or meaning 不明 or 未開示), in order, each with the labels of the chosen choices."""
+        weak_meanings = {Choice.Meaning.UNKNOWN, Choice.Meaning.NOT_DISCLOSED}
+        by_key = self.by_key
+        proposals = []
+        for spec in self.specs:
+            question = by_key[spec.key]
+            answer = self.answers.get(spec.key)
+            if spec.key not in self.result.visible or answer is None or not question.proposal or not spec.is_choice:
+                continue
+            picked = [spec.choice(k) for k in (answer.value if isinstance(answer.value, list) else [answer.value])]
+            picked = [c for c in picked if c is not None]
+            best = spec.max_score
+            weak = any(c.meaning in weak_meanings for c in picked) or (
+                best is not None and any(c.score is not None and c.score < best for c in picked)
+            )
+            if weak:
+                proposals.append((question, "、".join(c.label for c in picked)))
+        return proposals
+
     def municipality_questions(self) -> list[Question]:
         """The visible questions answered 不明 or 未開示, in order: what to ask the municipality."""
         keys = {q.key for q in self.result.unknown} | {q.key for q in self.result.not_disclosed}

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from assessments.views import (
+    action_plan,
     catalogue,
     dashboard,
     documents,
@@ -44,6 +45,17 @@ urlpatterns = [
     path("assessments/<int:pk>/requests/<int:rid>/edit/", requests.request_edit, name="request_edit"),
     path("assessments/<int:pk>/requests/<int:rid>/state/", requests.request_transition, name="request_transition"),
     path("assessments/<int:pk>/requests/<int:rid>/reply/", requests.request_reply, name="request_reply"),
+    # The action plan (対応計画) and the review date (見直しの時期).
+    path("assessments/<int:pk>/plan/", action_plan.plan, name="action_plan"),
+    path("assessments/<int:pk>/plan.csv", action_plan.plan_csv, name="action_plan_csv"),
+    path("assessments/<int:pk>/plan.xlsx", action_plan.plan_xlsx, name="action_plan_xlsx"),
+    path("assessments/<int:pk>/plan/new/", action_plan.action_new, name="action_new"),
+    path("assessments/<int:pk>/plan/review-date/", action_plan.review_date, name="review_date"),
+    path("assessments/<int:pk>/plan/<int:aid>/", action_plan.action_detail, name="action_detail"),
+    path("assessments/<int:pk>/plan/<int:aid>/edit/", action_plan.action_edit, name="action_edit"),
+    path("assessments/<int:pk>/plan/<int:aid>/status/", action_plan.action_status, name="action_status"),
+    path("assessments/<int:pk>/plan/<int:aid>/condition/", action_plan.action_require, name="action_require"),
+    path("assessments/<int:pk>/plan/<int:aid>/delete/", action_plan.action_delete, name="action_delete"),
     path("assessments/<int:pk>/review/", reviews.review_page, name="assessment_review"),
     path("assessments/<int:pk>/transition/", reviews.transition, name="assessment_transition"),
     path("assessments/<int:pk>/reviewers/", reviews.reviewer_add, name="reviewer_add"),

@@ -22,9 +22,14 @@ from .requests import (
     RequestItem,
     RequestReminder,
 )
+from .action_plan import PlanChange, PlannedAction, PlanReminder, ReviewSchedule
 from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
+    "PlanChange",
+    "PlannedAction",
+    "PlanReminder",
+    "ReviewSchedule",
     "AnswerHistory",
     "Comment",
     "INVITATION_VALID_FOR",

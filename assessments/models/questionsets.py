@@ -108,6 +108,22 @@ class QuestionSet(models.Model):
         help_text=_("得点のうち「不明」「未開示」でない回答の割合がこれ未満なら、評価レベルを「判定保留」とします。空欄なら判定保留にしません。"),
     )
 
+    # The review clock of assessments made with this set (assessments.plan_clock): a review (見直し)
+    # this many months after approval and a re-assessment (再評価) within this many years, as
+    # 特定個人情報保護評価 asks (assessments.review_law). Empty: the defaults, 12 months and 5 years
+    # (sets made before these fields, whose files do not name them, export as they always did).
+    review_interval_months = models.PositiveSmallIntegerField(
+        _("見直しの間隔（月）"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("承認（公開）から次の見直しまでの月数。空欄なら12か月（毎年の見直し）。"),
+    )
+    reassessment_interval_years = models.PositiveSmallIntegerField(
+        _("再評価の間隔（年）"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("承認（公開）から再評価までの年数。空欄なら5年。"),
+    )
+
+    DEFAULT_REVIEW_INTERVAL_MONTHS = 12
+    DEFAULT_REASSESSMENT_INTERVAL_YEARS = 5
+
     objects = QuestionSetQuerySet.as_manager()
 
     class Meta:
@@ -118,6 +134,14 @@ class QuestionSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
+
+    @property
+    def review_months(self) -> int:
+        return self.review_interval_months or self.DEFAULT_REVIEW_INTERVAL_MONTHS
+
+    @property
+    def reassessment_years(self) -> int:
+        return self.reassessment_interval_years or self.DEFAULT_REASSESSMENT_INTERVAL_YEARS
 
     @property
     def is_frozen(self) -> bool:

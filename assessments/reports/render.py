@@ -98,21 +98,7 @@ def report_context(assessment: Assessment) -> dict:
         title=_("節ごとの得点率"),
         description="、".join(f"{c.section.title} {c.score.percent}%" for c in scored_sections) or _("採点できる回答なし"),
     )
-    weak_choice = {"unknown", "not_disclosed"}
-    proposals = []
-    for spec in workspace.specs:
-        question = workspace.by_key[spec.key]
-        answer = workspace.answers.get(spec.key)
-        if spec.key not in result.visible or answer is None or not question.proposal or not spec.is_choice:
-            continue
-        picked = [spec.choice(k) for k in (answer.value if isinstance(answer.value, list) else [answer.value])]
-        picked = [c for c in picked if c is not None]
-        best = spec.max_score
-        weak = any(c.meaning in weak_choice for c in picked) or (
-            best is not None and any(c.score is not None and c.score < best for c in picked)
-        )
-        if weak:
-            proposals.append((question, "、".join(c.label for c in picked)))
+    proposals = workspace.proposals()
     municipality_questions = workspace.municipality_questions()
     sources = sorted(
         {part.strip() for q in workspace.questions for part in q.basis.split(";") if part.strip()}
@@ -158,8 +144,19 @@ def report_context(assessment: Assessment) -> dict:
         "today_wareki": wareki(today),
         "amount": thousand_yen(project.amount_thousand_yen),
         "report_css": render_to_string("reports/report.css"),
+        **_plan_context(assessment, today),
     }
     return context
+
+
+def _plan_context(assessment: Assessment, today) -> dict:
+    """The chapter 「対応計画」: the plan in its order (due states as of ``today``) and the review clock."""
+    from assessments import action_plan
+
+    actions, summary = action_plan.plan_of(assessment, today)
+    clock = action_plan.review_clock_of(assessment)
+    return {"plan_actions": actions, "plan_summary": summary, "plan_review_clock": clock,
+            "plan_review_state": clock.state(today)}
 
 
 def report_html(assessment: Assessment, context: dict | None = None) -> str:

@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from assessments import municipality_requests, selectors
+from assessments import action_plan, municipality_requests, selectors
 from assessments.models import Category, QuestionSet, Section
 from assessments.formatting import thousand_yen
 from assessments.reports import charts
@@ -47,6 +47,7 @@ def dashboard(request):
     data["request_stats"] = municipality_requests.request_stats_by_municipality(
         municipality_requests.public_requests(), today=timezone.localdate()
     )
+    data["review_due"] = action_plan.review_due_assessments(request.user, timezone.localdate())
     return render(request, "dashboard/dashboard.html", data)
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from assessments import open_data
+from assessments import action_plan, open_data
 from assessments.access import assessments_visible_to, get_assessment_for_request, get_published_assessment
 from assessments.exchange import dump_assessment
 from assessments.spreadsheet_cells import csv_row, xlsx_row
@@ -65,6 +65,7 @@ def _sheets(assessments, *, public: bool):
         ("資料", open_data.SOURCE_HEADER, open_data.source_rows(assessments, public=public)),
         ("データ項目", open_data.INVENTORY_HEADER, open_data.inventory_rows(assessments, public=public)),
         ("質問・請求", open_data.REQUEST_HEADER, open_data.request_rows(assessments, public=public)),
+        ("対応計画", action_plan.ACTION_HEADER, action_plan.action_rows(assessments)),
         ("事業", open_data.PROJECT_HEADER, open_data.project_rows()),
     )
 

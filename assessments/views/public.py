@@ -3,10 +3,11 @@
 from django.shortcuts import render
 from django.utils import timezone
 
-from assessments import municipality_requests, selectors
+from assessments import action_plan, municipality_requests, selectors
 from assessments.access import get_published_assessment
 from assessments.models import Assessment
 from assessments.reports import render as documents
+from assessments.views import action_plan as action_plan_views
 from assessments.views.documents import download_response
 
 
@@ -16,6 +17,7 @@ def public_list(request):
         .select_related("project__municipality", "organisation", "owner__profile")
         .order_by("project__municipality__code", "-published_at")
     )
+    published = action_plan.attach_review_states(published.select_related("question_set"), timezone.localdate())
     return render(request, "public/list.html", {"assessments": published})
 
 
@@ -36,6 +38,7 @@ def public_assessment(request, pk):
             "requests": municipality_requests.ordered_for_list(
                 municipality_requests.published_requests(assessment), timezone.localdate()
             ),
+            **action_plan_views.public_context(assessment),
         },
     )
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from assessments import accounts, answer_saving, inventory_io, municipality_requests, people, selectors
+from assessments import accounts, action_plan, answer_saving, inventory_io, municipality_requests, people, selectors
 from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
@@ -27,6 +27,7 @@ from assessments.forms import (
     parts_of,
 )
 from assessments.models import Membership, Project, Question
+from assessments.views import action_plan as action_plan_views
 
 ROW_TYPES = (Question.Type.EVIDENCE, Question.Type.INVENTORY)
 
@@ -38,6 +39,7 @@ def assessment_list(request):
     )
     # The organisation column links to the organisation's page for its members (a reviewer sees the name).
     my_organisations = set(Membership.objects.filter(user=request.user).values_list("organisation_id", flat=True))
+    assessments = action_plan.attach_review_states(assessments, timezone.localdate())  # 「見直し時期」
     return render(request, "assessments/list.html", {"assessments": assessments, "my_organisations": my_organisations})
 
 
@@ -327,6 +329,7 @@ def assessment_summary(request, pk):
             "municipality_questions": workspace.municipality_questions(),
             "asked": asked_by_key,
             "can_record_request": EDIT in assessment.rights,
+            **action_plan_views.summary_context(assessment, workspace),
         },
     )
 
