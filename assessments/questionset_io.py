@@ -35,6 +35,10 @@ _SCREENING_FIELDS = (
     "criteria_for_full",
 )
 
+# Optional: the review interval in months and the re-assessment interval in years, with their
+# largest values (QuestionSet's validators). A file without them gets the defaults, 12 and 5.
+_REVIEW_FIELDS = {"review_interval_months": 120, "reassessment_interval_years": 20}
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -136,6 +140,8 @@ def questionset_to_data(question_set: QuestionSet) -> dict:
         # Written only when set, so that a set without the rule (v1) exports as it always did.
         **({"min_confirmed_percent": question_set.min_confirmed_percent}
            if question_set.min_confirmed_percent is not None else {}),
+        # The review clock (見直し・再評価の間隔), likewise written only when the set names it.
+        **{name: getattr(question_set, name) for name in _REVIEW_FIELDS if getattr(question_set, name) is not None},
         "levels": [
             {
                 "key": level.key,
@@ -237,6 +243,9 @@ def validate_questionset_data(data) -> list[Problem]:
 
     if data.get("min_confirmed_percent") is not None:
         check.integer(data, "min_confirmed_percent", "min_confirmed_percent", low=1, high=100)
+    for name, high in _REVIEW_FIELDS.items():
+        if data.get(name) is not None:
+            check.integer(data, name, name, low=1, high=high)
     _validate_levels(check, data.get("levels"))
     _validate_sections(check, data.get("sections"))
     _validate_changelog(check, data.get("changelog", []))
@@ -464,6 +473,7 @@ def questionset_from_data(data: dict) -> QuestionSet:
         status=QuestionSet.Status.DRAFT,  # parts can only be added to a draft; the status is set last
         **{name: screening[name] for name in _SCREENING_FIELDS if name in screening},
         min_confirmed_percent=data.get("min_confirmed_percent"),
+        **{name: data.get(name) for name in _REVIEW_FIELDS},
     )
     Level.objects.bulk_create(
         Level(

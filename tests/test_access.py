@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from assessments.models import Answer, Assessment, Comment, Reviewer, ReviewOpinion
+from assessments.models import Answer, Assessment, Comment, PlannedAction, Reviewer, ReviewOpinion, ReviewSchedule
 from tests.forms_helper import read_form
 from tests.test_workflow import move
 
@@ -37,6 +37,21 @@ def the_request(cast):
 REQUEST_PAGES = ("request_detail", "request_edit", "request_transition", "request_reply")
 
 
+def the_action(cast):
+    """An action of the plan of the cast's assessment (made once per test)."""
+    from assessments import action_plan
+    from assessments.access import rights_of
+
+    if "action" not in cast:
+        cast["action"] = action_plan.action_create(
+            assessment=cast["assessment"], user=cast["editor"], rights=rights_of(cast["editor"], cast["assessment"]),
+            values={"title": "委託契約書の写しを入手する"})
+    return cast["action"]
+
+
+ACTION_PAGES = ("action_detail", "action_edit", "action_status", "action_require", "action_delete")
+
+
 def request(client, cast, name, method):
     assessment = cast["assessment"]
     if name == "assessment_section":
@@ -49,6 +64,7 @@ def request(client, cast, name, method):
         "answer_history": [assessment.pk, "a-public-comment"],
         "reviewer_remove": [assessment.pk, cast["seat"].pk],
         **{page: [assessment.pk, the_request(cast).pk] for page in REQUEST_PAGES if name == page},
+        **{page: [assessment.pk, the_action(cast).pk] for page in ACTION_PAGES if name == page},
     }.get(name, [assessment.pk])
     url = reverse(name, args=args)
     if method == "get":
@@ -64,6 +80,11 @@ def request(client, cast, name, method):
         "reviewer_consent": {"named": "yes"},
         "request_transition": {"kind": "waiting", "on": the_request(cast).sent_on.isoformat(), "note": "",
                                "version": the_request(cast).version} if name == "request_transition" else None,
+        "action_status": {"status": "doing", "version": PlannedAction.objects.get(pk=the_action(cast).pk).version}
+        if name == "action_status" else None,
+        "action_require": {"required": "yes", "version": 0},
+        "review_date": {"review_on": "2027-04-01", "reason": "見直しを終えた",
+                        "version": ReviewSchedule.objects.filter(assessment=assessment).values_list("version", flat=True).first() or 0},
     }[name]
     if name == "assessment_autosave":
         return client.post(url, json.dumps({"question": "a-public-comment", "value": "done", "base": 0}),
@@ -104,6 +125,18 @@ MATRIX = {
                              "reviewer": 302, "staff": 302},  # those who may not record go back to the list
     ("request_transition", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 302, "owner": 302,
                                      "reviewer": 403, "staff": 403},
+    # The action plan: everyone who may see the assessment sees it and exports it; its editors change
+    # it while it is a draft and record progress and the review date; a reviewer adds or marks
+    # conditions of approval only while it is in review (test_action_plan), so not in this draft.
+    **{(name, "get"): {"anonymous": 302, "outsider": 404, "viewer": 200, "editor": 200, "owner": 200,
+                       "reviewer": 200, "staff": 200}
+       for name in ("action_plan", "action_plan_csv", "action_plan_xlsx", "action_detail")},
+    **{(name, "get"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 200, "owner": 200,
+                       "reviewer": 403, "staff": 403} for name in ("action_new", "action_edit", "action_delete")},
+    **{(name, "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 302, "owner": 302,
+                        "reviewer": 403, "staff": 403} for name in ("action_status", "review_date")},
+    ("action_require", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 403, "owner": 403,
+                                 "reviewer": 403, "staff": 403},
     # Only a reviewer chooses whether their own name is published.
     ("reviewer_consent", "post"): {"anonymous": 302, "outsider": 404, "viewer": 404, "editor": 404, "owner": 404,
                                    "reviewer": 302, "staff": 404},
@@ -139,6 +172,8 @@ def stored_state(assessment):
         "comments": Comment.objects.filter(assessment=assessment).count(),
         "status_changes": StatusChange.objects.filter(assessment=assessment).count(),
         "requests": sorted(MunicipalityRequest.objects.filter(assessment=assessment).values_list("state", "version")),
+        "plan": sorted(PlannedAction.objects.filter(assessment=assessment).values_list("title", "status", "required", "version")),
+        "review_date": list(ReviewSchedule.objects.filter(assessment=assessment).values_list("review_on", "version")),
     }
 
 
@@ -146,9 +181,10 @@ def stored_state(assessment):
 def test_refused_writes_change_nothing(client, cast, role):
     client_for(client, cast, role)
     the_request(cast)
+    the_action(cast)
     before = stored_state(cast["assessment"])
     refused = ["assessment_section", "assessment_autosave", "reviewer_add", "reviewer_remove", "resident_views_save",
-               "request_transition"]
+               "request_transition", "action_status", "action_require", "review_date"]
     if role != "reviewer":
         refused.append("opinion_save")
     for name in refused:

@@ -124,6 +124,12 @@ def page_lists(bob, alice):
                "/accounts/settings/", "/accounts/delete/", "/accounts/password/change/",
                "/requests/", f"/assessments/{demo.pk}/requests/", f"/assessments/{demo.pk}/requests/new/"]
     private += [f"/assessments/{demo.pk}/requests/{r.pk}/" for r in records[demo.pk]]
+    # The action plan: its page, a new action from a proposal, each demo action and one's forms.
+    actions = list(demo.planned_actions.order_by("pk"))
+    private += [f"/assessments/{demo.pk}/plan/", f"/assessments/{demo.pk}/plan/new/?from=d-deletion-at-end",
+                f"/assessments/{demo.pk}/plan/{actions[0].pk}/edit/",
+                f"/assessments/{demo.pk}/plan/{actions[0].pk}/delete/"]
+    private += [f"/assessments/{demo.pk}/plan/{a.pk}/" for a in actions]
     private += [f"/assessments/{demo.pk}/sections/{s.key}/" for s in qs.sections.all()]
     admin = ["/admin/", "/admin/assessments/questionset/", f"/admin/assessments/questionset/{qs.pk}/change/",
              f"/admin/assessments/questionset/{qs.pk}/preview/"]

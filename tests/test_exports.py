@@ -95,7 +95,7 @@ def test_the_workbook_has_answers_inventory_and_projects_for_visible_assessments
     client.force_login(bob)
     response = client.get(reverse("export_assessments_xlsx"))
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert workbook.sheetnames == ["回答", "資料", "データ項目", "質問・請求", "事業"]
+    assert workbook.sheetnames == ["回答", "資料", "データ項目", "質問・請求", "対応計画", "事業"]
     answers = list(workbook["回答"].iter_rows(values_only=True))
     assert len(answers) == 1 + mine.question_set.questions.count()
     assert {row[0] for row in answers[1:]} == {mine.pk}
@@ -104,3 +104,6 @@ def test_the_workbook_has_answers_inventory_and_projects_for_visible_assessments
     flagged = inventory[0].index("flagged")
     assert any(row[flagged] == "yes" for row in inventory[1:])
     assert len(list(workbook["事業"].iter_rows(values_only=True))) == 1 + Project.objects.count()
+    # The demo's plan, only the user's own assessment's.
+    plan = list(workbook["対応計画"].iter_rows(values_only=True))
+    assert len(plan) == 1 + mine.planned_actions.count() == 5 and {row[0] for row in plan[1:]} == {mine.pk}

@@ -90,7 +90,7 @@ def test_the_public_workbook_has_shown_sources_and_the_inventory(client, publish
     response = client.get(reverse("public_export_xlsx"))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert workbook.sheetnames == ["回答", "資料", "データ項目", "質問・請求", "事業"]
+    assert workbook.sheetnames == ["回答", "資料", "データ項目", "質問・請求", "対応計画", "事業"]
     sources = list(workbook["資料"].iter_rows(values_only=True))
     assert sources[0][:4] == ("assessment_id", "question_key", "position", "title")
     titles = {row[3] for row in sources[1:]}

@@ -72,6 +72,10 @@ def test_pages_have_unique_ids_and_headings_in_order(client, bob, alice, demo_pa
                reverse("letter_preview", args=[demo.pk]), reverse("inventory_import", args=[demo.pk]),
                reverse("assessment_list"), reverse("compare")]
     private += [reverse("assessment_section", args=[demo.pk, section.key]) for section in demo.question_set.sections.all()]
+    action = demo.planned_actions.order_by("pk").first()
+    private += [reverse("action_plan", args=[demo.pk]), reverse("action_new", args=[demo.pk]) + "?from=d-deletion-at-end",
+                reverse("action_detail", args=[demo.pk, action.pk]), reverse("action_edit", args=[demo.pk, action.pk]),
+                reverse("action_delete", args=[demo.pk, action.pk])]
     group_urls = group_pages(bob)
     urls += group_urls[""]
     private += group_urls["bob"]
