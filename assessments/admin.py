@@ -317,6 +317,7 @@ class QuestionSetAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
             },
         ),
         (_("評価レベルの判定"), {"fields": ["min_confirmed_percent"]}),
+        (_("見直しと再評価の間隔"), {"fields": ["review_interval_months", "reassessment_interval_years"]}),
     ]
     inlines = [LevelInline, SectionInline, ChangelogInline]
     actions = ["publish", "clone", "retire"]
@@ -784,3 +785,32 @@ class ReplyDocumentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- The action plan (対応計画) -------------------------------------------------------------------------
+from assessments.models import PlanChange, PlannedAction, PlanReminder  # noqa: E402
+
+
+@admin.register(PlannedAction)
+class PlannedActionAdmin(RecordAdmin):
+    """Actions are recorded by the assessment's editors and reviewers in the app, with every change in
+    PlanChange; the admin shows them read-only."""
+
+    list_display = ["title", "assessment", "responsible", "due_on", "status", "required"]
+    list_filter = ["status", "responsible", "required"]
+    search_fields = ["title", "detail", "assessment__title"]
+    list_select_related = ["assessment"]
+
+
+@admin.register(PlanChange)
+class PlanChangeAdmin(RecordAdmin):
+    list_display = ["at", "assessment", "action_title", "kind", "from_status", "to_status", "user"]
+    list_filter = ["kind"]
+    list_select_related = ["assessment", "user"]
+
+
+@admin.register(PlanReminder)
+class PlanReminderAdmin(RecordAdmin):
+    list_display = ["sent_at", "assessment", "action", "kind", "due_on", "recipients"]
+    list_filter = ["kind"]
+    list_select_related = ["assessment", "action"]

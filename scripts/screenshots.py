@@ -5,8 +5,8 @@
 It creates a demonstration assessment of 美里町 こどもデータ連携実証事業 as USER through the UI,
 answers a few questions and writes docs/screenshots/section.png and summary.png; then makes a
 conflict between two tabs (conflict.png), fills 質問書をつくる (letter.png), shows the dashboard
-(dashboard.png) and the data inventory on a wide screen and on a phone (inventory-wide.png,
-inventory-phone.png).
+(dashboard.png), the data inventory on a wide screen and on a phone (inventory-wide.png,
+inventory-phone.png) and the action plan with an action made from a proposal (plan.png).
 """
 
 import sys
@@ -54,6 +54,20 @@ def main(user, password, base="http://127.0.0.1:8000"):
         page.wait_for_url("**/summary/")
         page.screenshot(path=str(OUT / "summary.png"))
         assessment = page.url.rstrip("/").split("/")[-2]
+
+        # The action plan: a proposal of the summary made an action (対応計画に加える), one more added.
+        page.locator("#proposal-details summary").click()
+        page.locator("#proposal-list li", has_text="意見募集").get_by_role("link", name="対応計画に加える").click()
+        page.get_by_label("部署・団体の名前").fill("事業の担当課（架空の例）")
+        page.get_by_label("期限").fill("2027-03-31")
+        page.get_by_role("button", name="保存する").click()
+        page.goto(f"{base}/assessments/{assessment}/plan/new/")
+        page.get_by_label("すべきこと").fill("情報公開請求で、委託契約書の写しを入手する")
+        page.get_by_label("だれが").select_option("assessor")
+        page.get_by_label("期限").fill("2026-06-30")
+        page.get_by_role("button", name="保存する").click()
+        page.goto(f"{base}/assessments/{assessment}/plan/")
+        page.locator("main").screenshot(path=str(OUT / "plan.png"))
 
         # Two tabs on section G: the second saves a note first, the first's save is then stale.
         section_g = None

@@ -51,7 +51,8 @@ def test_a_proposal_becomes_an_action_prefilled_from_its_text(client, cast):
     link = reverse("action_new", args=[cast["assessment"].pk]) + "?from=a-public-comment"
     assert question.proposal in proposals and link in proposals and "対応計画に加える" in proposals
     form = client.get(link).content.decode()
-    assert question.proposal in form and 'name="question" value="a-public-comment"' in form
+    first_sentence = question.proposal.partition("。")[0]
+    assert f'value="{first_sentence}"' in form and 'name="question" value="a-public-comment"' in form
     response = client.post(reverse("action_new", args=[cast["assessment"].pk]), {
         "title": "意見募集を求める", "detail": question.proposal, "responsible": "department",
         "responsible_name": "子育て支援担当課（架空）", "due_on": "2027-03-31", "question": "a-public-comment", "version": 0})

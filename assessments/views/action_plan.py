@@ -108,8 +108,9 @@ def action_new(request, pk):
         question = _question_from(assessment, request.GET.get("from"))
         initial = {"version": 0, "responsible": PlannedAction.Responsible.DEPARTMENT}
         if question is not None:
-            initial.update(title=question.proposal.split("。")[0][:200], detail=question.proposal[:2000],
-                           question=question.key)
+            # The proposal's first sentence as what should be done, the rest (if any) as its detail.
+            first, _sep, rest = question.proposal.partition("。")
+            initial.update(title=first[:200], detail=rest.strip()[:2000], question=question.key)
         form = ActionForm(initial=initial)
         status = 200
     return render(request, "action_plan/form.html", {
