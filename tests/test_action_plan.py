@@ -1,23 +1,21 @@
-"""The action plan (対応計画, issue 17): the clocks of actions and reviews (pure), the rules of a status
-change, stale saves, conditions of approval set by reviewers, what review approves of the plan, the
-pages, the report's chapter, the exports, the public page and the question set's review intervals."""
+"""The action plan (対応計画, issue 17): the clocks of actions and reviews (pure), who may change what,
+the rules of a status change, stale saves, the record of changes, conditions of approval set by
+reviewers and what review approves of the plan. (Where the plan shows: test_action_plan_documents;
+reminders and the review date: test_plan_reminders.)"""
 
-import csv
 import datetime
-import io
+import hashlib
 import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from assessments import action_plan, plan_clock, reviewing
 from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, rights_of
-from assessments.demo import create_demo_assessment
-from assessments.models import Assessment, PlanChange, PlannedAction, QuestionSet, ReviewSchedule
-from assessments.questionset_io import QuestionSetDataError, questionset_from_data, questionset_to_data
-from tests.conftest import make_questionset_data, ready_for_approval
+from assessments.exchange import assessment_to_data
+from assessments.models import Assessment, PlanChange, PlannedAction
+from tests.conftest import ready_for_approval
 
 D = datetime.date
 Status = PlannedAction.Status
@@ -287,7 +285,13 @@ def test_an_assessment_without_a_plan_keeps_the_fingerprint_it_was_approved_with
     ready_for_approval(cast)
     approved = approve(cast)
     before = approved.approved_fingerprint
-    assert reviewing.content_fingerprint(approved) == before  # no "actions" in what an empty plan adds
+    # The digest as it was made before plans existed: an empty plan adds nothing to it, so what was
+    # approved then is not taken for changed (and sent back to review) now.
+    data = assessment_to_data(approved)
+    old_material = {"answers": data["answers"], "inventory": data["inventory"], "resident_views": None}
+    assert before == hashlib.sha256(json.dumps(old_material, sort_keys=True, ensure_ascii=False,
+                                                      default=str).encode()).hexdigest()
+    assert reviewing.content_fingerprint(approved) == before
     PlannedAction.objects.create(assessment=approved, title="承認の後に足された対応")
     assert reviewing.content_fingerprint(Assessment.objects.get(pk=approved.pk)) != before
 

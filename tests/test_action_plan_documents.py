@@ -15,7 +15,6 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from assessments import action_plan
-from assessments.access import rights_of
 from assessments.demo import DEMO_FILE, create_demo_assessment
 from assessments.exchange import AssessmentFileError, assessment_from_data, assessment_to_data
 from assessments.models import Assessment, PlannedAction, QuestionSet
