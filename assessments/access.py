@@ -78,7 +78,7 @@ def get_assessment_for_request(request, pk, *, need: str = VIEW) -> Assessment:
     user = request.user
     try:
         assessment = Assessment.objects.select_related(
-            "project__municipality", "question_set", "owner__profile", "organisation"
+            "project__municipality", "question_set", "owner__profile", "organisation", "review_schedule"
         ).get(pk=pk)
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
@@ -101,9 +101,9 @@ def get_assessment_for_request(request, pk, *, need: str = VIEW) -> Assessment:
 def get_published_assessment(pk) -> Assessment:
     """A published assessment for anyone, signed in or not; anything else is 404."""
     try:
-        return Assessment.objects.select_related("project__municipality", "question_set", "owner__profile", "organisation").get(
-            pk=pk, status=Assessment.Status.PUBLISHED
-        )
+        return Assessment.objects.select_related(
+            "project__municipality", "question_set", "owner__profile", "organisation", "review_schedule"
+        ).get(pk=pk, status=Assessment.Status.PUBLISHED)
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

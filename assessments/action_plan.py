@@ -138,11 +138,20 @@ def fingerprint_material(assessment) -> list[dict]:
     return material
 
 
+def _schedule_of(assessment) -> ReviewSchedule | None:
+    """The assessment's ReviewSchedule: from select_related("review_schedule") when it was loaded so
+    (the access helper and the lists do), else read (one query)."""
+    relation = Assessment.review_schedule.related
+    if relation.is_cached(assessment):
+        return relation.get_cached_value(assessment)
+    return ReviewSchedule.objects.filter(assessment=assessment).first()
+
+
 def review_clock_of(assessment, schedule: ReviewSchedule | None = None, *, schedule_known: bool = False) -> plan_clock.ReviewClock:
     """The review clock of ``assessment`` (its question set loaded). ``schedule``: its ReviewSchedule
-    when the caller has it (``schedule_known``: None means it has none), else it is read."""
+    when the caller has it (``schedule_known``: None means it has none)."""
     if not schedule_known:
-        schedule = ReviewSchedule.objects.filter(assessment=assessment).first()
+        schedule = _schedule_of(assessment)
     question_set = assessment.question_set
     return plan_clock.review_clock(
         approved_on=timezone.localdate(assessment.approved_at) if assessment.approved_at else None,
@@ -154,12 +163,11 @@ def review_clock_of(assessment, schedule: ReviewSchedule | None = None, *, sched
 
 
 def attach_review_states(assessments, today: datetime.date) -> list:
-    """Each of ``assessments`` (question_set loaded) with ``review_clock`` and ``review_state`` (one
-    query for all their review schedules)."""
-    assessments = list(assessments)
-    schedules = {s.assessment_id: s for s in ReviewSchedule.objects.filter(assessment__in=[a.pk for a in assessments])}
+    """Each of ``assessments`` (a queryset, question_set loaded) with ``review_clock`` and
+    ``review_state``; their review dates are read in the same query."""
+    assessments = list(assessments.select_related("review_schedule"))
     for assessment in assessments:
-        assessment.review_clock = review_clock_of(assessment, schedules.get(assessment.pk), schedule_known=True)
+        assessment.review_clock = review_clock_of(assessment)
         assessment.review_state = assessment.review_clock.state(today)
     return assessments
 

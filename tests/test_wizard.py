@@ -526,7 +526,7 @@ def test_pages_use_the_same_number_of_queries_for_10_and_100_questions(bob_clien
         }[url_name]
         counts.append(query_count(bob_client, url))
     assert counts[0] == counts[1]
-    assert counts[0] <= 20
+    assert counts[0] <= 21  # the report's chapter 「対応計画」 reads the plan in one query
     assert QuestionSet.objects.count() == 2
 
 

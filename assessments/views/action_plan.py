@@ -45,7 +45,7 @@ def _add_errors(form, error: ValidationError) -> None:
 
 
 def _review_context(assessment, review_form=None) -> dict:
-    schedule = ReviewSchedule.objects.filter(assessment=assessment).first()
+    schedule = ReviewSchedule.objects.filter(assessment=assessment).first()  # as stored now (after a refused save)
     clock = action_plan.review_clock_of(assessment, schedule, schedule_known=True)
     if review_form is None:
         suggested = clock.review_on
