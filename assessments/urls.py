@@ -9,6 +9,7 @@ from assessments.views import (
     organisations,
     public,
     questionsets,
+    reassessment,
     requests,
     reviews,
     wizard,
@@ -44,6 +45,10 @@ urlpatterns = [
     path("assessments/<int:pk>/requests/<int:rid>/edit/", requests.request_edit, name="request_edit"),
     path("assessments/<int:pk>/requests/<int:rid>/state/", requests.request_transition, name="request_transition"),
     path("assessments/<int:pk>/requests/<int:rid>/reply/", requests.request_reply, name="request_reply"),
+    # Re-assessment (再評価)
+    path("assessments/<int:pk>/reassess/", reassessment.reassessment_start, name="reassessment_start"),
+    path("assessments/<int:pk>/carried-over/", reassessment.reassessment_result, name="reassessment_result"),
+    path("assessments/<int:pk>/changes/", reassessment.reassessment_compare, name="reassessment_compare"),
     path("assessments/<int:pk>/review/", reviews.review_page, name="assessment_review"),
     path("assessments/<int:pk>/transition/", reviews.transition, name="assessment_transition"),
     path("assessments/<int:pk>/reviewers/", reviews.reviewer_add, name="reviewer_add"),
