@@ -72,7 +72,7 @@ class MeaningChange:
 
 
 def _words(text: str) -> str:
-    return " ".join(text.split())
+    return "".join(text.split())
 
 
 def meaning_change(old: QuestionShape, new: QuestionShape | None) -> MeaningChange | None:
