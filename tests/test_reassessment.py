@@ -393,3 +393,20 @@ def test_the_pages_have_unique_ids_and_headings_in_order(client, cast, changed, 
             reverse("report_preview", args=[changed.pk])]
     found = {url: problems(client.get(url).content.decode()) for url in urls}
     assert found == {url: [] for url in urls}
+
+
+def test_malformed_requests_are_refused_without_an_error_page(client, cast, earlier):
+    client.force_login(cast["editor"])
+    previous = earlier["assessment"]
+    url = reverse("reassessment_start", args=[previous.pk])
+    for data in ({"organisation": "abc", "title": "x", "standpoint": "resident"}, {"title": ["a", "b"]},
+                 {"organisation": str(cast["group"].pk + 999), "title": "\x00", "standpoint": "resident"}):
+        assert client.post(url, data).status_code == 400
+    assert not Assessment.objects.filter(previous=previous).exists()
+    new = start(client, previous)
+    for wanted in ("s1-q1", "../", "", "x" * 5000):  # a question of another section, nonsense
+        response = post_section(client, new, "s0", confirm_carried=wanted)
+        assert response.status_code == 302
+    assert carried(new) == {"s0-q0": True, "s0-q2": True, "s1-q1": True}
+    assert client.get(reverse("reassessment_compare", args=[new.pk]) + "?only=%00%ff").status_code == 200
+    assert client.get("/assessments/99999999999999999999/reassess/").status_code == 404
