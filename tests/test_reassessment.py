@@ -314,7 +314,7 @@ def test_the_comparison_page_shows_a_changed_answer_and_score(client, cast, chan
     assert 'id="change-s0-q2" data-changed="no"' in page  # carried, the same
     assert "質問文が変わりました。" in page.split('id="change-s0-q1"')[1].split("</li>")[0]
     section = next(row for row in page.split('id="score-changes"')[1].split("<tr") if "節 0" in row)
-    assert "50.0% 懸念" in section and "0.0% 懸念" in section and "変化あり" in section  # 3/6 → 0/4
+    assert "50.0% 懸念" in section and "0.0% 懸念" in section and "<strong>あり</strong>" in section  # 3/6 → 0/4
     only = client.get(reverse("reassessment_compare", args=[changed.pk]) + "?only=changes").content.decode()
     assert 'id="change-s0-q0"' in only and 'id="change-s0-q2"' not in only and 'id="change-s1-q0"' in only
 
