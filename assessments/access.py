@@ -108,6 +108,49 @@ def get_published_assessment(pk) -> Assessment:
         raise Http404 from None
 
 
+def get_assessment_to_reassess(request, pk) -> Assessment:
+    """The assessment ``pk`` as the start of a re-assessment (再評価, reassessment.py), with
+    ``assessment.rights`` set: its editors may start one whatever its state; anyone signed in may
+    start one from a published assessment (only what its public page shows carries over).
+
+    404 for anyone with no relation to an unpublished one, 403 for a viewer, reviewer or staff member
+    who may read it but not take its unpublished content into another assessment.
+    """
+    try:
+        assessment = Assessment.objects.select_related(
+            "project__municipality", "question_set", "owner__profile", "organisation"
+        ).get(pk=pk)
+    except (Assessment.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None
+    rights = rights_of(request.user, assessment)
+    if EDIT not in rights and assessment.status != Assessment.Status.PUBLISHED:
+        if VIEW in rights:
+            raise PermissionDenied
+        raise Http404
+    assessment.rights = rights
+    return assessment
+
+
+def get_previous_for_request(request, assessment: Assessment) -> Assessment | None:
+    """The assessment that ``assessment`` re-assesses, as the request's user may read it: through
+    ``get_assessment_for_request`` (members and reviewers; staff on the record), else its public view
+    when it is published (``previous.public_view`` is then True), else None (none, or not readable)."""
+    if assessment.previous_id is None:
+        return None
+    try:
+        previous = get_assessment_for_request(request, assessment.previous_id)
+        previous.public_view = False
+        return previous
+    except (Http404, PermissionDenied):
+        pass
+    try:
+        previous = get_published_assessment(assessment.previous_id)
+    except Http404:
+        return None
+    previous.public_view = True
+    return previous
+
+
 ORGANISATION_ROLE_RIGHTS = {
     Membership.Role.VIEWER: {VIEW, MEMBER},
     Membership.Role.EDITOR: {VIEW, MEMBER},

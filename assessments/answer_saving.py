@@ -261,6 +261,7 @@ def answers_save(*, assessment: Assessment, user, changes: dict[Question, Answer
             setattr(answer, f"{part}_version", part_version(answer, part) + 1)
         answer.revision = revision
         answer.updated_by = user
+        answer.carried = False  # a change to a 「前回の回答」 confirms it (reassessment.py)
         answer.save()
         if "evidence" in parts:
             answer.evidence.all().delete()

@@ -71,6 +71,12 @@ def assessment_transition(*, assessment: Assessment, user, rights: set[str], act
     note = clean_text(note, max_length=5000).strip()
     if chosen.needs_note and not note:
         raise ValidationError({"note": _("理由を書いてください。")})
+    if chosen.key == "submit":
+        from assessments.reassessment import submission_problem
+
+        problem = submission_problem(locked)
+        if problem:
+            raise ValidationError(problem)
     if chosen.key == "approve":
         check = approval_check(locked)
         if check.problems:

@@ -10,6 +10,7 @@ from assessments.views import (
     organisations,
     public,
     questionsets,
+    reassessment,
     requests,
     reviews,
     wizard,
@@ -56,6 +57,10 @@ urlpatterns = [
     path("assessments/<int:pk>/plan/<int:aid>/status/", action_plan.action_status, name="action_status"),
     path("assessments/<int:pk>/plan/<int:aid>/condition/", action_plan.action_require, name="action_require"),
     path("assessments/<int:pk>/plan/<int:aid>/delete/", action_plan.action_delete, name="action_delete"),
+    # Re-assessment (再評価)
+    path("assessments/<int:pk>/reassess/", reassessment.reassessment_start, name="reassessment_start"),
+    path("assessments/<int:pk>/carried-over/", reassessment.reassessment_result, name="reassessment_result"),
+    path("assessments/<int:pk>/changes/", reassessment.reassessment_compare, name="reassessment_compare"),
     path("assessments/<int:pk>/review/", reviews.review_page, name="assessment_review"),
     path("assessments/<int:pk>/transition/", reviews.transition, name="assessment_transition"),
     path("assessments/<int:pk>/reviewers/", reviews.reviewer_add, name="reviewer_add"),

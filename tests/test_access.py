@@ -50,6 +50,19 @@ def the_action(cast):
 
 
 ACTION_PAGES = ("action_detail", "action_edit", "action_status", "action_require", "action_delete")
+def with_previous(cast):
+    """The cast's assessment as a re-assessment of an earlier one of the same group (made once)."""
+    from assessments.answer_saving import assessment_create
+
+    if "previous" not in cast:
+        assessment = cast["assessment"]
+        cast["previous"] = assessment_create(user=cast["editor"], project=assessment.project,
+                                             question_set=assessment.question_set, title="前回の評価",
+                                             standpoint="resident", organisation=cast["group"])
+        Assessment.objects.filter(pk=assessment.pk).update(
+            previous=cast["previous"], carry_over={"from": cast["previous"].pk, "from_title": "前回の評価",
+                                                   "carried": 0, "not_carried": [], "new_questions": 0})
+    return cast["previous"]
 
 
 def request(client, cast, name, method):
@@ -60,6 +73,8 @@ def request(client, cast, name, method):
         data = read_form(page.content.decode()) if page.status_code == 200 else {}
         data.update({"q-a-public-comment": "done", "goto": "a"})
         return client.post(url, data)
+    if name in ("reassessment_compare", "reassessment_result"):
+        with_previous(cast)
     args = {
         "answer_history": [assessment.pk, "a-public-comment"],
         "reviewer_remove": [assessment.pk, cast["seat"].pk],
@@ -137,6 +152,12 @@ MATRIX = {
                         "reviewer": 403, "staff": 403} for name in ("action_status", "review_date")},
     ("action_require", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 403, "owner": 403,
                                  "reviewer": 403, "staff": 403},
+    # Re-assessment (再評価): its editors start one from an unpublished assessment; those who may only
+    # read it may not take its content elsewhere (anyone may, from a published one: test_reassessment).
+    ("reassessment_start", "get"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 200, "owner": 200,
+                                    "reviewer": 403, "staff": 403},
+    **{(name, "get"): {"anonymous": 302, "outsider": 404, "viewer": 200, "editor": 200, "owner": 200,
+                       "reviewer": 200, "staff": 200} for name in ("reassessment_compare", "reassessment_result")},
     # Only a reviewer chooses whether their own name is published.
     ("reviewer_consent", "post"): {"anonymous": 302, "outsider": 404, "viewer": 404, "editor": 404, "owner": 404,
                                    "reviewer": 302, "staff": 404},

@@ -63,6 +63,14 @@ class Assessment(models.Model):
     overall_level = models.CharField(_("総合評価"), max_length=60, blank=True, editable=False)
     # Per section {"percent", "level"}, and the counts of 不明 and 未開示 answers.
     result_summary = models.JSONField(_("評価の要約"), default=dict, blank=True, editable=False)
+    # Re-assessment (再評価, assessments/reassessment.py): the earlier assessment this one was started
+    # from (cleared if that one is deleted) and the record of what was carried over from it and what
+    # was not, with the reasons, as it was when this one was started.
+    previous = models.ForeignKey(
+        "self", verbose_name=_("前回の評価"), on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="reassessments",
+    )
+    carry_over = models.JSONField(_("前回からの引き継ぎ"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
@@ -101,6 +109,9 @@ class Answer(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # 「前回の回答」: carried over from the previous assessment by a re-assessment and not yet confirmed
+    # by its assessors (confirming it, or saving any change to it, clears this; reassessment.py).
+    carried = models.BooleanField(_("前回の回答（未確認）"), default=False, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assessment", "question"], name="one_answer_per_question")]

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import selectors, services
+from assessments import reassessment, selectors, services
 from assessments.answer_values import answer_meaning, display_snapshot, display_value
 from assessments.formatting import thousand_yen, wareki
 from assessments.models import Assessment, LetterDetails, Question, ResidentViews, ReviewOpinion
@@ -145,6 +145,7 @@ def report_context(assessment: Assessment) -> dict:
         "amount": thousand_yen(project.amount_thousand_yen),
         "report_css": render_to_string("reports/report.css"),
         **_plan_context(assessment, today),
+        "reassessment": reassessment.report_chapter(assessment, workspace),  # 「前回からの変化」
     }
     return context
 

@@ -28,6 +28,7 @@ from assessments.forms import (
 )
 from assessments.models import Membership, Project, Question
 from assessments.views import action_plan as action_plan_views
+from assessments.views import reassessment as reassessment_views
 
 ROW_TYPES = (Question.Type.EVIDENCE, Question.Type.INVENTORY)
 
@@ -141,7 +142,8 @@ def assessment_section(request, pk, section_key):
             messages.success(request, _("保存しました（%(time)s）。") % {"time": saved_at})
         elif request.POST.get("goto") == section.key:
             messages.success(request, _("このページの内容はすべて保存済みです。"))
-        return _after_save(request, assessment, workspace, section)
+        confirmed = reassessment_views.confirm_from_section(request, assessment, section)  # 「前回の回答」
+        return confirmed or _after_save(request, assessment, workspace, section)
 
     # Show the page again with the user's input: what was saved is said, every refused field has its
     # message, every conflict shows both texts at its question.
@@ -253,6 +255,7 @@ def assessment_autosave(request, pk):
             "revision": outcome.revision,
             "saved_at": timezone.localtime(outcome.saved_at).strftime("%H:%M"),
             "warning": range_warning(question, content) if part == "value" else "",
+            "changed": question.key in outcome.saved,  # a changed 「前回の回答」 is confirmed
         }
     )
 

@@ -233,6 +233,7 @@
           if (JSON.stringify(content(key, part)) === JSON.stringify(sent)) pending.delete(id);
           lastSaved = data.saved_at;
           if (part === "value") showWarning(key, data.warning);
+          if (data.changed) document.querySelectorAll(`[data-carried="${key}"]`).forEach((el) => el.remove());
         } else if (response.status === 409 && data.conflict) {
           conflicts.add(id);
           failed.delete(id);
