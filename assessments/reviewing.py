@@ -169,13 +169,15 @@ def _resident_views_data(views: ResidentViews | None) -> dict | None:
 
 
 def content_fingerprint(assessment: Assessment) -> str:
-    """A digest of what the review body approves: answers with notes and sources, the inventory and
-    the residents' views (not the letter's settings or the title)."""
+    """A digest of what the review body approves: answers with notes and sources, the inventory,
+    the residents' views and the risk register (not the letter's settings or the title)."""
+    from assessments import risks
     from assessments.exchange import assessment_to_data
 
     data = assessment_to_data(assessment)
     material = {"answers": data["answers"], "inventory": data["inventory"],
-                "resident_views": _resident_views_data(ResidentViews.objects.filter(assessment=assessment).first())}
+                "resident_views": _resident_views_data(ResidentViews.objects.filter(assessment=assessment).first()),
+                **risks.fingerprint_material(assessment)}
     return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 

@@ -22,10 +22,18 @@ from .requests import (
     RequestItem,
     RequestReminder,
 )
+from .risks import DismissedSuggestion, Harm, Risk, RiskLevel, RiskMatrixCell, RiskScaleStep, SuggestionRule
 from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
     "AnswerHistory",
+    "DismissedSuggestion",
+    "Harm",
+    "Risk",
+    "RiskLevel",
+    "RiskMatrixCell",
+    "RiskScaleStep",
+    "SuggestionRule",
     "Comment",
     "INVITATION_VALID_FOR",
     "Invitation",

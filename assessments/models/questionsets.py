@@ -108,6 +108,13 @@ class QuestionSet(models.Model):
         help_text=_("得点のうち「不明」「未開示」でない回答の割合がこれ未満なら、評価レベルを「判定保留」とします。空欄なら判定保留にしません。"),
     )
 
+    # How the risk scales and levels are to be read, and where they come from (empty: the set has no
+    # risk part, as v1 and v2).
+    risk_note = models.TextField(
+        _("リスクの尺度と水準の説明・出典"), blank=True,
+        help_text=_("重大さ・起こりやすさの尺度とリスクの水準の読み方と、その出典。"),
+    )
+
     objects = QuestionSetQuerySet.as_manager()
 
     class Meta:

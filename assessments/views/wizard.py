@@ -27,6 +27,7 @@ from assessments.forms import (
     parts_of,
 )
 from assessments.models import Membership, Project, Question
+from assessments.reports import risk_map
 
 ROW_TYPES = (Question.Type.EVIDENCE, Question.Type.INVENTORY)
 
@@ -327,6 +328,7 @@ def assessment_summary(request, pk):
             "municipality_questions": workspace.municipality_questions(),
             "asked": asked_by_key,
             "can_record_request": EDIT in assessment.rights,
+            **risk_map.context(assessment, workspace),
         },
     )
 
