@@ -9,6 +9,7 @@ The pure logic is in assessments/risk_levels.py and assessments/risk_rules.py.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -160,6 +161,18 @@ class SuggestionRule(FrozenAwareModel):
 
     def owning_set_id(self):
         return self.question_set_id
+
+    def clean(self):
+        super().clean()
+        from assessments import risk_rules
+
+        questions = {
+            q.key: (q.type, frozenset(c.key for c in q.choices.all()))
+            for q in Question.objects.filter(question_set_id=self.question_set_id).prefetch_related("choices")
+        }
+        _conditions, problems = risk_rules.parse_conditions(self.conditions, questions)
+        if problems:
+            raise ValidationError({"conditions": problems})
 
 
 @receiver(m2m_changed, sender=SuggestionRule.harms.through)
