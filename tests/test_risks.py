@@ -184,7 +184,7 @@ def map_tables(page):
         table = page.split(f'id="risk-map-table-{key}"')[1].split("</table>")[0]
         cells = {}
         for s, lk, body in re.findall(r'data-severity="(\d)" data-likelihood="(\d)">(.*?)</td>', table, re.S):
-            level = re.search(r'class="level">(.*?)</span>', body).group(1)
+            level = re.search(r'class="cell-level">(.*?)</span>', body).group(1)
             numbers = re.findall(r"R(\d+)", body)
             cells[(int(s), int(lk))] = (level, [int(n) for n in numbers])
         tables[key] = cells
