@@ -39,7 +39,12 @@ from assessments.models import (
     Project,
     Question,
     QuestionSet,
+    Harm,
+    RiskLevel,
+    RiskMatrixCell,
+    RiskScaleStep,
     Section,
+    SuggestionRule,
     Source,
     StaffAccess,
     Topic,
@@ -295,6 +300,76 @@ class SectionInline(FrozenParentInlineMixin, admin.TabularInline):
         return _edit_link(obj, _("質問を開く"))
 
 
+def _parent_set_id(request):
+    """The id of the question set whose change page is open (None on the add page)."""
+    obj_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+    try:
+        return int(obj_id) if obj_id else None
+    except ValueError:
+        return None
+
+
+class HarmInline(FrozenParentInlineMixin, admin.TabularInline):
+    model = Harm
+    formset = UniqueKeyInlineFormSet
+    extra = 0
+    fields = ["position", "key", "label", "explanation", "source"]
+
+    def parent_question_set(self, obj):
+        return obj
+
+
+class RiskScaleStepInline(FrozenParentInlineMixin, admin.TabularInline):
+    model = RiskScaleStep
+    extra = 0
+    fields = ["scale", "value", "label", "description"]
+
+    def parent_question_set(self, obj):
+        return obj
+
+
+class RiskLevelInline(FrozenParentInlineMixin, admin.TabularInline):
+    model = RiskLevel
+    formset = UniqueKeyInlineFormSet
+    extra = 0
+    fields = ["position", "key", "label", "description"]
+
+    def parent_question_set(self, obj):
+        return obj
+
+
+class RiskMatrixCellInline(FrozenParentInlineMixin, admin.TabularInline):
+    """The matrix cell by cell; publishing checks it is complete, symmetric and monotonic."""
+
+    model = RiskMatrixCell
+    extra = 0
+    fields = ["severity", "likelihood", "level"]
+
+    def parent_question_set(self, obj):
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "level":
+            kwargs["queryset"] = RiskLevel.objects.filter(question_set_id=_parent_set_id(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SuggestionRuleInline(FrozenParentInlineMixin, admin.StackedInline):
+    model = SuggestionRule
+    formset = UniqueKeyInlineFormSet
+    extra = 0
+    fields = ["position", "key", "title", "reason", "harms", "match", "conditions"]
+
+    def parent_question_set(self, obj):
+        return obj
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "harms":
+            kwargs["queryset"] = Harm.objects.filter(question_set_id=_parent_set_id(request))
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 @admin.register(QuestionSet)
 class QuestionSetAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
     list_display = ["title", "key", "version", "status", "question_count", "published_at", "preview_link"]
@@ -318,8 +393,10 @@ class QuestionSetAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
         ),
         (_("評価レベルの判定"), {"fields": ["min_confirmed_percent"]}),
         (_("見直しと再評価の間隔"), {"fields": ["review_interval_months", "reassessment_interval_years"]}),
+        (_("リスク"), {"fields": ["risk_note"]}),
     ]
-    inlines = [LevelInline, SectionInline, ChangelogInline]
+    inlines = [LevelInline, SectionInline, ChangelogInline, HarmInline, RiskScaleStepInline, RiskLevelInline,
+               RiskMatrixCellInline, SuggestionRuleInline]
     actions = ["publish", "clone", "retire"]
 
     def question_set_of(self, obj):

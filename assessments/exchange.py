@@ -15,7 +15,7 @@ from django.utils import timezone
 from assessments import action_plan, answer_saving, services
 from assessments.answer_values import MAX_TEXT_LENGTH, clean_answer, clean_text, mark_of
 from assessments.forms import LetterDetailsForm, RowErrors, clean_rows
-from assessments.models import Assessment, LetterDetails, Project, Question, QuestionSet
+from assessments.models import Assessment, DismissedSuggestion, LetterDetails, Project, Question, QuestionSet, Risk
 
 FORMAT = "dxpia-assessment"
 FORMAT_VERSION = 1
@@ -55,12 +55,102 @@ def assessment_to_data(assessment: Assessment) -> dict:
     actions = [action_plan.action_data(a) for a in assessment.planned_actions.select_related("question").order_by("pk")]
     if actions:
         data["actions"] = actions
+    data.update(_risks_to_data(assessment))
     details = LetterDetails.objects.filter(assessment=assessment).first()
     if details is not None:
         data["letter"] = {
             name: (value.isoformat() if hasattr(value, "isoformat") else value) if value is not None else ""
             for name, value in ((name, getattr(details, name)) for name in services.LETTER_FIELDS)
         }
+    return data
+
+
+def _risks_to_data(assessment: Assessment) -> dict:
+    """The register (risks by their harms', questions' and data items' keys and names) and the
+    suggestions set aside; written only when there are any, so that files without them stay as
+    they were."""
+    from assessments.risks import RISK_FIELDS
+
+    data = {}
+    risks = [
+        {**{name: getattr(risk, name) for name in RISK_FIELDS},
+         "harms": [h.key for h in sorted(risk.harms.all(), key=lambda h: (h.position, h.pk))],
+         "questions": [q.key for q in sorted(risk.questions.all(), key=lambda q: (q.section_id, q.position, q.pk))]}
+        for risk in Risk.objects.filter(assessment=assessment).order_by("pk").prefetch_related("harms", "questions")
+    ]
+    if risks:
+        data["risks"] = risks
+    dismissed = [{"rule": d.rule_key, "reason": d.reason} for d in
+                 DismissedSuggestion.objects.filter(assessment=assessment, restored_at=None).order_by("dismissed_at", "pk")]
+    if dismissed:
+        data["dismissed_suggestions"] = dismissed
+    return data
+
+
+def _risks_from_data(assessment: Assessment, data: dict, user) -> None:
+    """The file's risks and dismissed suggestions, cleaned by the same form and services as the
+    risk pages (any problem refuses the whole file)."""
+    from assessments import risks as risk_services
+    from assessments import selectors
+    from assessments.risk_forms import RiskForm
+
+    items, dismissed = data.get("risks", []), data.get("dismissed_suggestions", [])
+    if not isinstance(items, list) or not isinstance(dismissed, list):
+        raise AssessmentFileError("「risks」と「dismissed_suggestions」はリストにしてください。")
+    if not items and not dismissed:
+        return
+    part = risk_services.risk_part(assessment.question_set)
+    if part.model is None:
+        raise AssessmentFileError(f"質問セット {assessment.question_set} にはリスクの部がありません。")
+    workspace = selectors.assessment_workspace(assessment)
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise AssessmentFileError(f"リスク{index}が正しくありません。")
+        names = item.get("data_items", [])
+        form = RiskForm(
+            _risk_form_data(item), part=part, questions=workspace.questions,
+            items=risk_services.inventory_items(workspace),
+            linked_items=[n for n in names if isinstance(n, str)] if isinstance(names, list) else [],
+        )
+        if not form.is_valid():
+            problems = [f"{form.fields[name].label if name in form.fields else ''} {' '.join(errors)}".strip()
+                        for name, errors in form.errors.items()]
+            raise AssessmentFileError(f"リスク{index}が正しくありません: " + "、".join(problems))
+        try:
+            risk_services.risk_create(assessment=assessment, user=user, values=form.values())
+        except ValidationError as error:
+            raise AssessmentFileError(f"リスク{index}が正しくありません: {' '.join(error.messages)}") from None
+    for index, item in enumerate(dismissed, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("rule"), str):
+            raise AssessmentFileError(f"見送った示唆{index}が正しくありません。")
+        try:
+            risk_services.suggestion_dismiss(assessment=assessment, user=user, rule_key=item["rule"],
+                                             reason=item.get("reason"), require_arising=False)
+        except ValidationError as error:
+            raise AssessmentFileError(f"見送った示唆{index}が正しくありません: {' '.join(error.messages)}") from None
+
+
+def _risk_form_data(item: dict) -> dict:
+    """A risk of a file as the risk form's POST data."""
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for name in ("title", "description", "existing_measures", "residual_note", "origin_rule"):
+        value = item.get(name, "")
+        if not isinstance(value, str):
+            raise AssessmentFileError(f"リスクの「{name}」は文字列にしてください。")
+        data[name] = value
+    for name in ("severity", "likelihood", "residual_severity", "residual_likelihood"):
+        value = item.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise AssessmentFileError(f"リスクの「{name}」は整数にしてください。")
+        data[name] = "" if value is None else str(value)
+    for name in ("harms", "questions", "data_items"):
+        values = item.get(name, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise AssessmentFileError(f"リスクの「{name}」は文字列のリストにしてください。")
+        data.setlist(name, values)
+    data["version"] = "0"
     return data
 
 
@@ -165,5 +255,6 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
                                           today=timezone.localdate())
         except ValidationError as error:
             raise AssessmentFileError(" ".join(error.messages)) from None
+    _risks_from_data(assessment, data, user)
     assessment.refresh_from_db()
     return assessment

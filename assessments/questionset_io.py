@@ -15,7 +15,20 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import ChangelogEntry, Choice, Level, Question, QuestionSet, Section
+from assessments import risk_levels, risk_rules
+from assessments.models import (
+    ChangelogEntry,
+    Choice,
+    Harm,
+    Level,
+    Question,
+    QuestionSet,
+    RiskLevel,
+    RiskMatrixCell,
+    RiskScaleStep,
+    Section,
+    SuggestionRule,
+)
 
 FORMAT = "dxpia-questionset"
 FORMAT_VERSION = 1
@@ -65,6 +78,11 @@ def questionset_to_data(question_set: QuestionSet) -> dict:
         QuestionSet.objects.filter(pk=question_set.pk)
         .prefetch_related(
             "levels",
+            "harms",
+            "risk_scale_steps",
+            "risk_levels",
+            "risk_matrix_cells__level",
+            "suggestion_rules__harms",
             Prefetch(
                 "sections__questions",
                 queryset=Question.objects.select_related("condition_question").prefetch_related(
@@ -157,6 +175,36 @@ def questionset_to_data(question_set: QuestionSet) -> dict:
             {"version": entry.version, "date": entry.date.isoformat(), "what": entry.what, "why": entry.why}
             for entry in question_set.changelog.all()
         ]} if question_set.changelog.exists() else {}),
+        # Written only when the set has a risk part, so that v1 and v2 export as they always did.
+        **({"risks": risks} if (risks := _risks_data(question_set)) else {}),
+    }
+
+
+def _risks_data(question_set: QuestionSet) -> dict | None:
+    """The risk part of a set (harms, scales, levels, matrix, suggestion rules) as plain data."""
+    harms = list(question_set.harms.all())
+    steps = list(question_set.risk_scale_steps.all())
+    levels = list(question_set.risk_levels.all())
+    rules = list(question_set.suggestion_rules.all())
+    if not (harms or steps or levels or rules or question_set.risk_note):
+        return None
+    size = max([s.value for s in steps], default=0)
+    cells = {(c.severity, c.likelihood): c.level.key for c in question_set.risk_matrix_cells.all()}
+    return {
+        "note": question_set.risk_note,
+        **{scale: [{"value": s.value, "label": s.label, "description": s.description}
+                   for s in steps if s.scale == scale]
+           for scale in (RiskScaleStep.Scale.SEVERITY, RiskScaleStep.Scale.LIKELIHOOD)},
+        "levels": [{"key": lv.key, "label": lv.label, "description": lv.description} for lv in levels],
+        # Rows are severity 1…n, columns likelihood 1…n; a missing cell is null (and refused).
+        "matrix": [[cells.get((s, lk)) for lk in range(1, size + 1)] for s in range(1, size + 1)],
+        "harms": [{"key": h.key, "label": h.label, "explanation": h.explanation, "source": h.source} for h in harms],
+        "rules": [
+            {"key": r.key, "title": r.title, "reason": r.reason,
+             "harms": [h.key for h in sorted(r.harms.all(), key=lambda h: (h.position, h.pk))],
+             "match": r.match, "conditions": r.conditions}
+            for r in rules
+        ],
     }
 
 
@@ -249,7 +297,107 @@ def validate_questionset_data(data) -> list[Problem]:
     _validate_levels(check, data.get("levels"))
     _validate_sections(check, data.get("sections"))
     _validate_changelog(check, data.get("changelog", []))
+    if "risks" in data:
+        _validate_risks(check, data["risks"], _question_map(data.get("sections")))
     return check.problems
+
+
+def _question_map(sections) -> dict[str, tuple[str, frozenset[str]]]:
+    """Each question key of the file with its type and choice keys (what is well formed of it)."""
+    found = {}
+    for section in sections if isinstance(sections, list) else []:
+        for question in (section.get("questions") if isinstance(section, dict) else None) or []:
+            if isinstance(question, dict) and isinstance(question.get("key"), str):
+                choices = question.get("choices") if isinstance(question.get("choices"), list) else []
+                found[question["key"]] = (question.get("type"), frozenset(
+                    c.get("key") for c in choices if isinstance(c, dict) and isinstance(c.get("key"), str)))
+    return found
+
+
+def _validate_risks(check: _Checker, risks, questions) -> None:
+    if not isinstance(risks, dict):
+        check.add("risks", _("オブジェクトにしてください。"))
+        return
+    unknown = set(risks) - {"note", "severity", "likelihood", "levels", "matrix", "harms", "rules"}
+    if unknown:
+        check.add("risks", _("不明な項目: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    check.string(risks, "note", "risks", max_length=5000)
+    values = {}
+    for scale in ("severity", "likelihood"):
+        steps = risks.get(scale)
+        values[scale] = []
+        if not isinstance(steps, list):
+            check.add(f"risks.{scale}", _("段階のリストにしてください。"))
+            continue
+        for index, step in enumerate(steps):
+            where = f"risks.{scale}[{index}]"
+            if not isinstance(step, dict):
+                check.add(where, _("オブジェクトにしてください。"))
+                continue
+            value = check.integer(step, "value", where, low=1, high=6)
+            if value is not None:
+                values[scale].append(value)
+            check.string(step, "label", where, max_length=40, required=True)
+            check.string(step, "description", where, max_length=2000, required=True)
+    level_keys = []
+    levels = risks.get("levels")
+    for index, level in enumerate(levels if isinstance(levels, list) else []):
+        where = f"risks.levels[{index}]"
+        if not isinstance(level, dict):
+            check.add(where, _("オブジェクトにしてください。"))
+            continue
+        key = check.slug(level, where, max_length=40)
+        if key in level_keys:
+            check.add(where, _("キー %(key)r が重複しています。") % {"key": key})
+        elif key:
+            level_keys.append(key)
+        check.string(level, "label", where, max_length=40, required=True)
+        check.string(level, "description", where, max_length=2000)
+    for problem in risk_levels.matrix_problems(values["severity"], values["likelihood"], level_keys, risks.get("matrix")):
+        check.add("risks.matrix", problem)
+    harm_keys = set()
+    harms = risks.get("harms")
+    if not isinstance(harms, list) or not harms:
+        check.add("risks.harms", _("住民にとっての害を1つ以上定めてください。"))
+        harms = []
+    for index, harm in enumerate(harms):
+        where = f"risks.harms[{index}]"
+        if not isinstance(harm, dict):
+            check.add(where, _("オブジェクトにしてください。"))
+            continue
+        key = check.slug(harm, where, max_length=40)
+        if key in harm_keys:
+            check.add(where, _("キー %(key)r が重複しています。") % {"key": key})
+        harm_keys.add(key)
+        check.string(harm, "label", where, max_length=100, required=True)
+        check.string(harm, "explanation", where, max_length=2000, required=True)
+        check.string(harm, "source", where, max_length=2000)
+    rules = risks.get("rules", [])
+    if not isinstance(rules, list):
+        check.add("risks.rules", _("リストにしてください。"))
+        rules = []
+    rule_keys = set()
+    for index, rule in enumerate(rules):
+        where = f"risks.rules[{index}]"
+        if not isinstance(rule, dict):
+            check.add(where, _("オブジェクトにしてください。"))
+            continue
+        key = check.slug(rule, where, max_length=60)
+        if key:
+            where = f"{where} ({key})"
+            if key in rule_keys:
+                check.add(where, _("キー %(key)r が重複しています。") % {"key": key})
+            rule_keys.add(key)
+        check.string(rule, "title", where, max_length=200, required=True)
+        check.string(rule, "reason", where, max_length=2000, required=True)
+        named = rule.get("harms")
+        if not isinstance(named, list) or not named or any(h not in harm_keys for h in named):
+            check.add(where, _("harms には、この質問セットの害のキーを1つ以上挙げてください。"))
+        if rule.get("match", "any") not in risk_rules.MATCHES:
+            check.add(where, _("match は any か all にしてください。"))
+        _conditions, problems = risk_rules.parse_conditions(rule.get("conditions"), questions)
+        for problem in problems:
+            check.add(where, problem)
 
 
 def _validate_changelog(check: _Checker, changelog) -> None:
@@ -474,6 +622,7 @@ def questionset_from_data(data: dict) -> QuestionSet:
         **{name: screening[name] for name in _SCREENING_FIELDS if name in screening},
         min_confirmed_percent=data.get("min_confirmed_percent"),
         **{name: data.get(name) for name in _REVIEW_FIELDS},
+        risk_note=(data.get("risks") or {}).get("note") or "",
     )
     Level.objects.bulk_create(
         Level(
@@ -555,9 +704,50 @@ def questionset_from_data(data: dict) -> QuestionSet:
     Question.objects.bulk_update([q for q, _c in conditions], ["condition_question"])
     Question.condition_choices.through.objects.bulk_create(links)
 
+    if data.get("risks"):
+        _risks_from_data(question_set, data["risks"])
+
     status = data.get("status", QuestionSet.Status.DRAFT)
     if status != QuestionSet.Status.DRAFT:
         question_set.status = status
         question_set.published_at = timezone.now()
         question_set.save()
     return question_set
+
+
+def _risks_from_data(question_set: QuestionSet, risks: dict) -> None:
+    """The risk part of a (validated) file, added to the new draft ``question_set``."""
+    RiskScaleStep.objects.bulk_create(
+        RiskScaleStep(question_set=question_set, scale=scale, value=step["value"], label=step["label"],
+                      description=step["description"])
+        for scale in (RiskScaleStep.Scale.SEVERITY, RiskScaleStep.Scale.LIKELIHOOD)
+        for step in risks[scale]
+    )
+    levels = {
+        level["key"]: RiskLevel(question_set=question_set, key=level["key"], label=level["label"],
+                                description=level.get("description", ""), position=position)
+        for position, level in enumerate(risks["levels"])
+    }
+    RiskLevel.objects.bulk_create(levels.values())
+    RiskMatrixCell.objects.bulk_create(
+        RiskMatrixCell(question_set=question_set, severity=s, likelihood=lk, level=levels[key])
+        for s, row in enumerate(risks["matrix"], start=1)
+        for lk, key in enumerate(row, start=1)
+    )
+    harms = {
+        harm["key"]: Harm(question_set=question_set, key=harm["key"], label=harm["label"],
+                          explanation=harm["explanation"], source=harm.get("source", ""), position=position)
+        for position, harm in enumerate(risks["harms"])
+    }
+    Harm.objects.bulk_create(harms.values())
+    rules = [
+        SuggestionRule(question_set=question_set, key=rule["key"], position=position, title=rule["title"],
+                       reason=rule["reason"], match=rule.get("match", "any"), conditions=rule["conditions"])
+        for position, rule in enumerate(risks.get("rules", []))
+    ]
+    SuggestionRule.objects.bulk_create(rules)
+    SuggestionRule.harms.through.objects.bulk_create(
+        SuggestionRule.harms.through(suggestionrule_id=rule.pk, harm_id=harms[key].pk)
+        for rule, data in zip(rules, risks.get("rules", []))
+        for key in data["harms"]
+    )

@@ -184,13 +184,15 @@ def _resident_views_data(views: ResidentViews | None) -> dict | None:
 
 def content_fingerprint(assessment: Assessment) -> str:
     """A digest of what the review body approves: answers with notes and sources, the inventory, the
-    residents' views and the action plan (action_plan.fingerprint_material says what of it; not the
-    letter's settings or the title)."""
+    residents' views, the risk register and the action plan (risks.fingerprint_material and
+    action_plan.fingerprint_material say what of them; not the letter's settings or the title)."""
+    from assessments import risks
     from assessments.exchange import assessment_to_data
 
     data = assessment_to_data(assessment)
     material = {"answers": data["answers"], "inventory": data["inventory"],
-                "resident_views": _resident_views_data(ResidentViews.objects.filter(assessment=assessment).first())}
+                "resident_views": _resident_views_data(ResidentViews.objects.filter(assessment=assessment).first()),
+                **risks.fingerprint_material(assessment)}
     plan = action_plan.fingerprint_material(assessment)
     if plan:  # absent when empty: what was approved before there were plans keeps its fingerprint
         material["actions"] = plan

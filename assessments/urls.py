@@ -13,6 +13,7 @@ from assessments.views import (
     reassessment,
     requests,
     reviews,
+    risks,
     wizard,
 )
 
@@ -39,6 +40,15 @@ urlpatterns = [
     path("assessments/<int:pk>/letter.txt", documents.letter_text, name="letter_text"),
     path("assessments/<int:pk>/letter/", documents.letter_preview, name="letter_preview"),
     path("assessments/<int:pk>/letter/settings/", documents.letter_settings, name="letter_settings"),
+    # Risks (リスク): the register, its suggestions and the map.
+    path("assessments/<int:pk>/risks/", risks.risk_list, name="risk_list"),
+    path("assessments/<int:pk>/risks/new/", risks.risk_new, name="risk_new"),
+    path("assessments/<int:pk>/risks/<int:rid>/", risks.risk_edit, name="risk_edit"),
+    path("assessments/<int:pk>/risks/<int:rid>/delete/", risks.risk_delete, name="risk_delete"),
+    path("assessments/<int:pk>/risks/suggestions/<slug:rule_key>/dismiss/", risks.suggestion_dismiss,
+         name="suggestion_dismiss"),
+    path("assessments/<int:pk>/risks/suggestions/<slug:rule_key>/restore/", risks.suggestion_restore,
+         name="suggestion_restore"),
     path("requests/", requests.my_requests, name="my_requests"),
     path("assessments/<int:pk>/requests/", requests.request_list, name="request_list"),
     path("assessments/<int:pk>/requests/new/", requests.request_new, name="request_new"),

@@ -6,7 +6,9 @@ It creates a demonstration assessment of 美里町 こどもデータ連携実�
 answers a few questions and writes docs/screenshots/section.png and summary.png; then makes a
 conflict between two tabs (conflict.png), fills 質問書をつくる (letter.png), shows the dashboard
 (dashboard.png), the data inventory on a wide screen and on a phone (inventory-wide.png,
-inventory-phone.png) and the action plan with an action made from a proposal (plan.png).
+inventory-phone.png), the action plan with an action made from a proposal (plan.png), then records
+three risks (架空) on the risk page and takes the risk map before and after the planned measures
+(risk-map.png).
 """
 
 import sys
@@ -108,7 +110,34 @@ def main(user, password, base="http://127.0.0.1:8000"):
         phone_page.locator("#inventory-rows tr").nth(1).scroll_into_view_if_needed()
         phone_page.screenshot(path=str(OUT / "inventory-phone.png"))
         phone.close()
+
+        record_risks(page, f"{base}/assessments/{assessment}/risks/")
+        page.locator("#map-heading").scroll_into_view_if_needed()
+        page.locator("#map-heading").locator("xpath=..").screenshot(path=str(OUT / "risk-map.png"))
         browser.close()
+
+
+# Three invented risks (marked 架空): title, harm, severity, likelihood, and after the planned measures.
+RISKS = (
+    ("健診データが、必要な理由の説明なく判定に使われる（架空）", "目的外の利用・機能の拡大", "3 重大", "3 高い", "3 重大", "2 限定的"),
+    ("委託先のクラウドにデータが抱え込まれる（架空）", "委託先による囲い込み・二次利用", "2 限定的", "3 高い", "2 限定的", "2 限定的"),
+    ("アクセスできる範囲が確かめられないまま記録が見られる（架空）", "漏えい・不正アクセス", "4 最大", "2 限定的", None, None),
+)
+
+
+def record_risks(page, risks_url):
+    for title, harm, severity, likelihood, residual_severity, residual_likelihood in RISKS:
+        page.goto(risks_url)
+        page.locator("#risk-new").click()
+        page.get_by_label("リスクの題名").fill(title)
+        page.locator("#field-harms").get_by_label(harm, exact=True).check()
+        page.locator("#field-severity").get_by_label(severity, exact=True).check()
+        page.locator("#field-likelihood").get_by_label(likelihood, exact=True).check()
+        if residual_severity:
+            page.locator("#field-residual_severity").get_by_label(residual_severity, exact=True).check()
+            page.locator("#field-residual_likelihood").get_by_label(residual_likelihood, exact=True).check()
+        page.get_by_role("button", name="保存する").click()
+        page.wait_for_selector(".alert-success")
 
 
 if __name__ == "__main__":

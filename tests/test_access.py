@@ -344,3 +344,94 @@ def test_account_pages_are_ones_own(client, cast, role):
     for name in ("signup", "password_reset", "login"):
         assert client.get(reverse(name)).status_code in (200, 302), name
     assert client.post(reverse("email_resend")).status_code == 302
+
+
+# --- Risks (リスク): the register's pages on an assessment of the set with a risk part (dx-pia v3) -------
+
+RISK_MATRIX = {
+    **{(name, "get"): {"anonymous": 302, "outsider": 404, "viewer": 200, "editor": 200, "owner": 200,
+                       "reviewer": 200, "staff": 200} for name in ("risk_list",)},
+    **{(name, "get"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 200, "owner": 200,
+                       "reviewer": 403, "staff": 403} for name in ("risk_new", "risk_edit", "risk_delete")},
+    **{(name, "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 302, "owner": 302,
+                        "reviewer": 403, "staff": 403}
+       for name in ("risk_new", "risk_edit", "suggestion_dismiss", "suggestion_restore", "risk_delete")},
+}
+
+
+@pytest.fixture
+def risk_cast(cast):
+    """The cast's assessment moved to dx-pia v3 before any answer, with one risk and one suggestion."""
+    from assessments import risks
+    from assessments import seed
+    from assessments.answer_saving import AnswerChange
+    from assessments.models import Question
+    from assessments.questionset_io import questionset_from_data, read_questionset_file
+    from tests.conftest import save_now
+
+    v3 = questionset_from_data(read_questionset_file(seed.FIXTURES / "questionsets" / "dx-pia-v3.json"))
+    Assessment.objects.filter(pk=cast["assessment"].pk).update(question_set=v3)
+    assessment = cast["assessment"] = Assessment.objects.get(pk=cast["assessment"].pk)
+    questions = {q.key: q for q in Question.objects.filter(question_set=v3)}
+    save_now(assessment, cast["editor"], {questions["screening-personal-data"]: AnswerChange(value="yes"),
+                                          questions["a-consent-legal-basis"]: AnswerChange(value="not-done")})
+    part = risks.risk_part(v3)
+    cast["risk"] = risks.risk_create(assessment=assessment, user=cast["editor"], values={
+        "title": "守る会のリスク", "description": "", "harms": [part.harms["breach"]], "questions": [],
+        "data_items": [], "severity": 2, "likelihood": 2, "existing_measures": "", "residual_severity": None,
+        "residual_likelihood": None, "residual_note": "", "origin_rule": ""})
+    return cast
+
+
+def risk_request(client, cast, name, method):
+    from assessments.models import Risk
+
+    assessment, risk = cast["assessment"], cast["risk"]
+    risk.version = Risk.objects.filter(pk=risk.pk).values_list("version", flat=True).first() or risk.version
+    rule = "sensitive-without-legal-basis"
+    args = {"risk_edit": [risk.pk], "risk_delete": [risk.pk], "suggestion_dismiss": [rule],
+            "suggestion_restore": [rule]}.get(name, [])
+    url = reverse(name, args=[assessment.pk, *args])
+    if method == "get":
+        return client.get(url)
+    fields = {"title": "書き換え", "harms": ["breach"], "severity": "3", "likelihood": "3"}
+    data = {
+        "risk_new": {**fields, "version": "0"},
+        "risk_edit": {**fields, "version": str(risk.version)},
+        "risk_delete": {"version": str(risk.version)},
+        "suggestion_dismiss": {"reason": "町が根拠を説明した（架空）"},
+        "suggestion_restore": {},
+    }[name]
+    return client.post(url, data)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_risk_permission_matrix(client, risk_cast, role):
+    client_for(client, risk_cast, role)
+    order = ["risk_new", "risk_edit", "suggestion_dismiss", "suggestion_restore", "risk_delete"]
+    ordered = sorted(RISK_MATRIX.items(), key=lambda item: (item[0][1] != "get", order.index(item[0][0])
+                                                            if item[0][0] in order else -1))
+    mismatches = []
+    for (name, method), row in ordered:
+        response = risk_request(client, risk_cast, name, method)
+        if response.status_code != row[role]:
+            mismatches.append((name, method, response.status_code, row[role]))
+        elif role == "anonymous":
+            assert "/accounts/login/" in response["Location"]
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("role", ["outsider", "viewer", "reviewer", "staff"])
+def test_refused_risk_writes_change_nothing(client, risk_cast, role):
+    from assessments.models import DismissedSuggestion, Risk
+
+    client_for(client, risk_cast, role)
+
+    def state():
+        return (list(Risk.objects.values_list("title", "version")), DismissedSuggestion.objects.count(),
+                Assessment.objects.get(pk=risk_cast["assessment"].pk).revision)
+
+    before = state()
+    for name in ("risk_new", "risk_edit", "suggestion_dismiss", "suggestion_restore", "risk_delete"):
+        assert risk_request(client, risk_cast, name, "post").status_code in (403, 404), name
+    assert state() == before

@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from assessments import seed
 from assessments.models import QuestionSet
-from assessments.questionset_io import questionset_from_data
+from assessments.questionset_io import questionset_from_data, read_questionset_file
+from tests.forms_helper import read_form
 from tests.conftest import make_questionset_data
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +218,64 @@ def test_staff_administer_organisations_and_assessments(admin_client, cast):
     assert "守る会の評価" in page and "rita" in page
     assert admin_client.get(reverse("admin:assessments_answerhistory_add")).status_code == 403
     assert not AnswerHistory.objects.exists()
+
+
+# --- The risk part of a question set (harms, scales, levels, matrix, suggestion rules) -------------------
+
+V3_FILE = seed.FIXTURES / "questionsets" / "dx-pia-v3.json"
+
+
+def v3_draft():
+    data = read_questionset_file(V3_FILE)
+    data.update(key="risk-draft", version=1, status="draft")
+    return questionset_from_data(data)
+
+
+def questionset_form(admin_client, question_set):
+    response = admin_client.get(change_url(question_set))
+    assert response.status_code == 200
+    return read_form(response.content.decode(), "questionset_form")
+
+
+def test_a_draft_sets_harms_and_rules_are_edited_in_admin(admin_client):
+    draft = v3_draft()
+    data = questionset_form(admin_client, draft)
+    harm_index = next(k.split("-")[1] for k, v in data.items() if k.startswith("harms-") and k.endswith("-key")
+                      and v == "surveillance")
+    data[f"harms-{harm_index}-label"] = "監視・追跡（見張られ続けること）"
+    response = admin_client.post(change_url(draft), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert draft.harms.get(key="surveillance").label == "監視・追跡（見張られ続けること）"
+
+
+def test_a_rule_naming_a_question_the_set_lacks_is_refused_next_to_its_conditions(admin_client):
+    draft = v3_draft()
+    data = questionset_form(admin_client, draft)
+    rule_index = next(k.split("-")[1] for k, v in data.items()
+                      if k.startswith("suggestion_rules-") and k.endswith("-key") and v == "sensitive-without-necessity")
+    data[f"suggestion_rules-{rule_index}-conditions"] = '[{"question": "no-such-question", "choices": ["x"]}]'
+    response = admin_client.post(change_url(draft), data)
+    assert response.status_code == 200
+    assert "質問 &#x27;no-such-question&#x27; はこの質問セットにありません" in response.content.decode()
+    assert draft.suggestion_rules.get(key="sensitive-without-necessity").conditions[0] == {
+        "inventory": {"sensitive": "yes", "necessity": "empty"}}
+
+
+def test_publishing_a_set_whose_matrix_weighs_severity_more_is_refused(admin_client):
+    draft = v3_draft()
+    cell = draft.risk_matrix_cells.get(severity=4, likelihood=1)
+    cell.level = draft.risk_levels.get(key="very-high")
+    cell.save()
+    page = run_action(admin_client, "publish", draft).content.decode()
+    assert "公開できません" in page and "対称ではありません" in page
+    draft.refresh_from_db()
+    assert draft.status == QuestionSet.Status.DRAFT
+
+
+def test_the_risk_part_of_a_published_set_is_read_only(admin_client):
+    data = read_questionset_file(V3_FILE)
+    published = questionset_from_data(data)
+    page = admin_client.get(change_url(published)).content.decode()
+    assert "監視・追跡" in page and "軽微" in page
+    assert 'name="_save"' not in page
+    assert 'name="harms-0-label"' not in page

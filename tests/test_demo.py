@@ -31,7 +31,7 @@ def texts():
 
 
 def test_the_demo_uses_the_current_question_set():
-    assert DATA["question_set"] == {"key": "dx-pia", "version": 2}
+    assert DATA["question_set"] == {"key": "dx-pia", "version": 3}
 
 
 def test_every_invented_dealing_with_the_town_is_marked_where_it_stands():

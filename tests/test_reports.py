@@ -280,7 +280,7 @@ def test_demo_assessment_prints_the_new_id(catalogue, published_set, capsys):
     call_command("demo_assessment")
     assessment_id = int(capsys.readouterr().out.strip())
     assessment = Assessment.objects.get(pk=assessment_id)
-    assert assessment.is_demo and (assessment.question_set.key, assessment.question_set.version) == ("dx-pia", 2)
+    assert assessment.is_demo and (assessment.question_set.key, assessment.question_set.version) == ("dx-pia", 3)
     assert assessment.answers.count() == assessment.question_set.questions.count()
 
 
@@ -344,7 +344,10 @@ def test_the_report_pdf_is_tagged_for_screen_readers(demo, tmp_path):
     # Headings, the inventory and score tables with header cells, lists, and the chart with its text.
     assert counts["H1"] >= 10 and counts["H2"] >= 10
     assert counts["Table"] >= 3 and counts["TH"] >= 20 and counts["TD"] >= 100 and counts["LI"] >= 50
-    assert tree["alternatives"] == ["節ごとの得点率"]
+    # The charts: the scores, and the risk map before and after the planned measures (each followed
+    # by its table of the same data).
+    assert sorted(tree["alternatives"]) == ["リスクマップ（いまの対策のもとで）", "リスクマップ（予定の対策の後に残るリスク）",
+                                            "節ごとの得点率"]
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0023_request_reminders'),
+        ('assessments', '0024_risks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

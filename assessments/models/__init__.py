@@ -23,6 +23,7 @@ from .requests import (
     RequestReminder,
 )
 from .action_plan import PlanChange, PlannedAction, PlanReminder, ReviewSchedule
+from .risks import DismissedSuggestion, Harm, Risk, RiskLevel, RiskMatrixCell, RiskScaleStep, SuggestionRule
 from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
@@ -31,6 +32,13 @@ __all__ = [
     "PlanReminder",
     "ReviewSchedule",
     "AnswerHistory",
+    "DismissedSuggestion",
+    "Harm",
+    "Risk",
+    "RiskLevel",
+    "RiskMatrixCell",
+    "RiskScaleStep",
+    "SuggestionRule",
     "Comment",
     "INVITATION_VALID_FOR",
     "Invitation",

@@ -124,6 +124,13 @@ class QuestionSet(models.Model):
     DEFAULT_REVIEW_INTERVAL_MONTHS = 12
     DEFAULT_REASSESSMENT_INTERVAL_YEARS = 5
 
+    # How the risk scales and levels are to be read, and where they come from (empty: the set has no
+    # risk part, as v1 and v2).
+    risk_note = models.TextField(
+        _("リスクの尺度と水準の説明・出典"), blank=True,
+        help_text=_("重大さ・起こりやすさの尺度とリスクの水準の読み方と、その出典。"),
+    )
+
     objects = QuestionSetQuerySet.as_manager()
 
     class Meta:

@@ -23,7 +23,7 @@ from assessments import reassessment, selectors, services
 from assessments.answer_values import answer_meaning, display_snapshot, display_value
 from assessments.formatting import thousand_yen, wareki
 from assessments.models import Assessment, LetterDetails, Question, ResidentViews, ReviewOpinion
-from assessments.reports import charts, letter
+from assessments.reports import charts, letter, risk_map
 from assessments.reports.engine import PDF_VARIANT, html_to_pdf
 
 # Cached PDFs are keyed on the HTML they are made from (its CSS inline) and the renderer's version:
@@ -146,6 +146,7 @@ def report_context(assessment: Assessment) -> dict:
         "report_css": render_to_string("reports/report.css"),
         **_plan_context(assessment, today),
         "reassessment": reassessment.report_chapter(assessment, workspace),  # 「前回からの変化」
+        **risk_map.context(assessment, workspace),
     }
     return context
 

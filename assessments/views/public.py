@@ -8,6 +8,7 @@ from assessments.access import get_published_assessment
 from assessments.models import Assessment
 from assessments.reports import render as documents
 from assessments.views import action_plan as action_plan_views
+from assessments.reports import risk_map
 from assessments.views.documents import download_response
 
 
@@ -35,6 +36,7 @@ def public_assessment(request, pk):
             "red_flags": [(workspace.by_key[f.question], f.message) for f in workspace.result.red_flags],
             "municipality_questions": workspace.municipality_questions(),
             "review_body": selectors.review_body(assessment),
+            **risk_map.context(assessment, workspace),
             "requests": municipality_requests.ordered_for_list(
                 municipality_requests.published_requests(assessment), timezone.localdate()
             ),

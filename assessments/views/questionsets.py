@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404, render
 
-from assessments import selectors
+from assessments import risks, selectors
 from assessments.models import QuestionSet
 
 
@@ -14,5 +14,6 @@ def questionset_detail(request, key, version):
         request,
         "questionsets/detail.html",
         {"question_set": question_set, "sections": selectors.questionset_structure(question_set),
-         "levels": list(question_set.levels.all()), "changelog": list(question_set.changelog.all())},
+         "levels": list(question_set.levels.all()), "changelog": list(question_set.changelog.all()),
+         **risks.questionset_context(question_set)},
     )

@@ -29,6 +29,7 @@ from assessments.forms import (
 from assessments.models import Membership, Project, Question
 from assessments.views import action_plan as action_plan_views
 from assessments.views import reassessment as reassessment_views
+from assessments.reports import risk_map
 
 ROW_TYPES = (Question.Type.EVIDENCE, Question.Type.INVENTORY)
 
@@ -333,6 +334,7 @@ def assessment_summary(request, pk):
             "asked": asked_by_key,
             "can_record_request": EDIT in assessment.rights,
             **action_plan_views.summary_context(assessment, workspace),
+            **risk_map.context(assessment, workspace),
         },
     )
 
