@@ -15,6 +15,9 @@ content, whether it is declined (見送り, with the reason) and, for a conditio
 it is done. Recording progress on an approved plan therefore leaves it approved, while declining an
 action or undoing a condition sends the assessment back to review (reviewing.reopen_if_changed_after_approval).
 
+An action may name the risk of the register it is a measure against (リスク → 対応); the risk's number
+(R1, R2, … as on the risk map) is shown beside it, and the assessment file links them by that number.
+
 Every write is atomic, names the version of the action (or review date) it was based on and is
 refused when someone changed it since (StalePlan), and is recorded in PlanChange.
 """
@@ -31,7 +34,7 @@ from django.utils.translation import gettext as _
 from assessments import plan_clock
 from assessments.access import EDIT, REVIEW
 from assessments.answer_values import clean_text
-from assessments.models import Assessment, PlanChange, PlannedAction, Question, ReviewSchedule
+from assessments.models import Assessment, PlanChange, PlannedAction, Question, ReviewSchedule, Risk
 
 Status = PlannedAction.Status
 S = Assessment.Status
@@ -77,8 +80,23 @@ def may_change_content(action: PlannedAction, allowed: PlanRights) -> bool:
 
 
 def actions_of(assessment) -> list[PlannedAction]:
-    """The plan of ``assessment`` with the questions they came from (one query)."""
-    return list(PlannedAction.objects.filter(assessment=assessment).select_related("question__section"))
+    """The plan of ``assessment`` with the questions and risks they came from (one query)."""
+    return list(PlannedAction.objects.filter(assessment=assessment).select_related("question__section", "risk"))
+
+
+def risk_numbers(assessment) -> dict[int, int]:
+    """Risk id → its number on the register and the map (R1 is the oldest risk; one query)."""
+    pks = Risk.objects.filter(assessment=assessment).order_by("pk").values_list("pk", flat=True)
+    return {pk: number for number, pk in enumerate(pks, start=1)}
+
+
+def label_risks(actions, assessment) -> None:
+    """Each action's ``risk_number`` and ``risk_label`` (「R2 題名」, or ""): one query, only when an
+    action names a risk."""
+    numbers = risk_numbers(assessment) if any(a.risk_id for a in actions) else {}
+    for action in actions:
+        action.risk_number = numbers.get(action.risk_id)
+        action.risk_label = f"R{action.risk_number} {action.risk.title}" if action.risk_number else ""
 
 
 def annotate(actions, today: datetime.date) -> list[PlannedAction]:
@@ -113,6 +131,7 @@ def summarise(actions) -> PlanSummary:
 
 def plan_of(assessment, today: datetime.date) -> tuple[list[PlannedAction], PlanSummary]:
     actions = annotate(actions_of(assessment), today)
+    label_risks(actions, assessment)
     return actions, summarise(actions)
 
 
@@ -127,11 +146,13 @@ def unmet_conditions(assessment) -> list[str]:
 def fingerprint_material(assessment) -> list[dict]:
     """What review approves of the plan (the module's docstring says why not the whole status)."""
     material = []
-    for action in PlannedAction.objects.filter(assessment=assessment).select_related("question").order_by("pk"):
+    for action in PlannedAction.objects.filter(assessment=assessment).select_related("question", "risk").order_by("pk"):
         item = {name: getattr(action, name) for name in CONTENT_FIELDS}
         item.update(question=action.question.key if action.question_id else "", required=action.required,
                     declined=action.status == Status.DECLINED,
                     declined_reason=action.declined_reason if action.status == Status.DECLINED else "")
+        if action.risk_id:  # absent when unlinked: plans approved before risks keep their fingerprint
+            item["risk"] = action.risk.title
         if action.required:
             item["condition_met"] = action.status == Status.DONE
         material.append(item)
@@ -253,6 +274,22 @@ def _take(action: PlannedAction, base_version: int) -> PlannedAction:
     return current
 
 
+_KEEP = object()
+
+
+def _risk_of(assessment, risk) -> Risk | None:
+    """The risk of ``assessment`` that ``risk`` (a Risk, its id, or empty) names; else ValidationError."""
+    if risk in (None, ""):
+        return None
+    try:
+        found = Risk.objects.filter(assessment=assessment, pk=int(risk.pk if isinstance(risk, Risk) else risk)).first()
+    except (TypeError, ValueError, OverflowError):
+        found = None
+    if found is None:
+        raise ValidationError({"risk": _("この評価のリスクから選んでください。")})
+    return found
+
+
 def _question_of(assessment, question) -> Question | None:
     if question is None:
         return None
@@ -263,7 +300,7 @@ def _question_of(assessment, question) -> Question | None:
 
 @transaction.atomic
 def action_create(*, assessment, user, rights: set[str], values: dict, question: Question | None = None,
-                  required: bool = False) -> PlannedAction:
+                  required: bool = False, risk=None) -> PlannedAction:
     """A new action. A reviewer's is always a condition of approval (they may add nothing else)."""
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     allowed = plan_rights(locked.status, rights)
@@ -274,7 +311,7 @@ def action_create(*, assessment, user, rights: set[str], values: dict, question:
     if PlannedAction.objects.filter(assessment=locked).count() >= MAX_ACTIONS:
         raise ValidationError(_("対応計画の項目は%(max)s件までです。") % {"max": MAX_ACTIONS})
     action = PlannedAction(assessment=locked, created_by=user, question=_question_of(locked, question),
-                           **_clean_content(values))
+                           risk=_risk_of(locked, risk), **_clean_content(values))
     if required:
         action.required, action.required_by, action.required_at = True, user, timezone.now()
     action.save()
@@ -285,11 +322,15 @@ def action_create(*, assessment, user, rights: set[str], values: dict, question:
 
 
 @transaction.atomic
-def action_update(*, action: PlannedAction, user, rights: set[str], values: dict, base_version: int) -> PlannedAction:
+def action_update(*, action: PlannedAction, user, rights: set[str], values: dict, base_version: int,
+                  risk=_KEEP) -> PlannedAction:
+    """Change what, who, when (and, when ``risk`` is given, the risk it answers: None unlinks it)."""
     current = _take(action, base_version)
     if not may_change_content(current, plan_rights(current.assessment.status, rights)):
         raise PermissionDenied(_("この項目は、いまは変えられません。"))
     cleaned = _clean_content(values)
+    if risk is not _KEEP:
+        cleaned["risk"] = _risk_of(current.assessment, risk)
     changed = [PlannedAction._meta.get_field(name).verbose_name for name, value in cleaned.items()
                if getattr(current, name) != value]
     for name, value in cleaned.items():
@@ -419,16 +460,17 @@ def review_date_set(*, assessment, user, rights: set[str], review_on: datetime.d
 
 ACTION_HEADER = ["assessment_id", "action_id", "title", "detail", "responsible", "responsible_name", "due_on",
                  "status", "declined_reason", "done_on", "evidence_title", "evidence_url", "evidence_page",
-                 "evidence_date", "required", "question_key"]
+                 "evidence_date", "required", "question_key", "risk"]
 
 
 def _day(value) -> str:
     return value.isoformat() if value else ""
 
 
-def action_data(action: PlannedAction) -> dict:
-    """One action as plain data (the assessment file, the open data's JSON)."""
-    return {
+def action_data(action: PlannedAction, risk_number: int | None = None) -> dict:
+    """One action as plain data (the assessment file, the open data's JSON); ``risk`` is the number
+    of the risk it answers (R1 → 1), written only when it answers one."""
+    data = {
         "title": action.title, "detail": action.detail, "responsible": action.responsible,
         "responsible_name": action.responsible_name, "due_on": _day(action.due_on), "status": action.status,
         "declined_reason": action.declined_reason, "done_on": _day(action.done_on),
@@ -437,24 +479,29 @@ def action_data(action: PlannedAction) -> dict:
         "required": action.required,
         "question": action.question.key if action.question_id else "",
     }
+    if risk_number:
+        data["risk"] = risk_number
+    return data
 
 
 def action_rows(assessments):
     """One row per action of ``assessments`` (a queryset of pks), labels in Japanese (two queries)."""
-    actions = (PlannedAction.objects.filter(assessment__in=assessments).select_related("question")
+    actions = (PlannedAction.objects.filter(assessment__in=assessments).select_related("question", "risk")
                .order_by("assessment_id", F("due_on").asc(nulls_last=True), "pk"))
     for action in actions.iterator(chunk_size=2000):
         yield [action.assessment_id, action.pk, action.title, action.detail, action.get_responsible_display(),
                action.responsible_name, _day(action.due_on), action.get_status_display(), action.declined_reason,
                _day(action.done_on), action.evidence_title, action.evidence_url, action.evidence_page,
                _day(action.evidence_date), "yes" if action.required else "",
-               action.question.key if action.question_id else ""]
+               action.question.key if action.question_id else "", action.risk.title if action.risk_id else ""]
 
 
-def actions_from_data(*, assessment, user, items, questions: dict, today: datetime.date) -> list[PlannedAction]:
+def actions_from_data(*, assessment, user, items, questions: dict, today: datetime.date,
+                      risks: dict | None = None) -> list[PlannedAction]:
     """The actions of an assessment file (exchange), checked by the same rules as the pages; a
     problem raises ValidationError naming the item. A file's 承認の条件 is not carried: conditions
-    are set by this dxpia's reviewers."""
+    are set by this dxpia's reviewers. ``risks`` maps the file's risk numbers (1, 2, …) to the risks
+    made from it."""
     if not isinstance(items, list):
         raise ValidationError(_("「actions」（対応計画）は項目の一覧にしてください。"))
     if len(items) > MAX_ACTIONS:
@@ -463,7 +510,7 @@ def actions_from_data(*, assessment, user, items, questions: dict, today: dateti
     for number, item in enumerate(items, start=1):
         where = _("対応計画の%(n)s件目") % {"n": number}
         try:
-            made.append(_action_from_item(assessment, user, item, questions, today))
+            made.append(_action_from_item(assessment, user, item, questions, today, risks or {}))
         except ValidationError as error:
             details = "、".join(error.messages)
             raise ValidationError(f"{where}: {details}") from None
@@ -481,11 +528,11 @@ def _date(value):
         raise ValidationError(_("日付は 2026-05-01 の形にしてください。")) from None
 
 
-def _action_from_item(assessment, user, item, questions, today) -> PlannedAction:
+def _action_from_item(assessment, user, item, questions, today, risks) -> PlannedAction:
     if not isinstance(item, dict):
         raise ValidationError(_("項目の形が正しくありません。"))
     known = {"title", "detail", "responsible", "responsible_name", "due_on", "status", "declined_reason", "done_on",
-             "evidence", "required", "question"}
+             "evidence", "required", "question", "risk"}
     unknown = sorted(set(item) - known)
     if unknown:
         raise ValidationError(_("知らない項目があります: %(names)s") % {"names": ", ".join(unknown)})
@@ -494,6 +541,12 @@ def _action_from_item(assessment, user, item, questions, today) -> PlannedAction
     question = questions.get(key) if key else None
     if key and question is None:
         raise ValidationError(_("質問 %(key)r はこの質問セットにありません。") % {"key": key})
+    number = item.get("risk")
+    risk = None
+    if number is not None:
+        if isinstance(number, bool) or not isinstance(number, int) or number not in risks:
+            raise ValidationError(_("「risk」は、このファイルのリスクの番号（1から%(n)s）にしてください。") % {"n": len(risks)})
+        risk = risks[number]
     status = item.get("status") or Status.TODO
     evidence = item.get("evidence") or {}
     if not isinstance(evidence, dict):
@@ -508,7 +561,7 @@ def _action_from_item(assessment, user, item, questions, today) -> PlannedAction
                                evidence_title=texts["evidence_title"], today=today)
     if problems:
         raise ValidationError([message for messages in problems.values() for message in messages])
-    action = PlannedAction(assessment=assessment, created_by=user, question=question, status=status, **values,
+    action = PlannedAction(assessment=assessment, created_by=user, question=question, risk=risk, status=status, **values,
                            declined_reason=texts["declined_reason"] if status == Status.DECLINED else "")
     if status == Status.DONE:
         action.done_on, action.evidence_date = done_on, _date(evidence.get("date"))

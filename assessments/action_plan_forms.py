@@ -19,8 +19,18 @@ class ActionForm(forms.Form):
     responsible_name = _TextField(label=_("部署・団体の名前"), required=False, max_length=200,
                                   help_text=_("例: 子育て支援課、委託先の事業者名、評価した団体の担当者"))
     due_on = DateText(label=_("期限"), required=False)
+    risk = forms.TypedChoiceField(label=_("対応するリスク"), required=False, coerce=int, empty_value=None,
+                                  help_text=_("この対応で小さくしたいリスク（リスクの一覧の番号）。"))
     question = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0)
+
+    def __init__(self, *args, risks=(), **kwargs):
+        """``risks``: (id, 「R1 題名」) of the assessment's register; without any, no risk field."""
+        super().__init__(*args, **kwargs)
+        if risks:
+            self.fields["risk"].choices = [("", _("（なし）")), *[(str(pk), label) for pk, label in risks]]
+        else:
+            del self.fields["risk"]
 
     def clean_title(self):
         return " ".join(answer_values.clean_text(self.cleaned_data["title"], max_length=200).split())

@@ -184,15 +184,39 @@ class ScoreState:
 
 
 @dataclass(frozen=True)
+class RiskShape:
+    """One risk of a register as the comparison reads it: its harms (keys) and its level before and
+    after the planned measures, each as (rank, label); rank -1 when it has none (no residual
+    estimate, or a set without a risk part)."""
+
+    harms: tuple[str, ...]
+    level: tuple[int, str] = (-1, "")
+    residual: tuple[int, str] = (-1, "")
+
+
+@dataclass(frozen=True)
+class HarmState:
+    """What a register says of one harm: how many risks name it and the highest level among them,
+    before and after the planned measures (labels; "" when none)."""
+
+    count: int = 0
+    highest: str = ""
+    highest_residual: str = ""
+
+
+@dataclass(frozen=True)
 class Side:
     """One assessment as plain data: its questions in order, the section titles, each question's
-    AnswerState (every question of the set; HIDDEN_STATE for the hidden ones), the scores."""
+    AnswerState (every question of the set; HIDDEN_STATE for the hidden ones), the scores, and its
+    risk register (the harms of its set's catalogue as key → label, and its risks)."""
 
     questions: tuple[QuestionShape, ...]
     section_titles: Mapping[str, str]
     answers: Mapping[str, AnswerState]
     sections: Mapping[str, ScoreState]
     overall: ScoreState
+    harm_labels: Mapping[str, str] = field(default_factory=dict)
+    risks: tuple[RiskShape, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -220,6 +244,7 @@ class Comparison:
     overall: Row
     sections: list[Row]
     questions: list[Row]
+    risks: list[Row] = field(default_factory=list)  # one per harm either register names
 
     @property
     def changed_questions(self) -> list[Row]:
@@ -257,4 +282,28 @@ def compare(before: Side, after: Side) -> Comparison:
                 group=before.section_titles.get(question.section, question.section),
                 before=before.answers.get(question.key, AnswerState()), after=None,
             ))
-    return Comparison(overall=overall, sections=sections, questions=questions)
+    return Comparison(overall=overall, sections=sections, questions=questions, risks=compare_risks(before, after))
+
+
+def harm_state(risks: Sequence[RiskShape], harm: str) -> HarmState:
+    """What ``risks`` say of ``harm``: the count and the highest levels (pure)."""
+    naming = [risk for risk in risks if harm in risk.harms]
+    if not naming:
+        return HarmState()
+    return HarmState(count=len(naming), highest=max(r.level for r in naming)[1],
+                     highest_residual=max(r.residual for r in naming)[1])
+
+
+def compare_risks(before: Side, after: Side) -> list[Row]:
+    """Harm by harm (the new catalogue's order, then harms only the earlier one has), for each harm
+    either register names: how many risks named it and the highest level, before and after. Risks
+    are not carried over to a re-assessment, so harms, the catalogue's stable keys, are what the two
+    registers share. A side is None when its set has no such harm (an earlier set without risks)."""
+    named = {harm for risk in (*before.risks, *after.risks) for harm in risk.harms}
+    keys = [key for key in dict.fromkeys([*after.harm_labels, *before.harm_labels]) if key in named]
+    return [
+        Row(kind="risk", key=key, label=after.harm_labels.get(key) or before.harm_labels.get(key, key),
+            before=harm_state(before.risks, key) if key in before.harm_labels else None,
+            after=harm_state(after.risks, key) if key in after.harm_labels else None)
+        for key in keys
+    ]

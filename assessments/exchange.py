@@ -52,7 +52,9 @@ def assessment_to_data(assessment: Assessment) -> dict:
     }
     # The action plan, written only when there is one (files of assessments without a plan stay as
     # they were). Its 承認の条件 is information: an import does not carry it (action_plan.actions_from_data).
-    actions = [action_plan.action_data(a) for a in assessment.planned_actions.select_related("question").order_by("pk")]
+    numbers = action_plan.risk_numbers(assessment)  # an action names its risk by the risk's number
+    actions = [action_plan.action_data(a, numbers.get(a.risk_id))
+               for a in assessment.planned_actions.select_related("question").order_by("pk")]
     if actions:
         data["actions"] = actions
     data.update(_risks_to_data(assessment))
@@ -87,9 +89,10 @@ def _risks_to_data(assessment: Assessment) -> dict:
     return data
 
 
-def _risks_from_data(assessment: Assessment, data: dict, user) -> None:
+def _risks_from_data(assessment: Assessment, data: dict, user) -> dict:
     """The file's risks and dismissed suggestions, cleaned by the same form and services as the
-    risk pages (any problem refuses the whole file)."""
+    risk pages (any problem refuses the whole file). Returns the risks made by their number in the
+    file (1, 2, …), which the file's actions name."""
     from assessments import risks as risk_services
     from assessments import selectors
     from assessments.risk_forms import RiskForm
@@ -98,11 +101,12 @@ def _risks_from_data(assessment: Assessment, data: dict, user) -> None:
     if not isinstance(items, list) or not isinstance(dismissed, list):
         raise AssessmentFileError("「risks」と「dismissed_suggestions」はリストにしてください。")
     if not items and not dismissed:
-        return
+        return {}
     part = risk_services.risk_part(assessment.question_set)
     if part.model is None:
         raise AssessmentFileError(f"質問セット {assessment.question_set} にはリスクの部がありません。")
     workspace = selectors.assessment_workspace(assessment)
+    made = {}
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             raise AssessmentFileError(f"リスク{index}が正しくありません。")
@@ -117,7 +121,7 @@ def _risks_from_data(assessment: Assessment, data: dict, user) -> None:
                         for name, errors in form.errors.items()]
             raise AssessmentFileError(f"リスク{index}が正しくありません: " + "、".join(problems))
         try:
-            risk_services.risk_create(assessment=assessment, user=user, values=form.values())
+            made[index] = risk_services.risk_create(assessment=assessment, user=user, values=form.values())
         except ValidationError as error:
             raise AssessmentFileError(f"リスク{index}が正しくありません: {' '.join(error.messages)}") from None
     for index, item in enumerate(dismissed, start=1):
@@ -128,6 +132,7 @@ def _risks_from_data(assessment: Assessment, data: dict, user) -> None:
                                              reason=item.get("reason"), require_arising=False)
         except ValidationError as error:
             raise AssessmentFileError(f"見送った示唆{index}が正しくありません: {' '.join(error.messages)}") from None
+    return made
 
 
 def _risk_form_data(item: dict) -> dict:
@@ -249,12 +254,12 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
     outcome = answer_saving.answers_save(assessment=assessment, user=user, changes=changes)
     if outcome.too_large:
         raise AssessmentFileError(outcome.too_large)
+    risks = _risks_from_data(assessment, data, user)  # before the actions, which may name them
     if "actions" in data:
         try:
             action_plan.actions_from_data(assessment=assessment, user=user, items=data["actions"], questions=questions,
-                                          today=timezone.localdate())
+                                          today=timezone.localdate(), risks=risks)
         except ValidationError as error:
             raise AssessmentFileError(" ".join(error.messages)) from None
-    _risks_from_data(assessment, data, user)
     assessment.refresh_from_db()
     return assessment

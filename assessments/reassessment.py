@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments import answer_saving, changes, scoring, selectors
+from assessments import answer_saving, changes, risks, scoring, selectors
 from assessments.answer_values import MARKS, answer_meaning, display_snapshot, display_value
 from assessments.models import Answer, AnswerHistory, Assessment, Evidence, InventoryRow, Organisation, Question
 
@@ -297,13 +297,24 @@ def side_of(workspace: selectors.Workspace) -> changes.Side:
             answers[question.key] = changes.HIDDEN_STATE
         else:
             answers[question.key] = _answer_state(question, specs[question.key], workspace.answers.get(question.key))
+    register = risks.risk_register(workspace.assessment, workspace)
     return changes.Side(
         questions=tuple(_shapes(workspace.sections)),
         section_titles={section.key: section.title for section in workspace.sections},
         answers=answers,
         sections={key: _score_state(score) for key, score in result.sections.items()},
         overall=_score_state(result.overall),
+        harm_labels={harm.key: harm.label for harm in register.harms},
+        risks=tuple(_risk_shape(view) for view in register.risks),
     )
+
+
+def _risk_shape(view) -> changes.RiskShape:
+    def level(found):
+        return (found.rank, found.label) if found is not None else (-1, "")
+
+    return changes.RiskShape(harms=tuple(h.key for h in view.harms), level=level(view.level),
+                             residual=level(view.residual_level))
 
 
 def comparison_of(previous: Assessment, assessment: Assessment, workspace: selectors.Workspace | None = None):

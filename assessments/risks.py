@@ -21,6 +21,7 @@ from assessments.models import (
     DismissedSuggestion,
     Harm,
     InventoryRow,
+    PlannedAction,
     Question,
     QuestionSet,
     Risk,
@@ -111,6 +112,7 @@ class RiskView:
     harms: list
     questions: list
     items: list  # (name, still in the inventory)
+    actions: list = field(default_factory=list)  # the plan's actions against it (PlannedAction.risk)
     origin_title: str = ""  # the title of the suggestion it was accepted from
 
     @property
@@ -227,7 +229,7 @@ def _reason(match: risk_rules.Match, by_key: dict) -> str:
 def risk_register(assessment: Assessment, workspace=None) -> Register:
     """The register with levels, numbers, the suggestions that arise from the answers now (with
     their state) and the map before and after planned measures. A fixed number of queries: the
-    risks with their harms and questions (3), the dismissals (1), the set's risk part (cached for a
+    risks with their harms, questions and actions (4), the dismissals (1), the set's risk part (cached for a
     published set) and the workspace if not given."""
     from assessments import selectors
 
@@ -240,6 +242,7 @@ def risk_register(assessment: Assessment, workspace=None) -> Register:
         Risk.objects.filter(assessment=assessment).order_by("pk").prefetch_related(
             Prefetch("harms", queryset=Harm.objects.order_by("position", "pk")),
             Prefetch("questions", queryset=Question.objects.order_by("section__position", "position", "pk")),
+            Prefetch("actions", queryset=PlannedAction.objects.order_by("pk")),
         )
     )
     items_now = set(inventory_items(workspace))
@@ -259,6 +262,7 @@ def risk_register(assessment: Assessment, workspace=None) -> Register:
             harms=list(risk.harms.all()),
             questions=[by_key.get(q.key, q) for q in risk.questions.all()],
             items=[(name, name in items_now) for name in risk.data_items],
+            actions=list(risk.actions.all()),
             origin_title=rule_titles.get(risk.origin_rule, risk.origin_rule),
         ))
     dismissals = {d.rule_key: d for d in DismissedSuggestion.objects.filter(assessment=assessment, restored_at=None)

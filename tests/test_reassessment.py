@@ -355,7 +355,7 @@ def test_the_comparison_page_uses_a_constant_number_of_queries(client, cast, mis
     client.force_login(cast["editor"])
     small = queries(3)
     large = queries(40)
-    assert small == large and small <= 40
+    assert small == large and small <= 46  # two workspaces and, since risks are compared, two registers
 
 
 # --- The report ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .assessments import Assessment
 from .questionsets import Question
+from .risks import Risk
 
 
 class PlannedAction(models.Model):
@@ -54,6 +55,10 @@ class PlannedAction(models.Model):
     # The question whose proposal it came from (the summary's 「対応計画に加える」), if any.
     question = models.ForeignKey(Question, verbose_name=_("元になった質問"), on_delete=models.SET_NULL,
                                  null=True, blank=True, related_name="+")
+    # The risk of the register it is a measure against (リスク → 対応), if any; deleting the risk keeps
+    # the action.
+    risk = models.ForeignKey(Risk, verbose_name=_("対応するリスク"), on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="actions")
     # 承認の条件: set and cleared only by a reviewer of the assessment (action_plan.action_require).
     required = models.BooleanField(_("承認の条件"), default=False)
     required_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

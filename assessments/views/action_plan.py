@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from assessments import action_plan, plan_clock, review_law
 from assessments.access import VIEW, get_assessment_for_request
 from assessments.action_plan_forms import ActionForm, RequireForm, ReviewDateForm, StatusForm, VersionForm
-from assessments.models import Assessment, PlannedAction, Question, ReviewSchedule
+from assessments.models import Assessment, PlannedAction, Question, ReviewSchedule, Risk
 from assessments.views.exports import _csv_response, _workbook_response
 
 
@@ -29,7 +29,7 @@ def _allowed(assessment) -> action_plan.PlanRights:
 
 def _action_of(assessment, aid) -> PlannedAction:
     try:
-        return PlannedAction.objects.select_related("question__section", "required_by__profile").get(
+        return PlannedAction.objects.select_related("question__section", "required_by__profile", "risk").get(
             assessment=assessment, pk=int(aid))
     except (PlannedAction.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
@@ -75,6 +75,12 @@ def plan(request, pk):
     return _plan_page(request, assessment)
 
 
+def _risk_choices(assessment) -> list[tuple[int, str]]:
+    """(id, 「R1 題名」) of the assessment's risks, for the action form (one query)."""
+    risks = Risk.objects.filter(assessment=assessment).order_by("pk").values_list("pk", "title")
+    return [(pk, f"R{number} {title}") for number, (pk, title) in enumerate(risks, start=1)]
+
+
 def _question_from(assessment, key) -> Question | None:
     if not key:
         return None
@@ -83,20 +89,22 @@ def _question_from(assessment, key) -> Question | None:
 
 @login_required
 def action_new(request, pk):
-    """A new action; ?from=<question key> prefills it from that question's proposal. A reviewer's new
-    action is a condition of approval."""
+    """A new action; ?from=<question key> prefills it from that question's proposal, ?risk=<id> names
+    the risk it answers. A reviewer's new action is a condition of approval."""
     assessment = get_assessment_for_request(request, pk, need=VIEW)
     allowed = _allowed(assessment)
     if not (allowed.edit or allowed.require):
         raise PermissionDenied
+    risks = _risk_choices(assessment)
     if request.method == "POST":
-        form = ActionForm(request.POST)
+        form = ActionForm(request.POST, risks=risks)
         if form.is_valid():
             values = {name: form.cleaned_data[name] for name in action_plan.CONTENT_FIELDS}
             try:
                 created = action_plan.action_create(
                     assessment=assessment, user=request.user, rights=assessment.rights, values=values,
-                    question=_question_from(assessment, form.cleaned_data["question"]))
+                    question=_question_from(assessment, form.cleaned_data["question"]),
+                    risk=form.cleaned_data.get("risk"))
             except ValidationError as error:
                 _add_errors(form, error)
             else:
@@ -111,7 +119,12 @@ def action_new(request, pk):
             # The proposal's first sentence as what should be done, the rest (if any) as its detail.
             first, _sep, rest = question.proposal.partition("。")
             initial.update(title=first[:200], detail=rest.strip()[:2000], question=question.key)
-        form = ActionForm(initial=initial)
+        risk = dict(risks).get(_int_or_none(request.GET.get("risk")))
+        if risk is not None:
+            initial["risk"] = str(_int_or_none(request.GET.get("risk")))
+            if question is None:
+                initial["title"] = _("%(risk)s への対策") % {"risk": risk}
+        form = ActionForm(initial=initial, risks=risks)
         status = 200
     return render(request, "action_plan/form.html", {
         "assessment": assessment, "form": form, "question": question, "action": None,
@@ -119,9 +132,17 @@ def action_new(request, pk):
     }, status=status)
 
 
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _detail(request, assessment, action, *, status_form=None, require_form=None, status=200):
     today = timezone.localdate()
     action_plan.annotate([action], today)
+    action_plan.label_risks([action], assessment)
     allowed = _allowed(assessment)
     version = {"version": action.version}
     if status_form is None:
@@ -153,13 +174,15 @@ def action_edit(request, pk, aid):
     action = _action_of(assessment, aid)
     if not action_plan.may_change_content(action, _allowed(assessment)):
         raise PermissionDenied
+    risks = _risk_choices(assessment)
     if request.method == "POST":
-        form = ActionForm(request.POST)
+        form = ActionForm(request.POST, risks=risks)
         if form.is_valid():
             values = {name: form.cleaned_data[name] for name in action_plan.CONTENT_FIELDS}
+            link = {"risk": form.cleaned_data.get("risk")} if "risk" in form.fields else {}
             try:
                 action_plan.action_update(action=action, user=request.user, rights=assessment.rights, values=values,
-                                          base_version=form.cleaned_data["version"])
+                                          base_version=form.cleaned_data["version"], **link)
             except action_plan.StalePlan:
                 form.add_error(None, _stale_message())
                 action = _action_of(assessment, aid)
@@ -172,7 +195,8 @@ def action_edit(request, pk, aid):
     else:
         form = ActionForm(initial={
             **{name: getattr(action, name) for name in action_plan.CONTENT_FIELDS},
-            "due_on": action.due_on.isoformat() if action.due_on else "", "version": action.version})
+            "due_on": action.due_on.isoformat() if action.due_on else "", "version": action.version,
+            "risk": str(action.risk_id) if action.risk_id else ""}, risks=risks)
         status = 200
     return render(request, "action_plan/form.html", {
         "assessment": assessment, "form": form, "question": action.question, "action": action,
