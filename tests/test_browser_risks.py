@@ -1,4 +1,5 @@
-"""Risks in real Chromium: accept a suggestion as a risk, see it on the summary's map and in the PDF."""
+"""Risks in real Chromium: accept a suggestion as a risk, plan an action against it, see both on the
+summary (the map, the plan) and in the PDF."""
 
 import io
 import re
@@ -9,7 +10,7 @@ from pypdf import PdfReader
 
 from assessments import seed
 from assessments.answer_saving import AnswerChange
-from assessments.models import Assessment, Question, Risk
+from assessments.models import Assessment, PlannedAction, Question, Risk
 from assessments.questionset_io import questionset_from_data, read_questionset_file
 from tests.conftest import save_now, sign_in
 
@@ -20,6 +21,7 @@ pytestmark = [
 ]
 
 TITLE = "要配慮個人情報が、同意も法的根拠も示さずに使われる"
+ACTION = "同意の取り方と法的根拠を、説明資料で示すよう町に求める"
 
 
 @pytest.fixture
@@ -51,7 +53,18 @@ def test_a_suggestion_becomes_a_risk_on_the_summary_and_in_the_report(page, live
     expect(page.locator("#suggestion-sensitive-without-legal-basis")).to_have_count(0)
     assert Risk.objects.get().origin_rule == "sensitive-without-legal-basis"
 
+    # An action against the new risk, planned from the risk's own link.
+    page.get_by_role("link", name=re.compile("このリスクへの対応を計画する")).click()
+    expect(page.get_by_label("対応するリスク")).to_have_value(str(Risk.objects.get().pk))
+    page.get_by_label("すべきこと").fill(ACTION)
+    page.get_by_label("期限").fill("2027-03-31")
+    page.get_by_role("button", name="保存する").click()
+    expect(page.locator(".alert-success")).to_contain_text(ACTION)
+    assert PlannedAction.objects.get().risk == Risk.objects.get()
+
     page.goto(f"{live_server.url}/assessments/{on_v3.pk}/summary/")
+    expect(page.locator("#summary-plan")).to_contain_text(ACTION)
+    expect(page.locator("#summary-plan")).to_contain_text(f"対応するリスク: R1 {TITLE}")
     expect(page.locator("#risks")).to_contain_text(TITLE)
     expect(page.locator('#risk-map-table-before td[data-severity="4"][data-likelihood="3"]')).to_have_text(
         re.compile(r"非常に高い\s*R1"))
@@ -62,6 +75,8 @@ def test_a_suggestion_becomes_a_risk_on_the_summary_and_in_the_report(page, live
     with open(download_info.value.path(), "rb") as handle:
         text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(handle.read())).pages))
     assert "リスクマップ" in text and TITLE in text and "町の説明資料に同意の取り方が書かれていない（架空）。" in text
+    plan = text.split("対応計画")[-1]  # the chapter (after the table of contents and the map's chapter)
+    assert ACTION in plan and f"対応するリスク:R1{TITLE}" in plan
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -78,7 +93,8 @@ def test_the_risk_pages_pass_axe_and_reflow(page, live_server, cast, on_v3, widt
     sign_in(page, live_server.url, "dave")
     axe, found, scrolled = Axe(), {}, {}
     base = f"{live_server.url}/assessments/{on_v3.pk}"
-    for path in ("/risks/", "/risks/new/", f"/risks/{risk.pk}/", f"/risks/{risk.pk}/delete/", "/summary/"):
+    for path in ("/risks/", "/risks/new/", f"/risks/{risk.pk}/", f"/risks/{risk.pk}/delete/", "/summary/",
+                 f"/plan/new/?risk={risk.pk}"):
         assert page.goto(base + path).status == 200, path
         found[path], scrolled[path] = violations(page, axe), sideways(page)
     assert {p: v for p, v in found.items() if v} == {}
