@@ -96,6 +96,7 @@ def action_new(request, pk):
     if not (allowed.edit or allowed.require):
         raise PermissionDenied
     risks = _risk_choices(assessment)
+    from_risk = None  # 「R1 題名」 of the risk named by ?risk=, shown above the form
     if request.method == "POST":
         form = ActionForm(request.POST, risks=risks)
         if form.is_valid():
@@ -119,15 +120,13 @@ def action_new(request, pk):
             # The proposal's first sentence as what should be done, the rest (if any) as its detail.
             first, _sep, rest = question.proposal.partition("。")
             initial.update(title=first[:200], detail=rest.strip()[:2000], question=question.key)
-        risk = dict(risks).get(_int_or_none(request.GET.get("risk")))
-        if risk is not None:
+        from_risk = dict(risks).get(_int_or_none(request.GET.get("risk")))
+        if from_risk is not None:
             initial["risk"] = str(_int_or_none(request.GET.get("risk")))
-            if question is None:
-                initial["title"] = _("%(risk)s への対策") % {"risk": risk}
         form = ActionForm(initial=initial, risks=risks)
         status = 200
     return render(request, "action_plan/form.html", {
-        "assessment": assessment, "form": form, "question": question, "action": None,
+        "assessment": assessment, "form": form, "question": question, "action": None, "from_risk": from_risk,
         "as_condition": allowed.require and not allowed.edit,
     }, status=status)
 
