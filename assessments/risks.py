@@ -51,16 +51,22 @@ _PARTS: dict[tuple, RiskPart] = {}
 
 def risk_part(question_set: QuestionSet) -> RiskPart:
     """The set's scales, levels, matrix, harms and rules. Frozen sets are kept in memory per process
-    (as selectors.scoring_structure does); a draft is read anew (6 queries)."""
+    (as selectors.scoring_structure does); a draft is read anew (one query for a set without harms,
+    eight with a risk part)."""
     cache_key = (question_set.pk, question_set.key, question_set.version, question_set.published_at)
     if question_set.is_frozen and cache_key in _PARTS:
         return _PARTS[cache_key]
+    harms = {h.key: h for h in Harm.objects.filter(question_set=question_set)}
+    if not harms:  # no risk part (v1, v2): a rule or a risk needs a harm (one query)
+        part = RiskPart(model=None, rules=(), harms={})
+        if question_set.is_frozen:
+            _PARTS[cache_key] = part
+        return part
     steps = list(RiskScaleStep.objects.filter(question_set=question_set))
     levels = list(question_set.risk_levels.all())
     cells = {(c.severity, c.likelihood): c.level_id for c in question_set.risk_matrix_cells.all()}
-    harms = {h.key: h for h in Harm.objects.filter(question_set=question_set)}
     model = None
-    if steps and levels and harms:
+    if steps and levels:
         keys = {lv.pk: lv.key for lv in levels}
 
         def scale(name):
@@ -230,10 +236,12 @@ def risk_register(assessment: Assessment, workspace=None) -> Register:
     """The register with levels, numbers, the suggestions that arise from the answers now (with
     their state) and the map before and after planned measures. A fixed number of queries: the
     risks with their harms, questions and actions (4), the dismissals (1), the set's risk part (cached for a
-    published set) and the workspace if not given."""
+    published set) and the workspace if not given; for a set without a risk part, only the latter."""
     from assessments import selectors
 
     part = risk_part(assessment.question_set)
+    if not part.harms:  # a set without a risk part: no risk can name a harm, nothing is suggested
+        return Register(assessment=assessment, model=None, risks=[], suggestions=[], lapsed_dismissals=[], harms=[])
     if workspace is None:
         workspace = selectors.assessment_workspace(assessment)
     by_key = workspace.by_key
