@@ -75,6 +75,8 @@ def test_bad_input_is_shown_beside_the_field_and_kept(client, cast):
     assert page.count("invalid-feedback") >= 3 and not PlannedAction.objects.exists()
     for junk in ({"version": "x"}, {"title": "a" * 300, "version": 0}, {"title": "x", "responsible": "vendor", "question": "\x00", "version": 0}):
         assert client.post(reverse("action_new", args=[cast["assessment"].pk]), junk).status_code in (302, 400)
+    for junk in ("\x00", "a\x00b", "x" * 500):
+        assert client.get(reverse("action_new", args=[cast["assessment"].pk]), {"from": junk, "risk": junk}).status_code == 200
     assert client.get(reverse("action_detail", args=[cast["assessment"].pk, 99999999999999999999])).status_code == 404
 
 

@@ -82,7 +82,9 @@ def _risk_choices(assessment) -> list[tuple[int, str]]:
 
 
 def _question_from(assessment, key) -> Question | None:
-    if not key:
+    """The question of the assessment's set named by ``key`` (a form's or URL's text), else None. A key
+    is never matched with a NUL in it, which PostgreSQL refuses in a query."""
+    if not key or "\x00" in str(key):
         return None
     return Question.objects.filter(question_set_id=assessment.question_set_id, key=str(key)[:100]).first()
 
