@@ -1,0 +1,271 @@
+"""Throughput and latency under load, each page as a ratio to a minimal Django view in the same run.
+
+    .venv/bin/python bench/load.py [--workers 2 4] [--clients 8] [--seconds 10] [--max-requests 5000]
+                                   [--database-url postgres://user@host:port/any] [--sqlite]
+
+For each gunicorn worker count: a fresh PostgreSQL database (on a throwaway cluster this script
+starts on a free loopback port, as `scripts/dev.sh test` does, or on the server of ``--database-url``;
+``--sqlite`` uses an SQLite file instead), migrated and seeded, one user who owns the demonstration
+assessment (`demo_assessment`), and `gunicorn dxpia.wsgi` with that many sync workers on 127.0.0.1.
+``--clients`` threads, each signed in through the login form with its own session, then send
+requests as fast as the server answers, one kind of request at a time, each phase bounded by
+``--seconds`` and ``--max-requests``:
+
+- ``ping``: `/-/ping`, the minimal view (no database, no session, no template; sent without cookies),
+- ``section``: the wizard's first section page of the demo (GET),
+- ``summary``: its summary page,
+- ``report (cached)``: its PDF report, after one download outside the measurement filled the cache,
+- ``background save``: the wizard's autosave POST (JSON, as static/js/wizard.js sends it) of a new
+  note on the client's own question, based on the version it last got (so each is accepted: 200; a
+  409 would be counted and its stored version adopted). Last, because a save changes the report.
+
+It prints requests per second, p50/p95/p99 latency, each throughput as a ratio to ``ping``'s, the
+statuses, and whether the issue's targets are met (section ≥ 50 % and background save ≥ 40 % of the
+minimal view's throughput, cached report p95 ≤ 50 ms, no 5xx). Exits 1 when any request got a 5xx or
+no answer. Traffic goes to 127.0.0.1 only. The load generator is this Python process (threads over
+urllib, one connection per request, as gunicorn's sync workers close each connection) on the same
+machine as the server: it takes CPU from the server, and more from the cheap ``ping`` than from the
+pages, so the ratios are a lower bound on what a separate load generator would show. The server
+runs as bench/concurrent_saves.py starts it: DXPIA_DEBUG=true (production settings would redirect
+plain HTTP to HTTPS and send cookies only over HTTPS; DEBUG also keeps each request's SQL in memory,
+a small cost on every page but not on the minimal view) and the settings' default of a new database
+connection per request (DXPIA_DB_CONN_MAX_AGE=0).
+"""
+
+import argparse
+import contextlib
+import json
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import concurrent_saves as cs  # noqa: E402
+from bench._postgres import throwaway_postgres  # noqa: E402
+
+PASSWORD = "load-test-password-2026"
+TARGETS = {"section": 0.50, "background save": 0.40}
+CACHED_P95_MS = 50.0
+
+SET_UP = f"""
+import io
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("seed", stdout=io.StringIO())
+
+from django.contrib.auth import get_user_model
+from assessments.demo import create_demo_assessment
+from assessments.models import Answer, Question
+
+args = json.loads(sys.argv[1])
+owner = get_user_model().objects.create_user(args["user"], password=args["password"])
+assessment = create_demo_assessment(user=owner)
+questions = list(
+    assessment.question_set.questions.exclude(type=Question.Type.INVENTORY)
+    .order_by("section__position", "position").values_list("key", flat=True)[: args["questions"]]
+)
+versions = dict(Answer.objects.filter(assessment=assessment, question__key__in=questions)
+                .values_list("question__key", "note_version"))
+section = assessment.question_set.sections.order_by("position").values_list("key", flat=True).first()
+print({cs.MARKER!r} + json.dumps({{"assessment": assessment.pk, "section": section, "status": assessment.status,
+                                  "questions": [[q, versions.get(q, 0)] for q in questions]}}))
+"""
+
+
+@dataclass
+class Phase:
+    name: str
+    latencies: list[float] = field(default_factory=list)  # seconds, answered requests
+    statuses: Counter = field(default_factory=Counter)  # 0: no HTTP answer
+    seconds: float = 0.0
+    bytes: int = 0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500 or status == 0)
+
+
+def _set_up(env: dict, clients: int) -> dict:
+    return cs._django_script(env, SET_UP, {"user": "loadtester", "password": PASSWORD, "questions": clients},
+                             "migrate, seed and the demo assessment")
+
+
+def _run_phase(name: str, browsers: list, send, seconds: float, max_requests: int) -> Phase:
+    """Every browser sends ``send(i, browser)`` (which returns (status, body length)) in a loop until
+    the time or the shared request budget is spent."""
+    phase = Phase(name)
+    lock = threading.Lock()
+    budget = {"left": max_requests}
+    barrier = threading.Barrier(len(browsers) + 1)
+    deadline_box = {}
+
+    def work(i, browser):
+        barrier.wait()
+        local_latencies, local_statuses, size = [], Counter(), 0
+        while time.monotonic() < deadline_box["at"]:
+            with lock:
+                if budget["left"] <= 0:
+                    break
+                budget["left"] -= 1
+            started = time.perf_counter()
+            try:
+                status, length = send(i, browser)
+            except OSError:
+                status, length = 0, 0
+            elapsed = time.perf_counter() - started
+            local_statuses[status] += 1
+            if status:
+                local_latencies.append(elapsed)
+                size += length
+        with lock:
+            phase.latencies.extend(local_latencies)
+            phase.statuses.update(local_statuses)
+            phase.bytes += size
+
+    threads = [threading.Thread(target=work, args=(i, b), daemon=True) for i, b in enumerate(browsers)]
+    for thread in threads:
+        thread.start()
+    began = time.monotonic()
+    deadline_box["at"] = began + seconds
+    barrier.wait()
+    for thread in threads:
+        thread.join(timeout=seconds + 2 * cs.REQUEST_TIMEOUT)
+    phase.seconds = time.monotonic() - began
+    return phase
+
+
+def measure(base_url: str, prepared: dict, clients: int, seconds: float, max_requests: int) -> list[Phase]:
+    pk = prepared["assessment"]
+    browsers = []
+    for _ in range(clients):
+        browser = cs.Browser(base_url)
+        browser.sign_in("loadtester", PASSWORD)
+        browsers.append(browser)
+    anonymous = [cs.Browser(base_url) for _ in range(clients)]
+    questions = prepared["questions"]
+    bases = {i: questions[i % len(questions)][1] for i in range(clients)}
+    counter = Counter()
+
+    def get(path):
+        def send(_i, browser):
+            status, body, _headers = browser.request(path)
+            return status, len(body)
+        return send
+
+    def save(i, browser):
+        question = questions[i % len(questions)][0]
+        counter[i] += 1
+        body = json.dumps({"question": question, "part": "note", "base": bases[i],
+                           "value": f"負荷試験の補足 {i}-{counter[i]}", "mark": ""}).encode()
+        status, raw, _headers = browser.request(
+            f"/assessments/{pk}/autosave/", body,
+            {"Content-Type": "application/json", "X-CSRFToken": browser.cookie("csrftoken")})
+        with contextlib.suppress(ValueError, AttributeError):
+            version = json.loads(raw).get("version")
+            if status in (200, 409) and isinstance(version, int):
+                bases[i] = version
+        return status, len(raw)
+
+    report = f"/assessments/{pk}/report.pdf"
+    status, body, _ = browsers[0].request(report)  # fills the cache: the render is not measured
+    if status != 200 or not body.startswith(b"%PDF"):
+        raise RuntimeError(f"the report download answered {status}")
+    section = f"/assessments/{pk}/sections/{prepared['section']}/"
+    for path in ("/-/ping", section, f"/assessments/{pk}/summary/", report):  # one warm-up each
+        browsers[0].request(path)
+    return [
+        _run_phase("ping", anonymous, get("/-/ping"), seconds, max_requests),
+        _run_phase("section", browsers, get(section), seconds, max_requests),
+        _run_phase("summary", browsers, get(f"/assessments/{pk}/summary/"), seconds, max_requests),
+        _run_phase("report (cached)", browsers, get(report), seconds, max_requests),
+        _run_phase("background save", browsers, save, seconds, max_requests),
+    ]
+
+
+def table(workers: int, phases: list[Phase]) -> list[str]:
+    ping = phases[0].rate
+    lines = [f"gunicorn, {workers} sync workers",
+             "| request | requests | req/s | ratio to ping | p50 ms | p95 ms | p99 ms | statuses |",
+             "|---|---|---|---|---|---|---|---|"]
+    for p in phases:
+        statuses = ", ".join(f"{s or 'no answer'}: {n}" for s, n in sorted(p.statuses.items()))
+        lines.append(f"| {p.name} | {len(p.latencies)} | {p.rate:,.1f} | {p.rate / ping:.0%} | {p.percentile(50):.1f} "
+                     f"| {p.percentile(95):.1f} | {p.percentile(99):.1f} | {statuses} |")
+    return lines
+
+
+def verdicts(phases: list[Phase]) -> list[str]:
+    by_name = {p.name: p for p in phases}
+    ping = by_name["ping"].rate
+    out = []
+    for name, target in TARGETS.items():
+        ratio = by_name[name].rate / ping
+        out.append(f"{name}: {ratio:.0%} of the minimal view's throughput (target ≥ {target:.0%}): "
+                   f"{'met' if ratio >= target else 'NOT met'}")
+    p95 = by_name["report (cached)"].percentile(95)
+    out.append(f"cached report p95 {p95:.1f} ms (target ≤ {CACHED_P95_MS:.0f} ms): "
+               f"{'met' if p95 <= CACHED_P95_MS else 'NOT met'}")
+    errors = sum(p.server_errors for p in phases)
+    out.append(f"5xx or no answer: {errors} (target 0): {'met' if errors == 0 else 'NOT met'}")
+    return out
+
+
+def run(*, workers: list[int], clients: int, seconds: float, max_requests: int, server_url: str | None,
+        sqlite: bool = False, out=print) -> dict:
+    results = {}
+    for count in workers:
+        with cs.fresh_database(None if sqlite else server_url) as (url, workdir, kind):
+            env = cs.django_environment(url, workdir)  # DXPIA_DEBUG=true: see the module's docstring
+            started = time.monotonic()
+            prepared = _set_up(env, clients)
+            out(f"\n{kind}: migrated, seeded, demo assessment {prepared['assessment']} ({prepared['status']}) "
+                f"in {time.monotonic() - started:.1f} s")
+            with cs.gunicorn(env, count, workdir) as (base_url, _log):
+                phases = measure(base_url, prepared, clients, seconds, max_requests)
+            for line in table(count, phases) + verdicts(phases):
+                out(line)
+            results[count] = phases
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, nargs="+", default=[2, 4])
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each phase")
+    parser.add_argument("--max-requests", type=int, default=5000, help="requests per phase at most")
+    parser.add_argument("--database-url", help="postgres://… of a server to create fresh databases on "
+                                               "(default: a throwaway cluster started here)")
+    parser.add_argument("--sqlite", action="store_true", help="an SQLite file instead of PostgreSQL")
+    args = parser.parse_args(argv)
+    if not (1 <= args.clients <= 64 and 0 < args.seconds <= 120 and 1 <= args.max_requests <= 100_000
+            and all(1 <= w <= 32 for w in args.workers)):
+        parser.error("--clients 1..64, --seconds ≤ 120, --max-requests ≤ 100000, --workers 1..32")
+    print(f"{args.clients} clients, phases of {args.seconds:g} s or {args.max_requests} requests at most")
+    with contextlib.ExitStack() as stack:
+        server = args.database_url
+        if not server and not args.sqlite:
+            server = stack.enter_context(throwaway_postgres())
+        results = run(workers=args.workers, clients=args.clients, seconds=args.seconds,
+                      max_requests=args.max_requests, server_url=server, sqlite=args.sqlite)
+    errors = sum(p.server_errors for phases in results.values() for p in phases)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
