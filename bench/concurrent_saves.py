@@ -280,11 +280,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, workers: int, workdir: str):
+def gunicorn(env: dict, workers: int, workdir: str, name: str = "gunicorn"):
     """gunicorn serving dxpia on a free loopback port until the block ends (also on error).
-    Yields (base URL, log path)."""
+    Yields (base URL, log path); the log is ``name``.log in ``workdir``."""
     port = free_port()
-    log_path = os.path.join(workdir, "gunicorn.log")
+    log_path = os.path.join(workdir, f"{name}.log")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "dxpia.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
