@@ -1,0 +1,129 @@
+"""Backup and restore (assessments/backup.py, `manage.py backup` and `manage.py restore`) on the
+database the suite runs on: without DATABASE_URL a fresh SQLite file in a temporary folder, with a
+postgres:// DATABASE_URL (the second run of `bash scripts/dev.sh test`) a fresh database on that
+server, dropped afterwards. As an operator would: everything through manage.py in subprocesses,
+never pytest-django's test database.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
+
+from bench import concurrent_saves as cs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SET_UP = f"""
+import io
+from django.core.cache import cache
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("seed", stdout=io.StringIO())
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from assessments.demo import create_demo_assessment
+from assessments.models import Membership, Organisation
+
+User = get_user_model()
+hashed = make_password("backup-test-password")
+users = [User.objects.create(username=f"user{{i}}", email=f"user{{i}}@example.org", password=hashed)
+         for i in range(4)]
+group = Organisation.objects.create(name="バックアップ検証の会（架空）")
+Membership.objects.create(organisation=group, user=users[0], role=Membership.Role.OWNER)
+Membership.objects.create(organisation=group, user=users[1], role=Membership.Role.EDITOR)
+assessment = create_demo_assessment(user=users[0])
+cache.set("backup-test-document", b"%PDF-rendered-before-the-backup", timeout=None)
+print({cs.MARKER!r} + json.dumps(assessment.pk))
+"""
+
+# What the backup must bring back: the rows of every model, each assessment's content fingerprint
+# (what a review approves), the answers with their versions, the users and their password hashes
+# (they can still sign in), the migrations applied, and the rendered-document folder's entry.
+STATE = f"""
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from assessments.backup import applied_migrations, row_counts
+from assessments.models import Answer, Assessment
+from assessments.reviewing import content_fingerprint
+
+print({cs.MARKER!r} + json.dumps({{
+    "rows": row_counts(),
+    "fingerprints": {{a.pk: content_fingerprint(a) for a in Assessment.objects.order_by("pk")}},
+    "answers": [list(map(str, a)) for a in Answer.objects.order_by("pk").values_list(
+        "pk", "assessment_id", "question__key", "value", "note", "value_version", "note_version")],
+    "users": list(get_user_model().objects.order_by("pk").values_list("username", "password", "email")),
+    "migrations": applied_migrations(),
+    "document": (cache.get("backup-test-document") or b"").decode(),
+}}, default=str))
+"""
+
+CHANGE = f"""
+from django.contrib.auth import get_user_model
+from assessments.models import Answer
+answer = Answer.objects.filter(assessment_id=json.loads(sys.argv[1])).exclude(note="").first()
+Answer.objects.filter(pk=answer.pk).update(note="バックアップの後の変更（架空）", note_version=answer.note_version + 1)
+get_user_model().objects.filter(username="user3").delete()
+print({cs.MARKER!r} + "null")
+"""
+
+TABLES = f"""
+from django.db import connection
+print({cs.MARKER!r} + json.dumps(connection.introspection.table_names()))
+"""
+
+
+def manage(env, *args):
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def wipe(url: str, kind: str, server_url: str | None) -> None:
+    if kind == "sqlite":
+        path = url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            Path(path + suffix).unlink(missing_ok=True)
+        return
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    with cs._postgres_admin(server_url) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def test_a_backup_restores_everything_over_later_changes_and_into_a_wiped_database():
+    server_url = os.environ.get("DATABASE_URL") or None
+    with cs.fresh_database(server_url) as (url, workdir, kind):
+        env = cs.django_environment(url, workdir)
+        pk = cs._django_script(env, SET_UP, None, "set-up")
+        before = cs._django_script(env, STATE, None, "state before")
+        assert before["rows"]["assessments.Answer"] > 50 and before["rows"]["auth.User"] == 4
+        assert before["document"] == "%PDF-rendered-before-the-backup"
+
+        folder = os.path.join(workdir, "backup")
+        made = manage(env, "backup", folder)
+        assert made.returncode == 0, made.stderr
+        assert sorted(os.listdir(folder)) == sorted(
+            ["manifest.json", "documents.tar.gz", "database.dump" if kind == "postgresql" else "database.sqlite3"])
+        assert manage(env, "backup", folder).returncode != 0  # never into a folder that holds a backup
+
+        # Changes after the backup (an answer edited, a user gone) are undone by a restore over them.
+        cs._django_script(env, CHANGE, pk, "changes after the backup")
+        changed = cs._django_script(env, STATE, None, "state after the changes")
+        assert changed["answers"] != before["answers"] and changed["users"] != before["users"]
+        restored = manage(env, "restore", "--no-input", folder)
+        assert restored.returncode == 0, restored.stderr
+        assert "the same as backed up" in restored.stdout
+        assert cs._django_script(env, STATE, None, "state after restoring over the changes") == before
+
+        # A wiped database (and rendered-document folder) comes back whole.
+        wipe(url, kind, server_url)
+        for child in Path(env["DXPIA_CACHE_DIR"]).iterdir():
+            child.unlink() if child.is_file() else None
+        assert cs._django_script(env, TABLES, None, "tables after the wipe") == []
+        restored = manage(env, "restore", "--no-input", folder)
+        assert restored.returncode == 0, restored.stderr
+        after = cs._django_script(env, STATE, None, "state after restoring into the wiped database")
+        assert after == before
+        assert manage(env, "migrate", "--check").returncode == 0  # nothing left to apply: the schema is whole
