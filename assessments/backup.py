@@ -11,8 +11,8 @@ A backup is a folder with
 
 SQLite is copied with the online backup API rather than ``dumpdata``/``loaddata``: the copy is one
 consistent snapshot even while app servers write (``dumpdata`` reads table after table), it keeps
-everything byte for byte (the migrations applied, ids, sequences, the tables of packages such as
-django-axes that ``dumpdata`` would need listing), restoring takes seconds and fires no model signals,
+everything as it was (the migrations applied, ids, sequences), restoring takes seconds and fires no
+model signals,
 and the result is an ordinary SQLite file that ``sqlite3`` opens. It restores only into SQLite; to move
 between SQLite and PostgreSQL use ``dumpdata``/``loaddata`` (README, "Backup and restore").
 
