@@ -81,7 +81,7 @@ def documents_folder(cache_dir: str) -> dict[str, int]:
     return found
 
 
-def pdf_text(pdf: bytes) -> str:
+def squashed_text(pdf: bytes) -> str:
     """The PDF's text without the spaces and line breaks that layout inserts."""
     from pypdf import PdfReader
 
@@ -138,7 +138,7 @@ def run(*, database_url: str | None = None, workers: int = 1, out=print) -> Resu
             check(status == 200 and first.startswith(b"%PDF"), f"the download through B answered {status}")
             after_b = documents_folder(cache_dir)
             check(set(after_b) - set(before), "the download through B left no entry in the shared folder")
-            check(note in pdf_text(first) if first.startswith(b"%PDF") else False,
+            check(note in squashed_text(first) if first.startswith(b"%PDF") else False,
                   "the report downloaded through B lacks the note saved through A")
 
             (status, second, _h), result.timings["report through A (cached)"] = _timed(lambda: a.request(report))
