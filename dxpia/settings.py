@@ -287,7 +287,6 @@ DATABASES = {"default": envdatabase("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dxpi
 if not os.environ.get("DATABASE_URL"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
 
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
