@@ -1,15 +1,6 @@
 #!/usr/bin/env python
-"""Django's command-line utility for dxpia."""
-import os
-import sys
-
-
-def main():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dxpia.settings")
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(sys.argv)
-
+"""Django's command-line utility for dxpia (dxpia/manage.py; installed, the same is ``dxpia-manage``)."""
+from dxpia.manage import main
 
 if __name__ == "__main__":
     main()

@@ -786,7 +786,7 @@ from assessments.models import DisclosureRule, MunicipalityRequest, Reply, Reply
 @admin.register(DisclosureRule)
 class DisclosureRuleAdmin(admin.ModelAdmin):
     """The time limits of each municipality's 情報公開条例 and of 個人情報開示請求, with their source
-    and whether they were checked (fixtures/disclosure_limits.tsv is loaded by the seed)."""
+    and whether they were checked (dxpia/fixtures/disclosure_limits.tsv is loaded by the seed)."""
 
     list_display = ["municipality", "decision_days", "extension_days", "start", "holiday_moves", "verified",
                     "pi_decision_days", "pi_extension_days", "pi_verified"]

@@ -1,4 +1,4 @@
-"""The demonstration assessment (fixtures/demo/misato-demo.json): a fully answered, realistic
+"""The demonstration assessment (dxpia/fixtures/demo/misato-demo.json): a fully answered, realistic
 assessment of 美里町 こどもデータ連携実証事業, used by the README's demo, the benchmarks and tests.
 It is an ordinary assessment file (assessments/exchange.py)."""
 

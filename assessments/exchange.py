@@ -3,7 +3,7 @@
 The file names the project and the question set by their keys, so it can be read by any dxpia
 with the same catalogue and question set; importing it gives an assessment with the same answers,
 notes, sources and inventory, and so the same report. The demonstration assessment uses the same
-format (fixtures/demo/misato-demo.json).
+format (dxpia/fixtures/demo/misato-demo.json).
 """
 
 import json

@@ -15,7 +15,7 @@ from django.db import transaction
 from assessments.models import Category, DataItem, DisclosureRule, Municipality, Partner, Project, QuestionSet, Source, Topic
 from assessments.questionset_io import questionset_from_data, questionset_to_data, read_questionset_file
 
-FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+FIXTURES = Path(settings.PACKAGE_DIR) / "fixtures"
 
 _KINDS = {
     "政令指定都市": Municipality.Kind.DESIGNATED_CITY,
@@ -205,7 +205,7 @@ _VERIFIED = {"確認済み": True, "未確認": False}
 
 
 class DisclosureLimitsError(ValueError):
-    """A row of fixtures/disclosure_limits.tsv that cannot be loaded; the message names the line."""
+    """A row of dxpia/fixtures/disclosure_limits.tsv that cannot be loaded; the message names the line."""
 
 
 def _days(row: dict, column: str, line: int) -> int:

@@ -6,6 +6,7 @@ instead of silently falling back to a default.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -13,7 +14,11 @@ import xstatic.pkg.bootstrap
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# The project package's own folder. Templates, static files, fixtures and translations live inside it,
+# so that they ship in the wheel and an installed dxpia finds them where a checkout does.
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout (where manage.py is), or site-packages when dxpia is installed from a wheel.
+BASE_DIR = PACKAGE_DIR.parent
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -176,6 +181,14 @@ SQLITE_OPTIONS = {
 
 DEBUG = envbool("DXPIA_DEBUG", True)
 
+# What dxpia writes by default: the SQLite database, collected static files, the PDF cache. var/ of the
+# checkout; for an installed wheel, var/dxpia under the virtualenv (never site-packages). DXPIA_VAR_DIR
+# names another folder; DATABASE_URL and DXPIA_CACHE_DIR still override their parts.
+VAR_DIR = Path(
+    os.environ.get("DXPIA_VAR_DIR")
+    or (BASE_DIR / "var" if (BASE_DIR / "manage.py").is_file() else Path(sys.prefix) / "var" / "dxpia")
+)
+
 SECRET_KEY = os.environ.get("DXPIA_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -256,7 +269,7 @@ ROOT_URLCONF = "dxpia.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -270,7 +283,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "dxpia.wsgi.application"
 
-DATABASES = {"default": envdatabase("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'dxpia.sqlite3'}")}
+DATABASES = {"default": envdatabase("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dxpia.sqlite3'}")}
+if not os.environ.get("DATABASE_URL"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -296,15 +311,15 @@ LANGUAGE_CODE = "ja"
 # Japanese only until an English catalogue exists (issue 19): offering "en" made Django answer a
 # browser that prefers English with lang="en" and English messages over Japanese pages (WCAG 3.1.1).
 LANGUAGES = [("ja", _("日本語"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [
-    BASE_DIR / "static",
+    PACKAGE_DIR / "static",
     # Bootstrap comes from the xstatic-bootstrap package and is served by WhiteNoise: no CDN.
     ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR),
 ]
@@ -320,7 +335,7 @@ STORAGES = {
 # Rendered PDFs are cached on disk so that every worker process shares them. The lock files that
 # let only one process render a given report revision at a time live beside them (the cache only
 # ever counts, culls and clears its own *.djcache files).
-CACHE_DIR = os.environ.get("DXPIA_CACHE_DIR") or str(BASE_DIR / "var" / "cache")
+CACHE_DIR = os.environ.get("DXPIA_CACHE_DIR") or str(VAR_DIR / "cache")
 RENDER_LOCK_DIR = os.path.join(CACHE_DIR, "render-locks")
 CACHES = {
     "default": {

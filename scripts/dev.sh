@@ -48,8 +48,9 @@ find_python() {
     exit 1
 }
 
-setup_virtualenv() {
-    local extras=$1 python stamp wanted
+setup_virtualenv() {  # setup_virtualenv "" | "[test]"
+    local extras=$1 lock=requirements.lock python stamp wanted
+    [ "$extras" = "[test]" ] && lock=requirements-test.lock
     python=$(find_python)
     if [ -x "$VENV/bin/python" ] &&
         [ "$("$VENV/bin/python" -c 'import sys; print(sys._base_executable)')" != "$python" ]; then
@@ -65,13 +66,16 @@ setup_virtualenv() {
         fi
     fi
     stamp="$VENV/.dxpia-installed"
-    wanted="$extras $(cat pyproject.toml build-constraints.txt | sha256sum | cut -c1-16)"
+    wanted="$extras $(cat pyproject.toml build-constraints.txt "$lock" | sha256sum | cut -c1-16)"
     if [ ! -f "$stamp" ] || ! grep -qxF "$wanted" "$stamp"; then
         say "Installing Python packages ($extras)"
         local log="$VENV/pip-install.log"
+        # Every package exactly as the lock file pins it, each file checked against its hash; then dxpia
+        # itself, editable, adding nothing (scripts/lock.sh writes the lock files from pyproject.toml).
         # build-constraints.txt: see the comment in it (an sdist that needs an older setuptools to build).
         if ! { "$VENV/bin/python" -m pip install -q --upgrade "pip>=25.3" &&
-            "$VENV/bin/python" -m pip install -q --build-constraint build-constraints.txt -e ".$extras"; } >"$log" 2>&1; then
+            "$VENV/bin/python" -m pip install -q --require-hashes --build-constraint build-constraints.txt -r "$lock" &&
+            "$VENV/bin/python" -m pip install -q --no-deps --build-constraint build-constraints.txt -e .; } >"$log" 2>&1; then
             cat "$log" >&2
             exit 1
         fi

@@ -4,6 +4,7 @@ question, quotations exactly as the seed writes them, and a letter in the addres
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -19,7 +20,7 @@ from tests.conftest import save_now
 pytestmark = pytest.mark.django_db
 
 V2_FILE = seed.FIXTURES / "questionsets" / "dx-pia-v2.json"
-SEED_TEXT = (seed.FIXTURES.parent.parent / "shared" / "seeds" / "000_d855217b63582051.txt")
+SEED_TEXT = (Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_d855217b63582051.txt")
 
 
 @pytest.fixture(scope="module")

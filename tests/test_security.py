@@ -32,7 +32,7 @@ def test_static_files_send_the_policy_and_nosniff(settings):
     policy and nosniff as pages (issue 12, item 10)."""
     from django.test import Client
 
-    settings.WHITENOISE_USE_FINDERS = True  # serve static/ without collectstatic, as in production
+    settings.WHITENOISE_USE_FINDERS = True  # serve dxpia/static/ without collectstatic, as in production
     settings.WHITENOISE_AUTOREFRESH = True
     response = Client().get("/static/js/wizard.js")  # a new client: WhiteNoise reads the settings above
     assert response.status_code == 200 and b"".join(response.streaming_content)

@@ -122,6 +122,28 @@ def test_an_sqlite_file_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     assert result.stdout.split() == ["wal", "1", "20000"]  # synchronous 1 is NORMAL
 
 
+def test_dxpia_var_dir_holds_the_database_the_static_files_and_the_cache(tmp_path):
+    """What dxpia writes by default follows DXPIA_VAR_DIR (an installed wheel has no var/ of its own);
+    the folder is made, since SQLite makes the file but not its folder."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "print(settings.DATABASES['default']['NAME'], settings.STATIC_ROOT, settings.CACHE_DIR)\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DXPIA_", "DATABASE_URL"))}
+    var = tmp_path / "data"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "dxpia.settings", "DXPIA_VAR_DIR": str(var)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(var / "dxpia.sqlite3"), str(var / "static"), str(var / "cache")]
+    assert var.is_dir()
+
+
 def test_the_in_memory_test_database_accepts_the_sqlite_options(db):
     from django.db import connection
 

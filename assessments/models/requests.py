@@ -18,7 +18,7 @@ from .catalogue import Municipality
 
 class DisclosureRule(models.Model):
     """The time limits of a municipality's 情報公開条例 and of 個人情報開示請求, with where they come
-    from and whether they were checked. Loaded from fixtures/disclosure_limits.tsv by the seed."""
+    from and whether they were checked. Loaded from dxpia/fixtures/disclosure_limits.tsv by the seed."""
 
     class Start(models.TextChoices):
         NEXT_DAY = "next_day", _("翌日起算")

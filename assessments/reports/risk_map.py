@@ -3,7 +3,7 @@
 Severity runs up, likelihood to the right. Each cell is tinted by its level and also says the level
 in words (colour is never the only cue); each risk is a marker with its number (R1 …), in the same
 colours as charts.py's data marks (white text on #1565c0: 5.75:1). The page shows the same data as a
-table beside it (templates/risks/_map.html).
+table beside it (dxpia/templates/risks/_map.html).
 """
 
 from dataclasses import dataclass

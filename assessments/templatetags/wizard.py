@@ -87,7 +87,7 @@ def inventory_row_flagged(form) -> bool:
 
 @register.filter
 def answer_input(field, question):
-    """Prepare a question's main answer for templates/assessments/_answer_field.html: Bootstrap's
+    """Prepare a question's main answer for dxpia/templates/assessments/_answer_field.html: Bootstrap's
     classes, the question's legend as the text box's name, its help and errors as its description,
     and is-invalid / aria-invalid after a refused save. Returns what the template needs to know."""
     attrs = field.field.widget.attrs
@@ -109,7 +109,7 @@ def answer_input(field, question):
 @register.filter
 def question_description(field, question) -> str:
     """The ids that describe a question's fieldset: its guidance, and for choices (no text box to hang
-    them on) the errors of a refused save (templates/assessments/_answer_field.html prints them)."""
+    them on) the errors of a refused save (dxpia/templates/assessments/_answer_field.html prints them)."""
     ids = [f"guide-{question.key}"] if question.guidance else []
     if field is not None and question.is_choice:
         ids += [f"error-{question.key}-{n}" for n in range(1, len(field.errors) + 1)]

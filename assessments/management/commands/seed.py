@@ -5,7 +5,7 @@ from assessments.seed import DisclosureLimitsError, seed_all
 
 
 class Command(BaseCommand):
-    help = "Load municipalities, the project catalogue and the question sets from fixtures/ (idempotent)."
+    help = "Load municipalities, the project catalogue and the question sets from dxpia/fixtures/ (idempotent)."
 
     def handle(self, *args, **options):
         try:
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         except QuestionSetDataError as exc:
             raise CommandError(f"質問セットを読み込めません:\n{exc}") from None
         except DisclosureLimitsError as exc:
-            raise CommandError(f"fixtures/disclosure_limits.tsv を読み込めません: {exc}") from None
+            raise CommandError(f"dxpia/fixtures/disclosure_limits.tsv を読み込めません: {exc}") from None
         for label, counts in (("作成", report.created), ("更新", report.updated)):
             for name, number in sorted(counts.items()):
                 self.stdout.write(f"{label}: {name} {number}")
