@@ -166,6 +166,27 @@ def test_workers_follow_the_cpus():
     assert [gunicorn_conf.default_workers(cpus) for cpus in (1, 2, 8)] == [3, 5, 17]
 
 
+def test_gunicorn_settings_from_the_environment_are_read_strictly(monkeypatch):
+    monkeypatch.setenv("DXPIA_WORKERS", "3")
+    assert gunicorn_conf._env_int("DXPIA_WORKERS", 9, 1) == 3
+    for bad in ("four", "0"):
+        monkeypatch.setenv("DXPIA_WORKERS", bad)
+        with pytest.raises(SystemExit, match="DXPIA_WORKERS"):
+            gunicorn_conf._env_int("DXPIA_WORKERS", 9, 1)
+
+
+def test_log_levels_are_read_strictly(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dxpia import settings as dxpia_settings
+
+    monkeypatch.setenv("DXPIA_APP_LOG_LEVEL", "debug")
+    assert dxpia_settings.envloglevel("DXPIA_APP_LOG_LEVEL", "INFO") == "DEBUG"
+    monkeypatch.setenv("DXPIA_APP_LOG_LEVEL", "loud")
+    with pytest.raises(ImproperlyConfigured, match="DXPIA_APP_LOG_LEVEL"):
+        dxpia_settings.envloglevel("DXPIA_APP_LOG_LEVEL", "INFO")
+
+
 # --- The real stack ---------------------------------------------------------------------------------
 
 
