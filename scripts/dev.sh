@@ -142,15 +142,17 @@ cmd_serve() {
     trap 'exit 130' INT TERM
     if manage help db_worker >/dev/null 2>&1; then
         say "Starting the report worker (manage.py db_worker)"
-        "$VENV/bin/python" manage.py db_worker &
+        setsid "$VENV/bin/python" manage.py db_worker &
         SERVE_PIDS+=($!)
     else
         say "No report worker in this version (manage.py db_worker does not exist): reports render on download"
     fi
     say "dxpia (production settings): http://127.0.0.1:${DXPIA_PORT:-8000}/ (health: /healthz)"
-    "$VENV/bin/python" -m gunicorn -c python:dxpia.gunicorn_conf dxpia.wsgi &
+    setsid "$VENV/bin/python" -m gunicorn -c python:dxpia.gunicorn_conf dxpia.wsgi &
     SERVE_PIDS+=($!)
-    # Whichever stops first (Ctrl-C, a crash), the other is stopped too, by the EXIT trap.
+    # Both run in their own sessions (setsid), so Ctrl-C reaches only this script, whose trap sends
+    # them TERM: gunicorn then lets requests under way finish (INT would cut them off). Whichever
+    # stops first (Ctrl-C, a crash), the other is stopped too, by the EXIT trap.
     local status=0
     wait -n "${SERVE_PIDS[@]}" || status=$?
     return "$status"
