@@ -280,36 +280,47 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, workers: int, workdir: str, name: str = "gunicorn"):
+def gunicorn(env: dict, workers: int, workdir: str, name: str = "gunicorn", *, config: bool = False,
+             ready_path: str = "/accounts/login/", ready_statuses: tuple = (200,)):
     """gunicorn serving dxpia on a free loopback port until the block ends (also on error).
-    Yields (base URL, log path); the log is ``name``.log in ``workdir``."""
+    Yields (base URL, log path); the log is ``name``.log in ``workdir``. With ``config``, started as
+    in production: with the repository's dxpia/gunicorn_conf.py, told its port and workers through the
+    environment. It counts as started when ``ready_path`` answers with one of ``ready_statuses``."""
     port = free_port()
     log_path = os.path.join(workdir, f"{name}.log")
+    if config:
+        command = ["-c", "python:dxpia.gunicorn_conf", "dxpia.wsgi"]
+        env = {**env, "DXPIA_PORT": str(port), "DXPIA_WORKERS": str(workers)}
+    else:
+        command = ["dxpia.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "10",
+                   "--timeout", "60"]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "dxpia.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-             "--graceful-timeout", "10", "--timeout", "60"],
+            [sys.executable, "-m", "gunicorn", *command],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: the workers go with it if it must be killed
         )
     try:
         base_url = f"http://127.0.0.1:{port}"
-        _wait_until_answering(process, base_url, log_path)
+        _wait_until_answering(process, base_url + ready_path, log_path, ready_statuses)
         yield base_url, log_path
     finally:
         _stop(process)
 
 
-def _wait_until_answering(process, base_url: str, log_path: str) -> None:
+def _wait_until_answering(process, url: str, log_path: str, statuses: tuple = (200,)) -> None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{_tail(log_path)}")
         try:
-            with opener.open(f"{base_url}/accounts/login/", timeout=5) as response:
-                if response.status == 200:
+            with opener.open(url, timeout=5) as response:
+                if response.status in statuses:
                     return
+        except urllib.error.HTTPError as error:
+            if error.code in statuses:
+                return
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.2)

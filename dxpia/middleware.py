@@ -1,4 +1,7 @@
-"""Security headers that Django 5.2 does not set by itself."""
+"""Security headers that Django 5.2 does not set by itself, and the request log."""
+
+import logging
+import time
 
 # Only the app's own assets: municipal networks are closed and nothing is loaded from elsewhere.
 # Inline styles stay allowed for the report preview's embedded stylesheet and Bootstrap's own use.
@@ -34,4 +37,40 @@ class ContentSecurityPolicyMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
+request_logger = logging.getLogger("dxpia.request")
+
+
+class RequestLogMiddleware:
+    """One log line per request: method, path (never the query string, which may hold a search for
+    a person's name), status, duration in milliseconds and the signed-in user's id or ``-``.
+
+    First in MIDDLEWARE, so the duration covers every other middleware and static files served by
+    WhiteNoise are logged too. It reads ``request.user`` only after the response is made, when
+    ContentSecurityPolicyMiddleware has already looked at it, so it costs no query. A streamed
+    response (a large export) is timed until its first byte, not its last.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        user = getattr(request, "user", None)
+        request_logger.info(
+            "request",
+            extra={
+                "fields": {
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration_ms, 1),
+                    "user": user.pk if user is not None and user.is_authenticated else "-",
+                }
+            },
+        )
         return response

@@ -222,7 +222,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "dxpia.apps.DxpiaStaticFilesConfig",  # django.contrib.staticfiles, collecting less
     "django.contrib.humanize",
     "axes",
     "crispy_forms",
@@ -231,6 +231,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its duration covers the others, and it logs static files and HTTPS redirects too.
+    "dxpia.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, which answers static files itself: they get the policy and nosniff too.
     # (It reads request.user only on the way out, after AuthenticationMiddleware has set it.)
@@ -317,7 +319,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = os.environ.get("DXPIA_STATIC_ROOT") or str(VAR_DIR / "static")
 STATICFILES_DIRS = [
     PACKAGE_DIR / "static",
     # Bootstrap comes from the xstatic-bootstrap package and is served by WhiteNoise: no CDN.
@@ -356,15 +358,37 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("DXPIA_SSL_REDIRECT", True)
+    # A load balancer probes the health check over plain HTTP on the app server's own port.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("DXPIA_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# /healthz fails when the report worker has not been seen for this long (minutes).
+WORKER_STALE_MINUTES = envint("DXPIA_WORKER_STALE_MINUTES", 10)
+if WORKER_STALE_MINUTES < 1:
+    raise ImproperlyConfigured("DXPIA_WORKER_STALE_MINUTES must be at least 1")
+
+# Every line on stderr as key=value pairs (dxpia/log.py). dxpia's own loggers say what they do at
+# INFO (dxpia.request: a line per request; dxpia.render: a line per PDF rendered, with its duration);
+# everything else only from WARNING up. DXPIA_APP_LOG_LEVEL sets the first, DXPIA_LOG_LEVEL the second.
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+def envloglevel(name: str, default: str) -> str:
+    value = (os.environ.get(name) or default).strip().upper()
+    if value not in _LOG_LEVELS:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(sorted(_LOG_LEVELS))}, not {value!r}")
+    return value
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DXPIA_LOG_LEVEL", "WARNING")},
+    "formatters": {"key_value": {"()": "dxpia.log.KeyValueFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "key_value"}},
+    "root": {"handlers": ["console"], "level": envloglevel("DXPIA_LOG_LEVEL", "WARNING")},
+    "loggers": {"dxpia": {"level": envloglevel("DXPIA_APP_LOG_LEVEL", "INFO")}},
 }

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
-from assessments.views import accounts
+from assessments.views import accounts, health
 
 admin.site.site_header = _("dxpia 管理")
 admin.site.site_title = _("dxpia 管理")
@@ -22,6 +22,7 @@ def ping(request):
 urlpatterns = [
     path("-/ping", ping, name="ping"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", accounts.signup, name="signup"),

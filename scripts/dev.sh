@@ -2,6 +2,9 @@
 # dxpia's two commands.
 #   bash scripts/dev.sh run    set everything up (system packages, virtualenv, database, fixtures,
 #                              a local administrator) and serve the app on 127.0.0.1:8000
+#   bash scripts/dev.sh serve  the same set-up, then the production stack on loopback: DEBUG off,
+#                              collectstatic, gunicorn (dxpia/gunicorn_conf.py) and the report
+#                              worker when there is one; Ctrl-C stops them all
 #   bash scripts/dev.sh test   the same set-up, then the whole test suite on SQLite and on a
 #                              PostgreSQL server that this script starts and stops itself
 # Both are safe to run again: each step is skipped when it is already done.
@@ -102,6 +105,63 @@ cmd_run() {
     exec "$VENV/bin/python" manage.py runserver "127.0.0.1:${DXPIA_PORT:-8000}"
 }
 
+# Production settings for a machine of one's own: a secret key kept in var/ (made once, so sign-ins
+# survive a restart), loopback host names, mails on the console, and no redirect to HTTPS (nothing
+# terminates TLS on loopback). Any of them already in the environment wins.
+production_environment() {
+    local key_file=var/secret-key
+    export DXPIA_DEBUG=false
+    if [ -z "${DXPIA_SECRET_KEY:-}" ]; then
+        if [ ! -s "$key_file" ]; then
+            (umask 077 && "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$key_file")
+        fi
+        DXPIA_SECRET_KEY=$(cat "$key_file")
+        export DXPIA_SECRET_KEY
+    fi
+    export DXPIA_ALLOWED_HOSTS=${DXPIA_ALLOWED_HOSTS:-127.0.0.1,localhost}
+    export DXPIA_EMAIL_URL=${DXPIA_EMAIL_URL:-console://}
+    export DXPIA_DEFAULT_FROM_EMAIL=${DXPIA_DEFAULT_FROM_EMAIL:-dxpia <noreply@localhost>}
+    export DXPIA_SSL_REDIRECT=${DXPIA_SSL_REDIRECT:-false}
+    export DXPIA_SITE_URL=${DXPIA_SITE_URL:-http://127.0.0.1:${DXPIA_PORT:-8000}}
+}
+
+SERVE_PIDS=()
+stop_serving() {
+    local pid
+    trap - INT TERM EXIT
+    for pid in "${SERVE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${SERVE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+
+cmd_serve() {
+    install_system_packages "${RUN_PACKAGES[@]}"
+    setup_virtualenv ""
+    mkdir -p var/static
+    production_environment
+    prepare_database
+    manage ensure_admin
+    say "Collecting static files"
+    manage collectstatic --noinput -v0
+    trap stop_serving EXIT
+    trap 'exit 130' INT TERM
+    if manage help db_worker >/dev/null 2>&1; then
+        say "Starting the report worker (manage.py db_worker)"
+        setsid "$VENV/bin/python" manage.py db_worker &
+        SERVE_PIDS+=($!)
+    else
+        say "No report worker in this version (manage.py db_worker does not exist): reports render on download"
+    fi
+    say "dxpia (production settings): http://127.0.0.1:${DXPIA_PORT:-8000}/ (health: /healthz)"
+    setsid "$VENV/bin/python" -m gunicorn -c python:dxpia.gunicorn_conf dxpia.wsgi &
+    SERVE_PIDS+=($!)
+    # Both run in their own sessions (setsid), so Ctrl-C reaches only this script, whose trap sends
+    # them TERM: gunicorn then lets requests under way finish (INT would cut them off). Whichever
+    # stops first (Ctrl-C, a crash), the other is stopped too, by the EXIT trap.
+    local status=0
+    wait -n "${SERVE_PIDS[@]}" || status=$?
+    return "$status"
+}
+
 # A throwaway PostgreSQL cluster on a free loopback port, removed on exit.
 PG_DIR=""
 start_postgres() {
@@ -191,6 +251,7 @@ cmd_test() {
 
 case "${1:-}" in
     run) shift; cmd_run "$@" ;;
+    serve) shift; cmd_serve "$@" ;;
     test) shift; cmd_test "$@" ;;
-    *) echo "usage: bash scripts/dev.sh run | test [pytest arguments]" >&2; exit 2 ;;
+    *) echo "usage: bash scripts/dev.sh run | serve | test [pytest arguments]" >&2; exit 2 ;;
 esac

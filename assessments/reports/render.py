@@ -9,6 +9,8 @@ prints, wherever it was made (the app, the admin, a script), makes a new one.
 import contextlib
 import fcntl
 import hashlib
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,6 +212,27 @@ def render_lock(key: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+render_logger = logging.getLogger("dxpia.render")
+
+
+def _render_pdf(kind: str, assessment: Assessment, html: str) -> bytes:
+    """``html`` as PDF, with a log line saying what was rendered and how long it took."""
+    started = time.perf_counter()
+    pdf = html_to_pdf(html)
+    render_logger.info(
+        "render",
+        extra={
+            "fields": {
+                "kind": kind,
+                "assessment": assessment.pk,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "bytes": len(pdf),
+            }
+        },
+    )
+    return pdf
+
+
 def _cached_pdf(kind: str, assessment: Assessment, make_html) -> bytes:
     html = make_html(assessment)
     key = _cache_key(kind, assessment, html)
@@ -219,7 +242,7 @@ def _cached_pdf(kind: str, assessment: Assessment, make_html) -> bytes:
     with render_lock(key):
         pdf = cache.get(key)  # rendered by whoever held the lock before us
         if pdf is None:
-            pdf = html_to_pdf(html)
+            pdf = _render_pdf(kind, assessment, html)
             cache.set(key, pdf, timeout=60 * 60 * 24 * 30)
     return pdf
 

@@ -1,0 +1,241 @@
+"""Production: the health check (/healthz), the request and render logs, and the real stack —
+gunicorn with dxpia/gunicorn_conf.py, DEBUG off, static files collected and served by WhiteNoise."""
+
+import json
+import logging
+import os
+import secrets
+import sys
+import types
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from assessments import health
+from assessments.reports import render
+from bench import concurrent_saves as bench
+from dxpia import gunicorn_conf
+from dxpia.log import KeyValueFormatter, key_value_line
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _worker_module(monkeypatch, last_seen):
+    """An installed report worker last seen at ``last_seen`` (None: never)."""
+    module = types.ModuleType("fake_render_ahead")
+    module.worker_last_seen = lambda: last_seen
+    monkeypatch.setitem(sys.modules, "fake_render_ahead", module)
+    monkeypatch.setattr(health, "WORKER_MODULE", "fake_render_ahead")
+
+
+@pytest.fixture
+def no_worker(monkeypatch):
+    """An installation without the report worker (whether or not this checkout has one)."""
+    monkeypatch.setattr(health, "WORKER_MODULE", "assessments.no_such_worker_module")
+
+
+# --- /healthz ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_healthz_is_200_on_a_migrated_database_without_signing_in(client, no_worker, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "no-store" in response["Cache-Control"]
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "migrations": "ok", "storage": "ok", "worker": "not configured"},
+    }
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_naming_storage_when_the_pdf_cache_cannot_be_written(client, no_worker, settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(blocker / "cache")}
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail"
+    assert body["checks"]["storage"].startswith("fail: ")
+    assert body["checks"]["database"] == body["checks"]["migrations"] == "ok"
+    assert str(tmp_path) not in response.content.decode()  # no paths in the output
+
+
+@pytest.mark.django_db
+def test_healthz_writes_and_removes_a_file_in_the_pdf_cache(client, no_worker, settings, tmp_path):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
+    }
+    assert client.get("/healthz").status_code == 200
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_worker_is_stale_and_200_when_seen_lately(client, monkeypatch, settings):
+    settings.WORKER_STALE_MINUTES = 10
+    _worker_module(monkeypatch, timezone.now() - timedelta(minutes=11))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"] == "fail: last seen 11 min ago"
+
+    _worker_module(monkeypatch, timezone.now() - timedelta(minutes=2))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["worker"] == "ok"
+
+    _worker_module(monkeypatch, None)
+    assert client.get("/healthz").json()["checks"]["worker"] == "fail: never seen"
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_not_500_when_a_check_raises(client, no_worker, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail postgres://user:password@db")
+
+    monkeypatch.setattr(health.MigrationExecutor, "migration_plan", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["migrations"] == "fail: RuntimeError"
+    assert "password" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_healthz_counts_unapplied_migrations(client, no_worker, monkeypatch):
+    monkeypatch.setattr(health.MigrationExecutor, "migration_plan", lambda self, targets: [("m", False)] * 2)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["migrations"] == "fail: 2 unapplied"
+
+
+# --- Logs -------------------------------------------------------------------------------------------
+
+
+def _records(caplog, name):
+    return [record for record in caplog.records if record.name == name]
+
+
+@pytest.mark.django_db
+def test_each_request_logs_one_line_with_status_duration_and_user(client, bob, caplog):
+    caplog.set_level(logging.INFO, logger="dxpia")
+    client.get("/projects/?q=山田太郎")
+    client.force_login(bob)
+    client.get("/no-such-page/")
+    first, second = _records(caplog, "dxpia.request")
+    assert first.fields["method"] == "GET" and first.fields["path"] == "/projects/"
+    assert first.fields["status"] == 200 and first.fields["user"] == "-"
+    assert 0 < first.fields["duration_ms"] < 60_000
+    assert second.fields["status"] == 404 and second.fields["user"] == bob.pk
+    line = KeyValueFormatter().format(first)
+    assert "logger=dxpia.request event=request method=GET path=/projects/ status=200 duration_ms=" in line
+    assert line.endswith(" user=-") and "山田" not in line  # the query string is never logged
+
+
+def test_a_log_value_cannot_break_the_line_or_forge_a_field():
+    line = key_value_line({"path": "/a b\nstatus=200", "user": None, "status": 404, "duration_ms": 12.345})
+    assert line == 'path="/a b\\nstatus=200" user=- status=404 duration_ms=12.3'
+    assert "\n" not in line
+
+
+@pytest.mark.django_db
+def test_each_pdf_render_logs_its_kind_and_duration_and_a_cached_download_logs_none(assessment, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="dxpia")
+    monkeypatch.setattr(render, "html_to_pdf", lambda html: b"%PDF-1.7 rendered")
+    assert render.report_pdf(assessment) == b"%PDF-1.7 rendered"
+    render.report_pdf(assessment)  # from the cache: no render, no line
+    render.letter_pdf(assessment)
+    report, letter = _records(caplog, "dxpia.render")
+    assert report.fields["kind"] == "report" and letter.fields["kind"] == "letter"
+    assert report.fields["assessment"] == assessment.pk and report.fields["bytes"] == len(b"%PDF-1.7 rendered")
+    assert report.fields["duration_ms"] >= 0
+    assert KeyValueFormatter().format(report).startswith("time=")
+
+
+# --- gunicorn's configuration -----------------------------------------------------------------------
+
+
+def test_workers_follow_the_cpus():
+    assert [gunicorn_conf.default_workers(cpus) for cpus in (1, 2, 8)] == [3, 5, 17]
+
+
+def test_gunicorn_settings_from_the_environment_are_read_strictly(monkeypatch):
+    monkeypatch.setenv("DXPIA_WORKERS", "3")
+    assert gunicorn_conf._env_int("DXPIA_WORKERS", 9, 1) == 3
+    for bad in ("four", "0"):
+        monkeypatch.setenv("DXPIA_WORKERS", bad)
+        with pytest.raises(SystemExit, match="DXPIA_WORKERS"):
+            gunicorn_conf._env_int("DXPIA_WORKERS", 9, 1)
+
+
+def test_log_levels_are_read_strictly(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dxpia import settings as dxpia_settings
+
+    monkeypatch.setenv("DXPIA_APP_LOG_LEVEL", "debug")
+    assert dxpia_settings.envloglevel("DXPIA_APP_LOG_LEVEL", "INFO") == "DEBUG"
+    monkeypatch.setenv("DXPIA_APP_LOG_LEVEL", "loud")
+    with pytest.raises(ImproperlyConfigured, match="DXPIA_APP_LOG_LEVEL"):
+        dxpia_settings.envloglevel("DXPIA_APP_LOG_LEVEL", "INFO")
+
+
+# --- The real stack ---------------------------------------------------------------------------------
+
+
+def _get(url, headers=None):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), bench._NoRedirect())
+    try:
+        with opener.open(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_gunicorn_with_the_repositorys_config_serves_health_pages_and_static_files_with_debug_off():
+    with bench.fresh_database(os.environ.get("DATABASE_URL") or None) as (database_url, workdir, kind):
+        env = {
+            **bench.django_environment(database_url, workdir),
+            "DXPIA_DEBUG": "false",
+            "DXPIA_SECRET_KEY": secrets.token_urlsafe(50),
+            "DXPIA_ALLOWED_HOSTS": "127.0.0.1",
+            "DXPIA_EMAIL_URL": "console://",
+            "DXPIA_DEFAULT_FROM_EMAIL": "dxpia@example.jp",
+            "DXPIA_STATIC_ROOT": os.path.join(workdir, "static"),
+        }
+        bench._run(env, ["manage.py", "migrate", "--noinput", "-v0"], "migrate")
+        bench._run(env, ["manage.py", "collectstatic", "--noinput", "-v0"], "collectstatic")
+        manifest = json.loads(Path(workdir, "static", "staticfiles.json").read_text())["paths"]
+        with bench.gunicorn(env, 2, workdir, config=True, ready_path="/healthz", ready_statuses=(200, 503)) as (
+            base_url,
+            log_path,
+        ):
+            # The health check answers over plain HTTP (a load balancer's probe); the rest of the
+            # site redirects to HTTPS unless the proxy in front says the request came over it.
+            status, headers, body = _get(f"{base_url}/healthz")
+            checks = json.loads(body)["checks"]
+            assert checks["database"] == checks["migrations"] == checks["storage"] == "ok", checks
+            # With the report worker installed but not started here, its check fails (503), as it should.
+            assert status == (200 if checks["worker"] in ("ok", "not configured") else 503), checks
+            assert _get(f"{base_url}/")[0] == 301
+            https = {"X-Forwarded-Proto": "https"}
+            status, headers, body = _get(f"{base_url}/", https)
+            assert status == 200 and "<html lang=\"ja\"" in body.decode()
+            stylesheet = manifest["bootstrap/css/bootstrap.min.css"]
+            assert f"/static/{stylesheet}" in body.decode()  # DEBUG off: hashed names from the manifest
+            status, headers, body = _get(f"{base_url}/static/{stylesheet}", {**https, "Accept-Encoding": "gzip"})
+            assert status == 200 and headers["Content-Encoding"] == "gzip"
+            assert "immutable" in headers["Cache-Control"]  # WhiteNoise: hashed files cached for good
+            assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+            assert _get(f"{base_url}/static/bootstrap/css/bootstrap.rtl.css", https)[0] == 404  # not collected
+        log = Path(log_path).read_text()
+        assert "logger=dxpia.request event=request method=GET path=/healthz status=" in log
+        assert "path=/ status=200 duration_ms=" in log
+        assert f"Listening at: {base_url}" in log
