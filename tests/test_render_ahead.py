@@ -240,3 +240,14 @@ def test_a_lock_left_by_a_dead_server_is_taken_over_when_it_expires(demo, render
     RenderLock.objects.create(key=key, holder="dead", expires_at=timezone.now() - timedelta(seconds=1))
     render.report_pdf(demo)
     assert len(renders) == 1 and not RenderLock.objects.exists()
+
+
+def test_a_storage_that_cannot_be_written_still_gives_the_download(demo, client, monkeypatch, caplog):
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only storage")
+
+    monkeypatch.setattr(storages["documents"], "save", refuse)
+    client.force_login(demo.owner)
+    response = client.get(reverse("letter_pdf", args=[demo.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert "could not store letter" in caplog.text

@@ -290,7 +290,10 @@ def cached_pdf(kind: str, assessment: Assessment, make_html) -> tuple[bytes, boo
             return pdf, False
         started = time.monotonic()
         pdf = html_to_pdf(html)
-        _store(kind, assessment, name, pdf)
+        try:
+            _store(kind, assessment, name, pdf)
+        except Exception:  # a storage that cannot be written loses the copy, not the download
+            logger.exception("could not store %s of assessment %s", kind, assessment.pk)
     logger.info("rendered %s of assessment %s in %.0f ms", kind, assessment.pk, (time.monotonic() - started) * 1000)
     return pdf, True
 
