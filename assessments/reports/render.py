@@ -18,7 +18,7 @@ from datetime import timedelta
 import weasyprint
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -226,6 +226,10 @@ def render_lock(key: str):
             break
         except IntegrityError:
             RenderLock.objects.filter(key=key, expires_at__lt=now).delete()
+            _lock_wait()
+        except OperationalError as error:  # SQLite busy past its timeout (or a shared-cache test database)
+            if "locked" not in str(error):
+                raise
             _lock_wait()
     try:
         yield
