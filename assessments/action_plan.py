@@ -31,7 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import plan_clock
+from assessments import plan_clock, render_ahead
 from assessments.access import EDIT, REVIEW
 from assessments.answer_values import clean_text
 from assessments.models import Assessment, PlanChange, PlannedAction, Question, ReviewSchedule, Risk
@@ -234,6 +234,7 @@ def _record(assessment, action, kind, user, *, note="", from_status="", to_statu
 def _report_changed(assessment) -> None:
     """The plan is printed in the report: a new revision says so (as reviewing._report_changed)."""
     Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
+    render_ahead.report_changed(assessment.pk)
 
 
 def _after_approval(assessment, user, what: str) -> None:

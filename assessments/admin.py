@@ -891,3 +891,12 @@ class PlanReminderAdmin(RecordAdmin):
     list_display = ["sent_at", "assessment", "action", "kind", "due_on", "recipients"]
     list_filter = ["kind"]
     list_select_related = ["assessment", "action"]
+
+
+# The task queue's own admin (django-tasks-db) speaks English only, and its rows say nothing an
+# administrator acts on: a render ahead that failed is made again by the next download. Operators
+# read the queue with `manage.py shell` or the worker's log (README, "Reports rendered ahead").
+from django_tasks_db.models import DBTaskResult  # noqa: E402
+
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import scoring
+from assessments import render_ahead, scoring
 from assessments.models import (
     Answer,
     AnswerHistory,
@@ -291,6 +291,7 @@ def answers_save(*, assessment: Assessment, user, changes: dict[Question, Answer
 
         withdraw_reviewer_who_edited(assessment, user, _("回答"))
     Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1, content_size=F("content_size") + growth)
+    render_ahead.report_changed(assessment.pk)
     assessment.revision = outcome.revision = revision
     assessment.content_size = size + growth
     store_overall_result(assessment)

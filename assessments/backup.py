@@ -4,8 +4,10 @@ A backup is a folder with
 
 - ``database.dump`` (PostgreSQL: ``pg_dump -Fc``, the custom format ``pg_restore`` reads) or
   ``database.sqlite3`` (SQLite: a copy made with SQLite's online backup API),
-- ``documents.tar.gz``: the rendered-document folder (settings.CACHE_DIR, without its lock files),
-  unless left out; rendered PDFs can always be rendered again, so it only saves that time,
+- ``documents.tar.gz``: the rendered-document folder (the ``documents`` storage's folder when it is
+  a folder on this machine, FileSystemStorage), unless left out; rendered PDFs can always be
+  rendered again, so it only saves that time. A documents storage elsewhere (e.g. S3) is not
+  copied: the object store keeps its own copies, and a restore renders what it lacks,
 - ``manifest.json``: when, from which kind of database, the migrations applied and the number of rows
   of every model, which ``restore`` compares with what it restored.
 
@@ -35,13 +37,13 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection, connections
 
 MANIFEST = "manifest.json"
 POSTGRES_DUMP = "database.dump"
 SQLITE_COPY = "database.sqlite3"
 DOCUMENTS = "documents.tar.gz"
-LOCKS = "render-locks"
 
 
 class BackupError(Exception):
@@ -56,6 +58,13 @@ def row_counts() -> dict[str, int]:
             continue
         counts[model._meta.label] = model._base_manager.using("default").count()
     return dict(sorted(counts.items()))
+
+
+def documents_folder() -> Path | None:
+    """The folder the ``documents`` storage keeps rendered PDFs in, or None when it keeps them
+    elsewhere (a storage that is not a folder on this machine)."""
+    storage = storages["documents"]
+    return Path(storage.location) if isinstance(storage, FileSystemStorage) else None
 
 
 def applied_migrations() -> list[str]:
@@ -120,10 +129,10 @@ def backup(folder: str | Path, *, documents: bool = True) -> dict:
         source.close()
     else:
         raise BackupError(f"no backup for {vendor}")
-    if documents and Path(settings.CACHE_DIR).is_dir():
+    source = documents_folder()
+    if documents and source is not None and source.is_dir():
         with tarfile.open(folder / DOCUMENTS, "w:gz") as archive:
-            archive.add(settings.CACHE_DIR, arcname="documents",
-                        filter=lambda info: None if f"/{LOCKS}" in f"/{info.name}" else info)
+            archive.add(source, arcname="documents")
     manifest = {
         "format": "dxpia-backup",
         "format_version": 1,
@@ -166,8 +175,9 @@ def restore(folder: str | Path, *, documents: bool = True) -> list[str]:
         target.close()
         source.close()
     connections.close_all()
-    if documents and manifest.get("documents"):
-        _restore_documents(folder / DOCUMENTS, Path(settings.CACHE_DIR))
+    target = documents_folder()
+    if documents and manifest.get("documents") and target is not None:
+        _restore_documents(folder / DOCUMENTS, target)
     restored = row_counts()
     return [f"{label}: {manifest['rows'].get(label)} backed up, {restored.get(label)} restored"
             for label in sorted(set(restored) | set(manifest["rows"]))
@@ -187,8 +197,7 @@ def _restore_documents(archive_path: Path, target: Path) -> None:
                     raise BackupError(f"{archive_path} holds an unexpected entry: {member.name!r}")
             archive.extractall(unpacked, members=members)
         for child in target.iterdir():
-            if child.name != LOCKS:
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
         source = Path(unpacked) / "documents"
         if source.is_dir():
             for child in source.iterdir():

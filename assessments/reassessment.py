@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments import answer_saving, changes, risks, scoring, selectors
+from assessments import answer_saving, changes, render_ahead, risks, scoring, selectors
 from assessments.answer_values import MARKS, answer_meaning, display_snapshot, display_value
 from assessments.models import Answer, AnswerHistory, Assessment, Evidence, InventoryRow, Organisation, Question
 
@@ -172,6 +172,7 @@ def reassessment_start(*, user, previous: Assessment, title: str, standpoint: st
     }
     Assessment.objects.filter(pk=assessment.pk).update(
         previous=previous, carry_over=record, revision=revision, content_size=size)
+    render_ahead.report_changed(assessment.pk)
     assessment.previous, assessment.carry_over, assessment.revision, assessment.content_size = (
         previous, record, revision, size)
     answer_saving.store_overall_result(assessment)
@@ -235,6 +236,7 @@ def carried_confirm(*, assessment: Assessment, user, keys) -> list[str]:
     AnswerHistory.objects.bulk_create(history)
     # The pages and the report show the mark: a new revision says they changed.
     Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
+    render_ahead.report_changed(assessment.pk)
     assessment.revision = revision
     return [a.question.key for a in answers]
 

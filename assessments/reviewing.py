@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments import action_plan
+from assessments import action_plan, render_ahead
 from assessments.access import EDIT, OWN, REVIEW
 from assessments.answer_values import clean_text
 from assessments.models import (
@@ -99,6 +99,7 @@ def assessment_transition(*, assessment: Assessment, user, rights: set[str], act
     locked.revision += 1
     locked.save(update_fields=["status", "published_at", "revision", "updated_at", "approved_revision",
                                "approved_fingerprint", "approved_at"])
+    render_ahead.report_changed(locked.pk)
     return locked
 
 
@@ -211,6 +212,7 @@ def reopen_if_changed_after_approval(assessment: Assessment, user, what: str) ->
     locked.published_at = None
     locked.revision += 1
     locked.save(update_fields=["status", "published_at", "revision", "updated_at"])
+    render_ahead.report_changed(locked.pk)
     return True
 
 
@@ -219,6 +221,7 @@ def _report_changed(assessment: Assessment) -> None:
     revision says so to everything that follows revisions (the cached PDFs themselves follow the
     HTML they are made from, reports.render)."""
     Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1)
+    render_ahead.report_changed(assessment.pk)
 
 
 def personal_organisation(user) -> Organisation:

@@ -15,7 +15,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import risk_levels, risk_rules
+from assessments import render_ahead, risk_levels, risk_rules
 from assessments.models import (
     Assessment,
     DismissedSuggestion,
@@ -388,6 +388,7 @@ def _lock(assessment: Assessment) -> Assessment:
     if not locked.answers_editable:
         raise RisksLocked(_("提出後のリスクは、差し戻されるまで変更できません。"))
     Assessment.objects.filter(pk=locked.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+    render_ahead.report_changed(locked.pk)
     return locked
 
 

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from assessments import render_ahead
 from assessments.models import LetterDetails, QuestionSet
 from assessments.questionset_io import (
     Problem,
@@ -97,4 +98,6 @@ def letter_details_save(*, assessment, values: dict, base_version: int) -> Lette
     details.version += 1
     details.full_clean()
     details.save()
+    # Printed by both documents, with no new revision: render_ahead renders what changed.
+    render_ahead.report_changed(assessment.pk)
     return details

@@ -69,6 +69,28 @@ def envdatabase(name: str, default: str) -> dict:
     return config
 
 
+def envstorage(name: str, options_name: str, default: dict) -> dict:
+    """A STORAGES entry: the class that ``name`` names (dotted path) with the JSON object of
+    ``options_name`` as its options, or ``default`` when ``name`` is unset."""
+    import json
+
+    backend = (os.environ.get(name) or "").strip()
+    raw = os.environ.get(options_name) or ""
+    if not backend:
+        if raw.strip():
+            raise ImproperlyConfigured(f"{options_name} is set but {name} is not")
+        return default
+    if "." not in backend:
+        raise ImproperlyConfigured(f"{name} must be a dotted path to a storage class, not {backend!r}")
+    try:
+        options = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{options_name} must be a JSON object: {exc}") from None
+    if not isinstance(options, dict):
+        raise ImproperlyConfigured(f"{options_name} must be a JSON object, not {raw!r}")
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
 def parse_email_url(url: str, name: str = "DXPIA_EMAIL_URL") -> dict:
     """The e-mail settings that ``url`` describes, or ImproperlyConfigured. A pure function.
 
@@ -227,6 +249,8 @@ INSTALLED_APPS = [
     "axes",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "assessments",
 ]
 
@@ -327,6 +351,10 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Rendered PDFs (reports.render): shared by every app server. The embedded default is a folder
+    # beside the cache (below); DXPIA_DOCUMENTS_STORAGE names any storage class (e.g. django-storages'
+    # "storages.backends.s3.S3Storage") and DXPIA_DOCUMENTS_OPTIONS its options as JSON.
+    "documents": None,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -334,11 +362,10 @@ STORAGES = {
     },
 }
 
-# Rendered PDFs are cached on disk so that every worker process shares them. The lock files that
-# let only one process render a given report revision at a time live beside them (the cache only
-# ever counts, culls and clears its own *.djcache files).
+# The cache (rate limits) is a folder every worker process of one machine shares; rendered PDFs are
+# kept in the "documents" storage, by default a folder inside it (the cache only ever counts, culls
+# and clears its own *.djcache files).
 CACHE_DIR = os.environ.get("DXPIA_CACHE_DIR") or str(VAR_DIR / "cache")
-RENDER_LOCK_DIR = os.path.join(CACHE_DIR, "render-locks")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -346,6 +373,20 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": envint("DXPIA_CACHE_MAX_ENTRIES", 2000)},
     }
 }
+STORAGES["documents"] = envstorage(
+    "DXPIA_DOCUMENTS_STORAGE", "DXPIA_DOCUMENTS_OPTIONS",
+    {"BACKEND": "django.core.files.storage.FileSystemStorage",
+     "OPTIONS": {"location": os.path.join(CACHE_DIR, "documents")}})
+
+# Reports rendered ahead (assessments/render_ahead.py): a change to what the documents print queues
+# a render of both that runs once nothing more changed for RENDER_AHEAD_SECONDS; `manage.py
+# render_worker` runs the queue (tasks are rows in the database: no broker). Tests use the dummy
+# backend, which keeps what is queued and runs nothing.
+RENDER_AHEAD = envbool("DXPIA_RENDER_AHEAD", True)
+RENDER_AHEAD_SECONDS = envint("DXPIA_RENDER_AHEAD_SECONDS", 30)
+if RENDER_AHEAD_SECONDS < 0:
+    raise ImproperlyConfigured("DXPIA_RENDER_AHEAD_SECONDS must be 0 or more")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

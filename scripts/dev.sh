@@ -144,13 +144,9 @@ cmd_serve() {
     manage collectstatic --noinput -v0
     trap stop_serving EXIT
     trap 'exit 130' INT TERM
-    if manage help db_worker >/dev/null 2>&1; then
-        say "Starting the report worker (manage.py db_worker)"
-        setsid "$VENV/bin/python" manage.py db_worker &
-        SERVE_PIDS+=($!)
-    else
-        say "No report worker in this version (manage.py db_worker does not exist): reports render on download"
-    fi
+    say "Starting the report worker (manage.py render_worker)"
+    setsid "$VENV/bin/python" manage.py render_worker &
+    SERVE_PIDS+=($!)
     say "dxpia (production settings): http://127.0.0.1:${DXPIA_PORT:-8000}/ (health: /healthz)"
     setsid "$VENV/bin/python" -m gunicorn -c python:dxpia.gunicorn_conf dxpia.wsgi &
     SERVE_PIDS+=($!)

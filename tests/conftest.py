@@ -201,8 +201,12 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
-    """Each test gets an empty in-memory cache (database ids repeat between tests)."""
+    """Each test gets an empty in-memory cache and document storage (database ids repeat between
+    tests), and a task queue that keeps what is queued and runs nothing (no test runs a worker
+    unless it says so: tests/test_render_ahead.py)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.STORAGES = {**settings.STORAGES, "documents": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     from django.core.cache import cache
 
     cache.clear()

@@ -7,6 +7,7 @@ never pytest-django's test database.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -18,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SET_UP = f"""
 import io
-from django.core.cache import cache
 from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
 call_command("seed", stdout=io.StringIO())
@@ -35,7 +35,9 @@ group = Organisation.objects.create(name="バックアップ検証の会（架�
 Membership.objects.create(organisation=group, user=users[0], role=Membership.Role.OWNER)
 Membership.objects.create(organisation=group, user=users[1], role=Membership.Role.EDITOR)
 assessment = create_demo_assessment(user=users[0])
-cache.set("backup-test-document", b"%PDF-rendered-before-the-backup", timeout=None)
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+storages["documents"].save("report/backup-test.pdf", ContentFile(b"%PDF-rendered-before-the-backup"))
 print({cs.MARKER!r} + json.dumps(assessment.pk))
 """
 
@@ -44,7 +46,7 @@ print({cs.MARKER!r} + json.dumps(assessment.pk))
 # (they can still sign in), the migrations applied, and the rendered-document folder's entry.
 STATE = f"""
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.files.storage import storages
 from assessments.backup import applied_migrations, row_counts
 from assessments.models import Answer, Assessment
 from assessments.reviewing import content_fingerprint
@@ -56,7 +58,8 @@ print({cs.MARKER!r} + json.dumps({{
         "pk", "assessment_id", "question__key", "value", "note", "value_version", "note_version")],
     "users": list(get_user_model().objects.order_by("pk").values_list("username", "password", "email")),
     "migrations": applied_migrations(),
-    "document": (cache.get("backup-test-document") or b"").decode(),
+    "document": (storages["documents"].open("report/backup-test.pdf").read()
+                 if storages["documents"].exists("report/backup-test.pdf") else b"").decode(),
 }}, default=str))
 """
 
@@ -119,11 +122,21 @@ def test_a_backup_restores_everything_over_later_changes_and_into_a_wiped_databa
 
         # A wiped database (and rendered-document folder) comes back whole.
         wipe(url, kind, server_url)
-        for child in Path(env["DXPIA_CACHE_DIR"]).iterdir():
-            child.unlink() if child.is_file() else None
+        shutil.rmtree(Path(env["DXPIA_CACHE_DIR"]) / "documents")
         assert cs._django_script(env, TABLES, None, "tables after the wipe") == []
         restored = manage(env, "restore", "--no-input", folder)
         assert restored.returncode == 0, restored.stderr
         after = cs._django_script(env, STATE, None, "state after restoring into the wiped database")
         assert after == before
         assert manage(env, "migrate", "--check").returncode == 0  # nothing left to apply: the schema is whole
+
+
+def test_the_documents_folder_is_the_documents_storages_folder_and_none_for_a_storage_elsewhere(settings, tmp_path):
+    from assessments.backup import documents_folder
+
+    settings.STORAGES = {**settings.STORAGES, "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "pdfs")}}}
+    assert documents_folder() == tmp_path / "pdfs"
+    # Not a folder on this machine (S3 and the like; here the in-memory storage): nothing to archive.
+    settings.STORAGES = {**settings.STORAGES, "documents": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    assert documents_folder() is None

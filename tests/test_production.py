@@ -6,7 +6,6 @@ import logging
 import os
 import secrets
 import sys
-import types
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from assessments import health
+from assessments import health, render_ahead
 from assessments.reports import render
 from bench import concurrent_saves as bench
 from dxpia import gunicorn_conf
@@ -24,18 +23,15 @@ from dxpia.log import KeyValueFormatter, key_value_line
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _worker_module(monkeypatch, last_seen):
-    """An installed report worker last seen at ``last_seen`` (None: never)."""
-    module = types.ModuleType("fake_render_ahead")
-    module.worker_last_seen = lambda: last_seen
-    monkeypatch.setitem(sys.modules, "fake_render_ahead", module)
-    monkeypatch.setattr(health, "WORKER_MODULE", "fake_render_ahead")
+def _worker_seen(monkeypatch, last_seen):
+    """The report worker last seen at ``last_seen`` (None: never)."""
+    monkeypatch.setattr(render_ahead, "worker_last_seen", lambda: last_seen)
 
 
 @pytest.fixture
-def no_worker(monkeypatch):
-    """An installation without the report worker (whether or not this checkout has one)."""
-    monkeypatch.setattr(health, "WORKER_MODULE", "assessments.no_such_worker_module")
+def no_worker(settings):
+    """An installation that does not render ahead (DXPIA_RENDER_AHEAD=false): no worker to check."""
+    settings.RENDER_AHEAD = False
 
 
 # --- /healthz ---------------------------------------------------------------------------------------
@@ -55,12 +51,11 @@ def test_healthz_is_200_on_a_migrated_database_without_signing_in(client, no_wor
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_naming_storage_when_the_pdf_cache_cannot_be_written(client, no_worker, settings, tmp_path):
+def test_healthz_is_503_naming_storage_when_the_documents_storage_cannot_be_written(client, no_worker, settings, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(blocker / "cache")}
-    }
+    settings.STORAGES = {**settings.STORAGES, "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocker / "documents")}}}
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
@@ -71,28 +66,28 @@ def test_healthz_is_503_naming_storage_when_the_pdf_cache_cannot_be_written(clie
 
 
 @pytest.mark.django_db
-def test_healthz_writes_and_removes_a_file_in_the_pdf_cache(client, no_worker, settings, tmp_path):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
-    }
+def test_healthz_writes_and_removes_a_file_in_the_documents_storage(client, no_worker, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
     assert client.get("/healthz").status_code == 200
-    assert list(tmp_path.iterdir()) == []
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
 
 
 @pytest.mark.django_db
 def test_healthz_is_503_when_the_worker_is_stale_and_200_when_seen_lately(client, monkeypatch, settings):
+    settings.RENDER_AHEAD = True
     settings.WORKER_STALE_MINUTES = 10
-    _worker_module(monkeypatch, timezone.now() - timedelta(minutes=11))
+    _worker_seen(monkeypatch, timezone.now() - timedelta(minutes=11))
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["worker"] == "fail: last seen 11 min ago"
 
-    _worker_module(monkeypatch, timezone.now() - timedelta(minutes=2))
+    _worker_seen(monkeypatch, timezone.now() - timedelta(minutes=2))
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["checks"]["worker"] == "ok"
 
-    _worker_module(monkeypatch, None)
+    _worker_seen(monkeypatch, None)
     assert client.get("/healthz").json()["checks"]["worker"] == "fail: never seen"
 
 
@@ -148,13 +143,13 @@ def test_a_log_value_cannot_break_the_line_or_forge_a_field():
 @pytest.mark.django_db
 def test_each_pdf_render_logs_its_kind_and_duration_and_a_cached_download_logs_none(assessment, monkeypatch, caplog):
     caplog.set_level(logging.INFO, logger="dxpia")
-    monkeypatch.setattr(render, "html_to_pdf", lambda html: b"%PDF-1.7 rendered")
-    assert render.report_pdf(assessment) == b"%PDF-1.7 rendered"
+    monkeypatch.setattr(render, "html_to_pdf", lambda html: b"%PDF-1.7 rendered\n%%EOF")
+    assert render.report_pdf(assessment) == b"%PDF-1.7 rendered\n%%EOF"
     render.report_pdf(assessment)  # from the cache: no render, no line
     render.letter_pdf(assessment)
     report, letter = _records(caplog, "dxpia.render")
     assert report.fields["kind"] == "report" and letter.fields["kind"] == "letter"
-    assert report.fields["assessment"] == assessment.pk and report.fields["bytes"] == len(b"%PDF-1.7 rendered")
+    assert report.fields["assessment"] == assessment.pk and report.fields["bytes"] == len(b"%PDF-1.7 rendered\n%%EOF")
     assert report.fields["duration_ms"] >= 0
     assert KeyValueFormatter().format(report).startswith("time=")
 
@@ -222,8 +217,13 @@ def test_gunicorn_with_the_repositorys_config_serves_health_pages_and_static_fil
             status, headers, body = _get(f"{base_url}/healthz")
             checks = json.loads(body)["checks"]
             assert checks["database"] == checks["migrations"] == checks["storage"] == "ok", checks
-            # With the report worker installed but not started here, its check fails (503), as it should.
-            assert status == (200 if checks["worker"] in ("ok", "not configured") else 503), checks
+            # No report worker has run yet: the check names it and answers 503.
+            assert (status, checks["worker"]) == (503, "fail: never seen"), checks
+            # Once the worker has done its rounds (here one batch: it runs what is queued and stops).
+            bench._run(env, ["manage.py", "render_worker", "--batch"], "render_worker")
+            status, headers, body = _get(f"{base_url}/healthz")
+            assert (status, json.loads(body)) == (200, {"status": "ok", "checks": {
+                "database": "ok", "migrations": "ok", "storage": "ok", "worker": "ok"}})
             assert _get(f"{base_url}/")[0] == 301
             https = {"X-Forwarded-Proto": "https"}
             status, headers, body = _get(f"{base_url}/", https)

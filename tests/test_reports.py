@@ -284,58 +284,6 @@ def test_demo_assessment_prints_the_new_id(catalogue, published_set, capsys):
     assert assessment.answers.count() == assessment.question_set.questions.count()
 
 
-def test_simultaneous_first_downloads_of_a_revision_render_it_once(demo, monkeypatch, settings, tmp_path):
-    """Three downloads of a revision nobody has rendered yet: the first renders, the two others wait
-    for its lock and are then served what it rendered (issue 12, item 8). Without the lock all three
-    would be inside the renderer at once, which this test detects instead of timing anything."""
-    import fcntl
-    import threading
-
-    settings.RENDER_LOCK_DIR = str(tmp_path / "locks")
-    state = threading.Condition()
-    entered, waiting, results = [], [], []
-    release = threading.Event()
-
-    def slow_render(html):
-        with state:
-            entered.append(html)
-            state.notify_all()
-        release.wait(30)
-        return f"%PDF {len(entered)}".encode()
-
-    real_flock = fcntl.flock
-
-    def observed_flock(handle, operation):
-        if operation == fcntl.LOCK_EX:
-            try:
-                return real_flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                with state:
-                    waiting.append(handle)
-                    state.notify_all()
-        return real_flock(handle, operation)
-
-    monkeypatch.setattr(render, "html_to_pdf", slow_render)
-    monkeypatch.setattr(render.fcntl, "flock", observed_flock)
-
-    def download():
-        results.append(render._cached_pdf("report", demo, lambda assessment: "<html>"))
-
-    threads = [threading.Thread(target=download) for _ in range(3)]
-    threads[0].start()
-    with state:
-        assert state.wait_for(lambda: len(entered) == 1, timeout=30)
-    for thread in threads[1:]:
-        thread.start()
-    with state:  # both others are held at the lock, or (without it) inside the renderer too
-        assert state.wait_for(lambda: len(waiting) + len(entered) >= 3, timeout=30)
-    release.set()
-    for thread in threads:
-        thread.join(30)
-    assert len(entered) == 1, f"{len(entered)} renders of one revision"
-    assert results == [b"%PDF 1"] * 3
-
-
 def test_the_report_pdf_is_tagged_for_screen_readers(demo, tmp_path):
     pdf = render.report_pdf(demo)
     tree = structure(pdf)

@@ -229,3 +229,36 @@ def test_a_bad_email_url_stops_start_up():
     result = start_django(DXPIA_EMAIL_URL="smtp://mail.example.jp?tls=perhaps")
     assert result.returncode != 0
     assert "tls must be true or false" in result.stderr
+
+
+def test_rendered_documents_default_to_a_folder_in_the_cache_and_tasks_to_the_database(monkeypatch):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DXPIA_", "DATABASE_URL"))}
+    result = subprocess.run(
+        [sys.executable, "-c", "from dxpia import settings as s; print(s.STORAGES['documents']); "
+                               "print(s.TASKS['default']['BACKEND']); print(s.RENDER_AHEAD, s.RENDER_AHEAD_SECONDS)"],
+        cwd=ROOT, env={**environment, "DXPIA_CACHE_DIR": "/tmp/dxpia-cache-x"}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    storage, backend, ahead = result.stdout.splitlines()
+    assert "FileSystemStorage" in storage and "/tmp/dxpia-cache-x/documents" in storage
+    assert backend == "django_tasks_db.DatabaseBackend"
+    assert ahead == "True 30"
+
+
+def test_the_documents_storage_is_chosen_by_the_environment(monkeypatch):
+    monkeypatch.setenv("DXPIA_DOCUMENTS_STORAGE", "storages.backends.s3.S3Storage")
+    monkeypatch.setenv("DXPIA_DOCUMENTS_OPTIONS", '{"bucket_name": "dxpia-documents"}')
+    assert settings.envstorage("DXPIA_DOCUMENTS_STORAGE", "DXPIA_DOCUMENTS_OPTIONS", {}) == {
+        "BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": "dxpia-documents"}}
+
+
+@pytest.mark.parametrize("backend, options", [("", '{"a": 1}'), ("S3Storage", ""), ("a.B", "[1]"), ("a.B", "{nope")])
+def test_a_documents_storage_that_cannot_be_understood_stops_start_up(monkeypatch, backend, options):
+    monkeypatch.setenv("DXPIA_DOCUMENTS_STORAGE", backend)
+    monkeypatch.setenv("DXPIA_DOCUMENTS_OPTIONS", options)
+    with pytest.raises(ImproperlyConfigured, match="DXPIA_DOCUMENTS_"):
+        settings.envstorage("DXPIA_DOCUMENTS_STORAGE", "DXPIA_DOCUMENTS_OPTIONS", {})
+
+
+def test_a_negative_settle_delay_stops_start_up():
+    result = start_django(DXPIA_RENDER_AHEAD_SECONDS="-1")
+    assert result.returncode != 0 and "DXPIA_RENDER_AHEAD_SECONDS" in result.stderr

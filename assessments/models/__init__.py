@@ -1,5 +1,6 @@
 from .accounts import Profile
 from .assessments import Answer, Assessment, Evidence, InventoryRow, LetterDetails, StaffAccess
+from .documents import RenderLock, WorkerHeartbeat
 from .catalogue import Category, DataItem, Municipality, Partner, Project, Source, Topic
 from .reviews import (
     AnswerHistory,
@@ -27,6 +28,8 @@ from .risks import DismissedSuggestion, Harm, Risk, RiskLevel, RiskMatrixCell, R
 from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
 
 __all__ = [
+    "RenderLock",
+    "WorkerHeartbeat",
     "PlanChange",
     "PlannedAction",
     "PlanReminder",

@@ -1,22 +1,24 @@
 """Turning an assessment into documents: the report and the letter, as HTML, PDF and text.
 
-One place makes the bytes (pretix's exporters do the same), so the views, the management commands
-and the benchmark all produce the same documents. PDFs are cached on a digest of the HTML they are
-made from, so an unchanged document is served without rendering again and any change to what it
-prints, wherever it was made (the app, the admin, a script), makes a new one.
+One place makes the bytes (pretix's exporters do the same), so the views, the management commands,
+the task worker (render_ahead.py) and the benchmark all produce the same documents. PDFs are kept
+in the "documents" storage under a digest of the HTML they are made from, so an unchanged document
+is served without rendering again, by whichever app server, and any change to what it prints,
+wherever it was made (the app, the admin, a script), makes a new one.
 """
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import timedelta
 
 import weasyprint
-from django.conf import settings
-from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import IntegrityError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +26,7 @@ from django.utils.translation import gettext as _
 from assessments import reassessment, selectors, services
 from assessments.answer_values import answer_meaning, display_snapshot, display_value
 from assessments.formatting import thousand_yen, wareki
-from assessments.models import Assessment, LetterDetails, Question, ResidentViews, ReviewOpinion
+from assessments.models import Assessment, LetterDetails, Question, RenderLock, ResidentViews, ReviewOpinion
 from assessments.reports import charts, letter, risk_map
 from assessments.reports.engine import PDF_VARIANT, html_to_pdf
 
@@ -33,6 +35,8 @@ from assessments.reports.engine import PDF_VARIANT, html_to_pdf
 # status history, question set, letter settings, the date) makes a new key when it changes, and
 # nothing it does not print does. Building the HTML costs some 40-80 ms of a 1.4 s render.
 RENDERER_VERSION = f"weasyprint-{weasyprint.__version__}-{PDF_VARIANT}"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -187,29 +191,92 @@ def _cache_key(kind: str, assessment: Assessment, html: str) -> str:
     return f"dxpia:{kind}:{assessment.pk}:{digest}:{RENDERER_VERSION}"
 
 
-LOCK_STRIPES = 64
+# A render that takes longer than this is taken to have died with its server, and its lock is
+# taken over (the largest report allowed renders in about 15 s: README, "Limits and guarantees").
+RENDER_LOCK_SECONDS = 300
+LOCK_POLL_SECONDS = 0.1
+
+
+def _lock_wait() -> None:
+    """Wait a little before looking at someone else's lock again (a test watches who waits here)."""
+    time.sleep(LOCK_POLL_SECONDS)
 
 
 @contextlib.contextmanager
 def render_lock(key: str):
-    """Hold the lock of ``key`` for the block: one process (or thread) at a time renders a given
-    document revision; the others wait here and then find it in the cache.
+    """Hold the lock of ``key`` for the block: one process, on any app server or task worker, renders
+    a given document revision at a time; the others wait here and then find it in storage.
 
-    An exclusive ``flock`` on one of LOCK_STRIPES files (never removed: removing a lock file while
-    another process waits on it would let a third one in). Two different reports may share a
-    stripe and then render one after the other, which on a small server is no loss. The kernel
-    releases the lock if the process dies. Every process of one machine shares it; several app
-    servers each have their own.
+    The lock is a row with a unique key (RenderLock), inserted in a transaction of its own and
+    deleted afterwards; whoever's insert fails on the key waits and tries again. Why a row and not
+    the alternatives: a file lock (``flock``, as before) only works on one machine; ``SELECT ... FOR
+    UPDATE`` holds a transaction open for the whole render, and on SQLite, which ignores FOR UPDATE,
+    that means the database's one write lock for 1.5 s (every save waits); PostgreSQL's advisory
+    locks do not exist on SQLite. A row works the same on both and holds no transaction while
+    rendering. Its cost: a holder that dies leaves its row, so the row carries an expiry
+    (RENDER_LOCK_SECONDS) after which the next one deletes it and takes over.
     """
-    folder = Path(settings.RENDER_LOCK_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    stripe = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % LOCK_STRIPES
-    with open(folder / f"render-{stripe:02d}.lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    holder = uuid.uuid4().hex
+    while True:
+        now = timezone.now()
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            with transaction.atomic():
+                RenderLock.objects.create(key=key, holder=holder,
+                                          expires_at=now + timedelta(seconds=RENDER_LOCK_SECONDS))
+            break
+        except IntegrityError:
+            RenderLock.objects.filter(key=key, expires_at__lt=now).delete()
+            _lock_wait()
+        except OperationalError as error:  # SQLite busy past its timeout (or a shared-cache test database)
+            if "locked" not in str(error):
+                raise
+            _lock_wait()
+    try:
+        yield
+    finally:
+        RenderLock.objects.filter(key=key, holder=holder).delete()
+
+
+def documents():
+    """The storage rendered PDFs are kept in (settings.STORAGES["documents"]), shared by every
+    app server: a folder by default, any storage backend (e.g. S3) by configuration."""
+    return storages["documents"]
+
+
+def storage_name(kind: str, assessment: Assessment, key: str) -> str:
+    """The document's name in storage: its kind, the assessment's id and a digest of its key (the
+    HTML and the renderer). Nothing a user typed."""
+    return f"{kind}/{assessment.pk}/{hashlib.sha256(key.encode()).hexdigest()[:40]}.pdf"
+
+
+def _stored(name: str) -> bytes | None:
+    """The stored PDF, or None. A file another server is still writing is not yet whole: a PDF
+    ends with %%EOF, so one that does not is not served (its writer holds the lock: wait there)."""
+    storage = documents()
+    try:
+        with storage.open(name, "rb") as handle:
+            pdf = handle.read()
+    except (FileNotFoundError, OSError):
+        return None
+    return pdf if pdf.rstrip().endswith(b"%%EOF") else None
+
+
+def _store(kind: str, assessment: Assessment, name: str, pdf: bytes) -> None:
+    """Keep ``pdf`` under ``name`` and remove this assessment's older documents of this kind: each
+    was made from HTML that is no longer what the document prints (a download that was reading
+    one of them just now finds it gone and renders or waits)."""
+    storage = documents()
+    if storage.exists(name):  # left by a holder that died while writing it
+        storage.delete(name)
+    storage.save(name, ContentFile(pdf))
+    folder = name.rsplit("/", 1)[0]
+    try:
+        _folders, files = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for other in files:
+        if f"{folder}/{other}" != name:
+            storage.delete(f"{folder}/{other}")
 
 
 render_logger = logging.getLogger("dxpia.render")
@@ -233,18 +300,29 @@ def _render_pdf(kind: str, assessment: Assessment, html: str) -> bytes:
     return pdf
 
 
-def _cached_pdf(kind: str, assessment: Assessment, make_html) -> bytes:
+def cached_pdf(kind: str, assessment: Assessment, make_html) -> tuple[bytes, bool]:
+    """The PDF of what ``make_html`` makes now, and whether it was rendered here (False: served
+    from storage). Renders it, once across every server, when nobody has yet."""
     html = make_html(assessment)
     key = _cache_key(kind, assessment, html)
-    pdf = cache.get(key)
+    name = storage_name(kind, assessment, key)
+    pdf = _stored(name)
     if pdf is not None:
-        return pdf
+        return pdf, False
     with render_lock(key):
-        pdf = cache.get(key)  # rendered by whoever held the lock before us
-        if pdf is None:
-            pdf = _render_pdf(kind, assessment, html)
-            cache.set(key, pdf, timeout=60 * 60 * 24 * 30)
-    return pdf
+        pdf = _stored(name)  # rendered by whoever held the lock before us
+        if pdf is not None:
+            return pdf, False
+        pdf = _render_pdf(kind, assessment, html)
+        try:
+            _store(kind, assessment, name, pdf)
+        except Exception:  # a storage that cannot be written loses the copy, not the download
+            logger.exception("could not store %s of assessment %s", kind, assessment.pk)
+    return pdf, True
+
+
+def _cached_pdf(kind: str, assessment: Assessment, make_html) -> bytes:
+    return cached_pdf(kind, assessment, make_html)[0]
 
 
 def report_pdf(assessment: Assessment) -> bytes:

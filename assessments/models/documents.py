@@ -1,0 +1,36 @@
+"""Rows that let several app servers and the task worker share rendered documents
+(assessments/reports/render.py, assessments/render_ahead.py)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RenderLock(models.Model):
+    """Held while one process, on any server, renders one document revision: the row exists only
+    then (reports.render.render_lock says why a row and not a row lock)."""
+
+    key = models.CharField(_("文書の版"), max_length=120, unique=True)
+    holder = models.CharField(_("保持者"), max_length=32)
+    # A holder that died (a server killed mid-render) leaves its row; after this it is taken over.
+    expires_at = models.DateTimeField(_("期限"))
+
+    class Meta:
+        verbose_name = _("文書作成中の印")
+        verbose_name_plural = _("文書作成中の印")
+
+    def __str__(self):
+        return self.key
+
+
+class WorkerHeartbeat(models.Model):
+    """When each task worker (``manage.py render_worker``) last said it was alive."""
+
+    worker_id = models.CharField(_("ワーカー"), max_length=64, unique=True)
+    seen_at = models.DateTimeField(_("最終確認"))
+
+    class Meta:
+        verbose_name = _("ワーカーの生存確認")
+        verbose_name_plural = _("ワーカーの生存確認")
+
+    def __str__(self):
+        return self.worker_id
