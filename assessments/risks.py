@@ -15,7 +15,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import render_ahead, risk_levels, risk_rules
+from assessments import render_ahead, risk_levels, risk_rules, selectors
 from assessments.models import (
     Assessment,
     DismissedSuggestion,
@@ -53,13 +53,13 @@ def risk_part(question_set: QuestionSet) -> RiskPart:
     """The set's scales, levels, matrix, harms and rules. Frozen sets are kept in memory per process
     (as selectors.scoring_structure does); a draft is read anew (one query for a set without harms,
     eight with a risk part)."""
-    cache_key = (question_set.pk, question_set.key, question_set.version, question_set.published_at)
-    if question_set.is_frozen and cache_key in _PARTS:
+    cache_key = selectors.frozen_key(question_set)
+    if cache_key is not None and cache_key in _PARTS:
         return _PARTS[cache_key]
     harms = {h.key: h for h in Harm.objects.filter(question_set=question_set)}
     if not harms:  # no risk part (v1, v2): a rule or a risk needs a harm (one query)
         part = RiskPart(model=None, rules=(), harms={})
-        if question_set.is_frozen:
+        if cache_key is not None:
             _PARTS[cache_key] = part
         return part
     steps = list(RiskScaleStep.objects.filter(question_set=question_set))
@@ -97,7 +97,7 @@ def risk_part(question_set: QuestionSet) -> RiskPart:
             harms=tuple(h.key for h in sorted(rule.harms.all(), key=lambda h: (h.position, h.pk))),
         ))
     part = RiskPart(model=model, rules=tuple(rules), harms=harms)
-    if question_set.is_frozen:
+    if cache_key is not None:
         _PARTS[cache_key] = part
     return part
 
@@ -237,7 +237,6 @@ def risk_register(assessment: Assessment, workspace=None) -> Register:
     their state) and the map before and after planned measures. A fixed number of queries: the
     risks with their harms, questions and actions (4), the dismissals (1), the set's risk part (cached for a
     published set) and the workspace if not given; for a set without a risk part, only the latter."""
-    from assessments import selectors
 
     part = risk_part(assessment.question_set)
     if not part.harms:  # a set without a risk part: no risk can name a harm, nothing is suggested

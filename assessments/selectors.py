@@ -25,16 +25,35 @@ from assessments.models import (
 )
 
 
+def frozen_key(question_set: QuestionSet) -> tuple | None:
+    """What identifies a published or retired set's frozen state (it cannot change, in the admin or
+    at model level), for the per-process caches of what is read from it; None for a draft, which
+    is read anew each time."""
+    if not question_set.is_frozen:
+        return None
+    return (question_set.pk, question_set.key, question_set.version, question_set.published_at)
+
+
+_SECTIONS: dict[tuple, list[Section]] = {}
+
+
 def questionset_structure(question_set: QuestionSet) -> list[Section]:
-    """Sections in order, each with its questions, their choices and display conditions (4 queries)."""
+    """Sections in order, each with its questions, their choices and display conditions (4 queries;
+    none for a frozen set already read by this process, which every page of it shares read-only)."""
+    cache_key = frozen_key(question_set)
+    if cache_key is not None and cache_key in _SECTIONS:
+        return list(_SECTIONS[cache_key])
     questions = Question.objects.select_related("condition_question").prefetch_related(
         "choices", "condition_choices"
     )
-    return list(
+    sections = list(
         Section.objects.filter(question_set=question_set)
         .order_by("position", "pk")
         .prefetch_related(Prefetch("questions", queryset=questions.order_by("position", "pk")))
     )
+    if cache_key is not None:
+        _SECTIONS[cache_key] = sections
+    return list(sections)
 
 
 def default_questionset() -> QuestionSet | None:
@@ -334,13 +353,12 @@ def scoring_structure(question_set: QuestionSet) -> tuple[list[scoring.QuestionS
     structure is kept in memory per process, keyed on what identifies that frozen state; a draft is
     read anew each time (5 queries).
     """
-    cache_key = (question_set.pk, question_set.key, question_set.version, question_set.published_at)
-    frozen = question_set.is_frozen
-    if frozen and cache_key in _STRUCTURES:
+    cache_key = frozen_key(question_set)
+    if cache_key is not None and cache_key in _STRUCTURES:
         return _STRUCTURES[cache_key]
     specs = _question_specs(questionset_structure(question_set))
     levels = _level_specs(question_set.levels.all())
-    if frozen:
+    if cache_key is not None:
         _STRUCTURES[cache_key] = (specs, levels)
     return specs, levels
 

@@ -1,0 +1,91 @@
+"""The wizard's fields written out by ``form_field`` (assessments/templatetags/form_fields.py) give the
+markup crispy-forms gives them: field by field, in every state the fast path takes, and on whole
+section pages; the cases it leaves to crispy-forms (errors here) come out as crispy-forms makes them."""
+
+import re
+
+import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django.forms import formset_factory
+from django.urls import reverse
+
+from assessments.demo import create_demo_assessment
+from assessments.forms import EvidenceForm
+from assessments.templatetags import form_fields
+
+Evidence = formset_factory(EvidenceForm, extra=1, can_delete=True)
+HOSTILE = '"><script>alert(1)</script>&amp; 「引用」'
+
+
+def normalised(html) -> str:
+    """Whitespace between tags and around text made irrelevant (as the browser lays it out), except
+    inside a textarea, whose content is its value (a browser drops only one newline right after
+    the opening tag, which Django's widget writes to keep a value's own first newline)."""
+    parts = re.split(r"(<textarea[^>]*>.*?</textarea>)", str(html), flags=re.S)
+    for i, part in enumerate(parts):
+        if i % 2:
+            opening, rest = part.split(">", 1)
+            parts[i] = re.sub(r"\s+", " ", opening).replace(" >", ">") + ">" + rest
+        else:
+            parts[i] = re.sub(r"\s*(<|>)\s*", r"\1", re.sub(r"\s+", " ", part))
+    return "".join(parts).strip()
+
+
+def both(make_field):
+    """(form_field's markup, crispy-forms' markup) of the same field of two identical forms."""
+    return form_fields.form_field(make_field()), as_crispy_field(make_field())
+
+
+def evidence_form(data=None):
+    formset = Evidence(data, prefix="ev-q1") if data is not None else Evidence(prefix="ev-q1")
+    formset.is_valid() if data is not None else None
+    return formset.forms[0]
+
+
+FILLED = {"ev-q1-TOTAL_FORMS": "1", "ev-q1-INITIAL_FORMS": "0", "ev-q1-0-title": HOSTILE,
+          "ev-q1-0-url": "https://example.jp/?a=1&b=<2>", "ev-q1-0-page": "12", "ev-q1-0-date": "2026-04-01",
+          "ev-q1-0-note": f"一行目\n{HOSTILE}", "ev-q1-0-DELETE": "on"}
+
+
+@pytest.mark.parametrize("name", ["title", "url", "page", "date", "note", "DELETE"])
+@pytest.mark.parametrize("data", [None, FILLED], ids=["empty", "filled"])
+def test_each_source_field_is_marked_up_as_crispy_forms_does(name, data):
+    fast, crispy = both(lambda: evidence_form(data)[name])
+    assert form_fields._plain(evidence_form(data)[name])  # the fast path, not the fallback
+    assert normalised(fast) == normalised(crispy)
+    assert "<script>" not in str(fast)  # what was typed is escaped
+
+
+def test_a_field_with_an_error_is_left_to_crispy_forms():
+    data = {**FILLED, "ev-q1-0-title": "", "ev-q1-0-date": "令和8年"}
+    field = evidence_form(data)["date"]
+    assert field.errors and not form_fields._plain(field)
+    fast, crispy = both(lambda: evidence_form(data)["date"])
+    assert str(fast) == str(crispy)
+    assert 'class="dateinput form-control is-invalid"' in str(fast) and "invalid-feedback" in str(fast)
+
+
+def _section_pages(client, assessment):
+    pages = {}
+    for section in assessment.question_set.sections.all():
+        response = client.get(reverse("assessment_section", args=[assessment.pk, section.key]))
+        assert response.status_code == 200
+        pages[section.key] = response.content.decode()
+    return pages
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+@pytest.mark.django_db
+def test_whole_section_pages_are_the_same_as_with_crispy_forms_alone(client, catalogue, published_set, monkeypatch):
+    demo = create_demo_assessment()
+    client.force_login(demo.owner)
+    fast = _section_pages(client, demo)
+    assert sum(page.count('class="form-check-label"') for page in fast.values()) > 10  # source rows are there
+    monkeypatch.setattr(form_fields, "_plain", lambda field: False)
+    crispy = _section_pages(client, demo)
+    assert fast.keys() == crispy.keys()
+    for key in fast:
+        assert normalised(_without_tokens(fast[key])) == normalised(_without_tokens(crispy[key])), key

@@ -1,0 +1,41 @@
+"""A frozen (published or retired) question set's structure is read once per process; a draft's is
+read anew on every call, so an administrator's edit shows at once."""
+
+import pytest
+
+from assessments import selectors
+from assessments.models import Question, QuestionSet
+from assessments.questionset_io import questionset_from_data
+from tests.conftest import make_questionset_data
+
+
+def _texts(sections):
+    return [(s.key, [q.text for q in s.questions.all()]) for s in sections]
+
+
+@pytest.mark.django_db
+def test_a_published_sets_structure_is_read_once(django_assert_num_queries):
+    published_set = questionset_from_data(make_questionset_data(key="published-set", status="published"))
+    assert published_set.is_frozen
+    with django_assert_num_queries(4):
+        first = selectors.questionset_structure(published_set)
+    read_again = QuestionSet.objects.get(pk=published_set.pk)  # as the next request reads it
+    with django_assert_num_queries(0):
+        again = selectors.questionset_structure(read_again)
+    assert _texts(again) == _texts(first) and len(first) == 2
+    again.pop()  # a caller changing its list does not change what the next caller gets
+    assert len(selectors.questionset_structure(published_set)) == 2
+
+
+@pytest.mark.django_db
+def test_a_drafts_structure_is_read_every_time_and_shows_an_edit(django_assert_num_queries):
+    draft = questionset_from_data(make_questionset_data(key="draft-set", status="draft"))
+    assert not draft.is_frozen
+    with django_assert_num_queries(4):
+        before = selectors.questionset_structure(draft)
+    question = Question.objects.filter(question_set=draft).order_by("pk").first()
+    question.text = "編集した設問（架空）"
+    question.save()
+    with django_assert_num_queries(4):
+        after = selectors.questionset_structure(draft)
+    assert "編集した設問（架空）" in str(_texts(after)) and "編集した設問（架空）" not in str(_texts(before))
