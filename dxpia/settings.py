@@ -244,7 +244,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "dxpia.apps.DxpiaStaticFilesConfig",  # django.contrib.staticfiles, collecting less
+    "dxpia.collect",  # its collectstatic, which collects less, wins over staticfiles' own
+    "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
     "crispy_forms",
