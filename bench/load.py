@@ -1,7 +1,7 @@
 """Throughput and latency under load, each page as a ratio to a minimal Django view in the same run.
 
     .venv/bin/python bench/load.py [--workers 2 4] [--clients 8] [--seconds 10] [--max-requests 5000]
-                                   [--database-url postgres://user@host:port/any] [--sqlite]
+                                   [--database-url postgres://user@host:port/any] [--sqlite] [--debug]
 
 For each gunicorn worker count: a fresh PostgreSQL database (on a throwaway cluster this script
 starts on a free loopback port, as `scripts/dev.sh test` does, or on the server of ``--database-url``;
@@ -26,15 +26,20 @@ no answer. Traffic goes to 127.0.0.1 only. The load generator is this Python pro
 urllib, one connection per request, as gunicorn's sync workers close each connection) on the same
 machine as the server: it takes CPU from the server, and more from the cheap ``ping`` than from the
 pages, so the ratios are a lower bound on what a separate load generator would show. The server
-runs as bench/concurrent_saves.py starts it: DXPIA_DEBUG=true (production settings would redirect
-plain HTTP to HTTPS and send cookies only over HTTPS; DEBUG also keeps each request's SQL in memory,
-a small cost on every page but not on the minimal view) and the settings' default of a new database
-connection per request (DXPIA_DB_CONN_MAX_AGE=0).
+runs as in production (`scripts/dev.sh serve`): DXPIA_DEBUG=false, static files collected and
+served by WhiteNoise, gunicorn with the repository's dxpia/gunicorn_conf.py (its request log on
+stderr included), the settings' default of a new database connection per request
+(DXPIA_DB_CONN_MAX_AGE=0); only DXPIA_SSL_REDIRECT=false, as nothing terminates TLS on loopback,
+and the clients send the session's Secure cookies over plain HTTP as a browser does for 127.0.0.1.
+``--debug`` runs it with DXPIA_DEBUG=true instead (as the figures before 2026-12-05 were taken).
 """
 
 import argparse
 import contextlib
+import http.cookiejar
 import json
+import os
+import secrets
 import statistics
 import sys
 import threading
@@ -154,6 +159,8 @@ def measure(base_url: str, prepared: dict, clients: int, seconds: float, max_req
     browsers = []
     for _ in range(clients):
         browser = cs.Browser(base_url)
+        # Secure cookies over plain HTTP on loopback, as Chromium keeps them for 127.0.0.1.
+        browser.jar.set_policy(http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http")))
         browser.sign_in("loadtester", PASSWORD)
         browsers.append(browser)
     anonymous = [cs.Browser(base_url) for _ in range(clients)]
@@ -225,17 +232,28 @@ def verdicts(phases: list[Phase]) -> list[str]:
     return out
 
 
+def production_environment(env: dict, workdir: str) -> dict:
+    """The environment of a production server on loopback (see the module's docstring)."""
+    return {**env, "DXPIA_DEBUG": "false", "DXPIA_SECRET_KEY": secrets.token_urlsafe(50),
+            "DXPIA_ALLOWED_HOSTS": "127.0.0.1", "DXPIA_SSL_REDIRECT": "false", "DXPIA_EMAIL_URL": "console://",
+            "DXPIA_DEFAULT_FROM_EMAIL": "dxpia@example.jp", "DXPIA_STATIC_ROOT": os.path.join(workdir, "static")}
+
+
 def run(*, workers: list[int], clients: int, seconds: float, max_requests: int, server_url: str | None,
-        sqlite: bool = False, out=print) -> dict:
+        sqlite: bool = False, debug: bool = False, out=print) -> dict:
     results = {}
     for count in workers:
         with cs.fresh_database(None if sqlite else server_url) as (url, workdir, kind):
-            env = cs.django_environment(url, workdir)  # DXPIA_DEBUG=true: see the module's docstring
+            env = cs.django_environment(url, workdir)  # DXPIA_DEBUG=true
+            if not debug:
+                env = production_environment(env, workdir)
             started = time.monotonic()
             prepared = _set_up(env, clients)
-            out(f"\n{kind}: migrated, seeded, demo assessment {prepared['assessment']} ({prepared['status']}) "
-                f"in {time.monotonic() - started:.1f} s")
-            with cs.gunicorn(env, count, workdir) as (base_url, _log):
+            if not debug:
+                cs._run(env, ["manage.py", "collectstatic", "--noinput", "-v0"], "collectstatic")
+            out(f"\n{kind}, DEBUG {'on' if debug else 'off'}: migrated, seeded, demo assessment "
+                f"{prepared['assessment']} ({prepared['status']}) in {time.monotonic() - started:.1f} s")
+            with cs.gunicorn(env, count, workdir, config=not debug, ready_path="/-/ping") as (base_url, _log):
                 phases = measure(base_url, prepared, clients, seconds, max_requests)
             for line in table(count, phases) + verdicts(phases):
                 out(line)
@@ -252,6 +270,8 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", help="postgres://… of a server to create fresh databases on "
                                                "(default: a throwaway cluster started here)")
     parser.add_argument("--sqlite", action="store_true", help="an SQLite file instead of PostgreSQL")
+    parser.add_argument("--debug", action="store_true", help="DXPIA_DEBUG=true and gunicorn without the "
+                                                              "repository's configuration")
     args = parser.parse_args(argv)
     if not (1 <= args.clients <= 64 and 0 < args.seconds <= 120 and 1 <= args.max_requests <= 100_000
             and all(1 <= w <= 32 for w in args.workers)):
@@ -262,7 +282,7 @@ def main(argv=None) -> int:
         if not server and not args.sqlite:
             server = stack.enter_context(throwaway_postgres())
         results = run(workers=args.workers, clients=args.clients, seconds=args.seconds,
-                      max_requests=args.max_requests, server_url=server, sqlite=args.sqlite)
+                      max_requests=args.max_requests, server_url=server, sqlite=args.sqlite, debug=args.debug)
     errors = sum(p.server_errors for phases in results.values() for p in phases)
     return 1 if errors else 0
 
