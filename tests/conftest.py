@@ -202,8 +202,13 @@ def browser_context_args(browser_context_args):
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
     """Each test gets an empty in-memory cache and document storage (database ids repeat between
-    tests), and a task queue that keeps what is queued and runs nothing (no test runs a worker
-    unless it says so: tests/test_render_ahead.py)."""
+    tests), empty per-process caches of frozen question sets (keyed on ids and dates that a later
+    test's set may repeat), and a task queue that keeps what is queued and runs nothing (no test runs
+    a worker unless it says so: tests/test_render_ahead.py)."""
+    from assessments import risks, selectors
+
+    for frozen in (selectors._SECTIONS, selectors._STRUCTURES, risks._PARTS):
+        frozen.clear()
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.STORAGES = {**settings.STORAGES, "documents": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

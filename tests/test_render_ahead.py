@@ -113,6 +113,7 @@ def test_a_second_save_before_the_render_makes_the_first_a_no_op(demo, renders, 
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
 def test_the_worker_renders_ahead_and_downloads_are_served_from_storage(
         catalogue, published_set, settings, renders, client):
     """The real queue: tasks in the database, run by `manage.py render_worker --batch`."""
@@ -183,6 +184,7 @@ def test_a_stored_file_that_is_not_whole_is_not_served(demo, renders):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
 def test_simultaneous_first_downloads_of_a_revision_render_it_once(catalogue, published_set, monkeypatch):
     """Three downloads of a revision nobody has rendered yet, each in its own thread and database
     connection (as on three app servers): the first renders, the two others wait at its lock (a row
