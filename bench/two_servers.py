@@ -14,7 +14,11 @@ user signs in on both. Then:
    revision) and its text holds the new note; the rendered-document folder gains an entry;
 3. the same report downloaded through server A: the same bytes, and no entry in the folder was
    written (A found B's PDF and did not render it again);
-4. once more through B, for the figures.
+4. once more through B, for the figures;
+5. a second note saved through B, then the task worker (`manage.py render_worker --batch`, the
+   settle delay set to 0 s for this run) renders that revision's report ahead; downloaded through A
+   and through B, it is the same PDF, holds the second note, and neither server rendered it (their
+   logs have no new render line; the folder is unchanged).
 
 It prints each step's duration and exits non-zero when a check fails. ``run()`` is what
 tests/test_two_servers.py calls (it asserts the checks, never the durations). Traffic goes to
@@ -88,6 +92,11 @@ def squashed_text(pdf: bytes) -> str:
     return re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
 
 
+def render_lines(log_path: str) -> int:
+    """The render log lines (dxpia.render) a server has written so far."""
+    return Path(log_path).read_text(errors="replace").count("logger=dxpia.render")
+
+
 def _timed(function):
     started = time.perf_counter()
     value = function()
@@ -111,27 +120,31 @@ def run(*, database_url: str | None = None, workers: int = 1, out=print) -> Resu
 
     with cs.fresh_database(database_url) as (url, workdir, kind):
         result.kind = kind
-        env = cs.django_environment(url, workdir)
+        # No settle delay: a save's render is due at once (steps 1-4 run no worker; step 5 does).
+        env = {**cs.django_environment(url, workdir), "DXPIA_RENDER_AHEAD_SECONDS": "0"}
         cache_dir = env["DXPIA_CACHE_DIR"]
         prepared = cs._django_script(env, SET_UP, {"user": "twoservers", "password": PASSWORD},
                                      "migrate, seed and the demo assessment")
         pk = prepared["assessment"]
         report = f"/assessments/{pk}/report.pdf"
-        with cs.gunicorn(env, workers, workdir, "server-a") as (url_a, _), \
-                cs.gunicorn(env, workers, workdir, "server-b") as (url_b, _):
+        with cs.gunicorn(env, workers, workdir, "server-a") as (url_a, log_a), \
+                cs.gunicorn(env, workers, workdir, "server-b") as (url_b, log_b):
             say(f"{'SQLite' if kind == 'sqlite' else 'PostgreSQL'}; server A {url_a}, server B {url_b}, "
                 f"{workers} worker(s) each, one rendered-document folder")
             a, b = cs.Browser(url_a), cs.Browser(url_b)
             a.sign_in("twoservers", PASSWORD)
             b.sign_in("twoservers", PASSWORD)
 
+            def save(browser, note, base):
+                body = json.dumps({"question": prepared["question"], "part": "note", "base": base,
+                                   "value": note, "mark": ""}).encode()
+                return browser.request(f"/assessments/{pk}/autosave/", body,
+                                       {"Content-Type": "application/json", "X-CSRFToken": browser.cookie("csrftoken")})
+
             note = f"二台構成の検証メモ（架空）{os.urandom(3).hex()}"
-            body = json.dumps({"question": prepared["question"], "part": "note", "base": prepared["version"],
-                               "value": note, "mark": ""}).encode()
-            (status, raw, _h), result.timings["save through A"] = _timed(lambda: a.request(
-                f"/assessments/{pk}/autosave/", body,
-                {"Content-Type": "application/json", "X-CSRFToken": a.cookie("csrftoken")}))
+            (status, raw, _h), result.timings["save through A"] = _timed(lambda: save(a, note, prepared["version"]))
             check(status == 200, f"the save through A answered {status}: {raw[:300]!r}")
+            version = json.loads(raw).get("version") if status == 200 else None
 
             before = documents_folder(cache_dir)
             (status, first, _h), result.timings["report through B (rendered)"] = _timed(lambda: b.request(report))
@@ -149,6 +162,27 @@ def run(*, database_url: str | None = None, workers: int = 1, out=print) -> Resu
 
             (status, third, _h), result.timings["report through B again (cached)"] = _timed(lambda: b.request(report))
             check(status == 200 and third == first, "the second download through B differs")
+
+            # 5. The worker renders ahead; both servers serve its PDF without rendering.
+            second_note = f"作業プロセスが先に作る版（架空）{os.urandom(3).hex()}"
+            status, raw, _h = save(b, second_note, version)
+            check(status == 200, f"the second save, through B, answered {status}: {raw[:300]!r}")
+            _out, result.timings["worker renders the report and the letter"] = _timed(lambda: cs._run(
+                env, ["manage.py", "render_worker", "--batch", "--no-startup-delay", "--interval", "0"],
+                "render_worker"))
+            renders = {log: render_lines(log) for log in (log_a, log_b)}
+            rendered = documents_folder(cache_dir)
+            (status, from_a, _h), result.timings["report through A (rendered by the worker)"] = _timed(
+                lambda: a.request(report))
+            (status_b, from_b, _h), result.timings["report through B (rendered by the worker)"] = _timed(
+                lambda: b.request(report))
+            check(status == status_b == 200 and from_a == from_b and from_a.startswith(b"%PDF"),
+                  f"the worker's report differs between the servers (statuses {status}, {status_b})")
+            check(second_note in squashed_text(from_a) if from_a.startswith(b"%PDF") else False,
+                  "the report rendered by the worker lacks the second note")
+            check({log: render_lines(log) for log in (log_a, log_b)} == renders,
+                  "a server rendered the report the worker had rendered")
+            check(documents_folder(cache_dir) == rendered, "a download wrote to the shared folder after the worker")
     for name, seconds in result.timings.items():
         say(f"{name}: {seconds * 1000:,.0f} ms")
     say(f"PDF {len(first):,} bytes; new entries in the shared folder after B's render: "
