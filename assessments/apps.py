@@ -9,3 +9,4 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         from assessments import accounts  # noqa: F401  (the profile of every new user)
+        from assessments.reports import render  # noqa: F401  (a deleted assessment's stored documents go too)

@@ -24,6 +24,7 @@ an empty database, or over an existing one (its tables are dropped first), all o
 /usr/lib/postgresql/<major>/bin has them (pg_dump refuses a newer server), else those on PATH.
 """
 
+import contextlib
 import datetime
 import glob
 import json
@@ -38,7 +39,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 MANIFEST = "manifest.json"
 POSTGRES_DUMP = "database.dump"
@@ -50,14 +51,40 @@ class BackupError(Exception):
     pass
 
 
+def _models():
+    """Every installed model with a table of its own."""
+    return [m for m in apps.get_models(include_auto_created=True) if not m._meta.proxy and m._meta.managed]
+
+
 def row_counts() -> dict[str, int]:
-    """Rows per model (app_label.Model), every installed model with a table of its own."""
-    counts = {}
-    for model in apps.get_models(include_auto_created=True):
-        if model._meta.proxy or not model._meta.managed:
+    """Rows per model (app_label.Model) in the configured database."""
+    return dict(sorted((m._meta.label, m._base_manager.using("default").count()) for m in _models()))
+
+
+def _sqlite_contents(path: Path) -> tuple[dict[str, int], list[str]]:
+    """Rows per model and the migrations applied, as an SQLite file holds them (opened read-only)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)) as database:
+            tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "django_migrations" not in tables:
+                raise BackupError(f"{path} is not a dxpia database (it has no django_migrations table)")
+            rows = {m._meta.label: database.execute(f'SELECT COUNT(*) FROM "{m._meta.db_table}"').fetchone()[0]
+                    for m in _models() if m._meta.db_table in tables}
+            migrations = sorted(f"{app}.{name}" for app, name in database.execute("SELECT app, name FROM django_migrations"))
+    except sqlite3.Error as error:
+        raise BackupError(f"{path} cannot be read as an SQLite database: {error}") from None
+    return dict(sorted(rows.items())), migrations
+
+
+def _add_folder(archive: tarfile.TarFile, source: Path, arcname: str) -> None:
+    """Add the folder's files, skipping any that disappear while it is read (the worker replaces a
+    report's older PDF when it stores a newer one)."""
+    archive.add(source, arcname=arcname, recursive=False)
+    for path in sorted(source.rglob("*")):
+        try:
+            archive.add(path, arcname=f"{arcname}/{path.relative_to(source)}", recursive=False)
+        except FileNotFoundError:
             continue
-        counts[model._meta.label] = model._base_manager.using("default").count()
-    return dict(sorted(counts.items()))
 
 
 def documents_folder() -> Path | None:
@@ -119,27 +146,42 @@ def backup(folder: str | Path, *, documents: bool = True) -> dict:
     if any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty")
     vendor = connection.vendor
+    # The manifest counts what the copy holds, not the live database a moment later (app servers
+    # may keep writing while a backup is made).
     if vendor == "postgresql":
-        _run([_postgres_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(folder / POSTGRES_DUMP)])
+        pg_dump = _postgres_tool("pg_dump")
+        with transaction.atomic():  # one snapshot for pg_dump and the counts
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
+            _run([pg_dump, "-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+                  "-f", str(folder / POSTGRES_DUMP)])
+            rows, migrations = row_counts(), applied_migrations()
     elif vendor == "sqlite":
         connections.close_all()
         with sqlite3.connect(_sqlite_path()) as source, sqlite3.connect(folder / SQLITE_COPY) as target:
             source.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal or -shm beside it
         target.close()
         source.close()
+        rows, migrations = _sqlite_contents(folder / SQLITE_COPY)
     else:
         raise BackupError(f"no backup for {vendor}")
+    for written in folder.iterdir():  # residents' data: readable by the owner only
+        written.chmod(0o600)
     source = documents_folder()
     if documents and source is not None and source.is_dir():
         with tarfile.open(folder / DOCUMENTS, "w:gz") as archive:
-            archive.add(source, arcname="documents")
+            _add_folder(archive, source, "documents")
+        (folder / DOCUMENTS).chmod(0o600)
     manifest = {
         "format": "dxpia-backup",
         "format_version": 1,
         "made_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "database": vendor,
-        "migrations": applied_migrations(),
-        "rows": row_counts(),
+        "migrations": migrations,
+        "rows": rows,
         "documents": (folder / DOCUMENTS).exists(),
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -169,11 +211,14 @@ def restore(folder: str | Path, *, documents: bool = True) -> list[str]:
         _run([_postgres_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
               "--single-transaction", "-d", str(settings.DATABASES["default"]["NAME"]), str(folder / POSTGRES_DUMP)])
     else:
+        copy = folder / SQLITE_COPY
+        if not copy.is_file():
+            raise BackupError(f"{copy} is missing: nothing was restored")
+        _sqlite_contents(copy)  # a dxpia database, readable, before the live one is replaced
         connections.close_all()
-        with sqlite3.connect(folder / SQLITE_COPY) as source, sqlite3.connect(_sqlite_path()) as target:
+        with contextlib.closing(sqlite3.connect(f"file:{copy}?mode=ro&immutable=1", uri=True)) as source, \
+                contextlib.closing(sqlite3.connect(_sqlite_path())) as target:
             source.backup(target)  # replaces every page of the target, in one step
-        target.close()
-        source.close()
     connections.close_all()
     target = documents_folder()
     if documents and manifest.get("documents") and target is not None:

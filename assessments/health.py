@@ -59,6 +59,10 @@ def check_storage() -> str | None:
         finally:
             storage.delete(saved)
     except Exception as error:
+        try:  # a save that failed half-way (a full disk) may have left the file
+            storage.delete(name)
+        except Exception:
+            pass
         return _failure(error)
     return None
 
@@ -88,8 +92,15 @@ CHECKS = {
 }
 
 
-def health() -> tuple[bool, dict[str, str]]:
-    """(healthy, each check's result: ``ok``, ``not configured`` or ``fail: …``)."""
+# What this server needs to take requests; the worker is shared by every server (one heartbeat in
+# the database), so its failure is reported but takes no server out of the load balancer: each
+# still renders a report in the request that asks for it.
+SERVER_CHECKS = ("database", "migrations", "storage")
+
+
+def health() -> tuple[str, dict[str, str]]:
+    """(``ok``, ``degraded`` — only the worker fails — or ``fail``; each check's result: ``ok``,
+    ``not configured`` or ``fail: …``)."""
     results = {}
     for name, check in CHECKS.items():
         try:
@@ -97,5 +108,6 @@ def health() -> tuple[bool, dict[str, str]]:
         except Exception as error:  # a check that forgot to catch its own
             outcome = _failure(error)
         results[name] = outcome or "ok"
-    healthy = all(not outcome.startswith("fail") for outcome in results.values())
-    return healthy, results
+    failing = {name for name, outcome in results.items() if outcome.startswith("fail")}
+    status = "fail" if failing & set(SERVER_CHECKS) else "degraded" if failing else "ok"
+    return status, results

@@ -12,8 +12,8 @@ served from there instead of waiting 1.5 s or more for WeasyPrint.
   revision; it renders only if the HTML changed, otherwise it finds the PDFs in storage.)
 - Tasks are rows in the database (django-tasks' API, django-tasks-db's backend): the same on
   SQLite and PostgreSQL, no broker. ``manage.py render_worker`` runs them and says it is alive
-  every HEARTBEAT_SECONDS (``worker_last_seen``). Without a worker, tasks wait in the table and a
-  download renders in the request, as before.
+  every HEARTBEAT_SECONDS (``worker_last_seen``). Without a worker, one task per assessment waits
+  in the table (each new one replaces the one waiting) and a download renders in the request.
 - Rendering goes through reports.render.cached_pdf, the same code a download runs: the same key,
   the same storage, the same lock, so a download and the worker never render one revision twice.
 """
@@ -51,7 +51,20 @@ def enqueue(assessment_pk: int):
     if revision is None:
         return None
     run_after = timezone.now() + timedelta(seconds=settings.RENDER_AHEAD_SECONDS)
+    _drop_waiting(assessment_pk)
     return render_settled.using(run_after=run_after).enqueue(assessment_pk, revision)
+
+
+def _drop_waiting(assessment_pk: int) -> None:
+    """Remove this assessment's renders still waiting in the database queue: the one queued now
+    supersedes them (they would do nothing), so a deployment whose worker is down, or `dev.sh run`
+    without one, keeps one waiting task per assessment instead of one per save."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if isinstance(render_settled.get_backend(), DatabaseBackend):
+        DBTaskResult.objects.filter(status="READY", task_path=render_settled.module_path,
+                                    args_kwargs__args__0=assessment_pk).delete()
 
 
 @task()

@@ -377,7 +377,9 @@ CACHES = {
 STORAGES["documents"] = envstorage(
     "DXPIA_DOCUMENTS_STORAGE", "DXPIA_DOCUMENTS_OPTIONS",
     {"BACKEND": "django.core.files.storage.FileSystemStorage",
-     "OPTIONS": {"location": os.path.join(CACHE_DIR, "documents")}})
+     # Residents' data: files and folders readable by the app's user only.
+     "OPTIONS": {"location": os.path.join(CACHE_DIR, "documents"),
+                 "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}})
 
 # Reports rendered ahead (assessments/render_ahead.py): a change to what the documents print queues
 # a render of both that runs once nothing more changed for RENDER_AHEAD_SECONDS; `manage.py

@@ -140,3 +140,44 @@ def test_the_documents_folder_is_the_documents_storages_folder_and_none_for_a_st
     # Not a folder on this machine (S3 and the like; here the in-memory storage): nothing to archive.
     settings.STORAGES = {**settings.STORAGES, "documents": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     assert documents_folder() is None
+
+
+def test_a_restore_whose_database_copy_is_missing_or_not_a_database_leaves_the_live_one_alone():
+    with cs.fresh_database(None) as (url, workdir, kind):  # SQLite: the copy is a file of its own
+        env = cs.django_environment(url, workdir)
+        cs._django_script(env, SET_UP, None, "set-up")
+        before = cs._django_script(env, STATE, None, "state before")
+        folder = Path(workdir, "backup")
+        assert manage(env, "backup", str(folder)).returncode == 0
+        copy = folder / "database.sqlite3"
+        assert oct(copy.stat().st_mode & 0o777) == "0o600"  # residents' data: the owner's only
+        for damage in ("missing", "not a database"):
+            copy.unlink(missing_ok=True)
+            if damage == "not a database":
+                copy.write_bytes(b"half a file copied by an interrupted rsync")
+            restored = manage(env, "restore", "--no-input", str(folder))
+            message = restored.stderr + restored.stdout
+            assert restored.returncode != 0, (damage, message)
+            assert ("nothing was restored" if damage == "missing" else "cannot be read") in message, message
+            assert "Traceback" not in restored.stderr
+            assert cs._django_script(env, STATE, None, f"state after a refused restore ({damage})") == before
+
+
+def test_a_document_that_vanishes_while_the_folder_is_archived_is_skipped(tmp_path, monkeypatch):
+    import tarfile
+
+    from assessments import backup
+
+    (tmp_path / "report" / "1").mkdir(parents=True)
+    (tmp_path / "report" / "1" / "new.pdf").write_bytes(b"%PDF-new %%EOF")
+    real_rglob = Path.rglob
+
+    def rglob_seeing_a_replaced_file(self, pattern):
+        yield from real_rglob(self, pattern)
+        yield self / "report" / "1" / "old.pdf"  # listed, then removed by the worker's store
+
+    monkeypatch.setattr(Path, "rglob", rglob_seeing_a_replaced_file)
+    with tarfile.open(tmp_path / "documents.tar.gz", "w:gz") as archive:
+        backup._add_folder(archive, tmp_path / "report", "documents")
+    with tarfile.open(tmp_path / "documents.tar.gz") as archive:
+        assert sorted(archive.getnames()) == ["documents", "documents/1", "documents/1/new.pdf"]

@@ -74,21 +74,34 @@ def test_healthz_writes_and_removes_a_file_in_the_documents_storage(client, no_w
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_worker_is_stale_and_200_when_seen_lately(client, monkeypatch, settings):
+def test_healthz_is_degraded_but_200_when_the_worker_is_stale_and_ok_when_seen_lately(client, monkeypatch, settings):
+    """The worker is shared by every app server: its failure is reported, but no server leaves the
+    load balancer for it (each can still render in the request)."""
     settings.RENDER_AHEAD = True
     settings.WORKER_STALE_MINUTES = 10
     _worker_seen(monkeypatch, timezone.now() - timedelta(minutes=11))
     response = client.get("/healthz")
-    assert response.status_code == 503
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
     assert response.json()["checks"]["worker"] == "fail: last seen 11 min ago"
 
     _worker_seen(monkeypatch, timezone.now() - timedelta(minutes=2))
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json()["checks"]["worker"] == "ok"
+    assert response.json() == {"status": "ok", "checks": {
+        "database": "ok", "migrations": "ok", "storage": "ok", "worker": "ok"}}
 
     _worker_seen(monkeypatch, None)
     assert client.get("/healthz").json()["checks"]["worker"] == "fail: never seen"
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_server_fails_even_if_only_the_worker_is_well(client, monkeypatch, settings):
+    settings.RENDER_AHEAD = True
+    _worker_seen(monkeypatch, timezone.now())
+    monkeypatch.setattr(health.MigrationExecutor, "migration_plan", lambda self, targets: [("m", False)])
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()["status"]) == (503, "fail")
 
 
 @pytest.mark.django_db
@@ -217,8 +230,8 @@ def test_gunicorn_with_the_repositorys_config_serves_health_pages_and_static_fil
             status, headers, body = _get(f"{base_url}/healthz")
             checks = json.loads(body)["checks"]
             assert checks["database"] == checks["migrations"] == checks["storage"] == "ok", checks
-            # No report worker has run yet: the check names it and answers 503.
-            assert (status, checks["worker"]) == (503, "fail: never seen"), checks
+            # No report worker has run yet: the check names it; the server still takes requests.
+            assert (status, json.loads(body)["status"], checks["worker"]) == (200, "degraded", "fail: never seen"), checks
             # Once the worker has done its rounds (here one batch: it runs what is queued and stops).
             bench._run(env, ["manage.py", "render_worker", "--batch"], "render_worker")
             status, headers, body = _get(f"{base_url}/healthz")

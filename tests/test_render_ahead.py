@@ -123,9 +123,17 @@ def test_the_worker_renders_ahead_and_downloads_are_served_from_storage(
     assert render_ahead.worker_last_seen() is None
     change_answer(demo, "第69条第2項第3号（先に作成）")
     assert DBTaskResult.objects.filter(status="READY").count() >= 1
+    # Saves while no worker runs: one task waits per assessment, the latest revision's.
+    other = create_demo_assessment()
+    change_answer(demo, "第69条第2項第3号（途中）")
+    change_answer(demo, "第69条第2項第3号（先に作成）")
+    waiting = list(DBTaskResult.objects.filter(status="READY").values_list("args_kwargs", flat=True))
+    assert sorted(w["args"][0] for w in waiting) == sorted([demo.pk, other.pk])
+    demo.refresh_from_db()
+    assert [w["args"][1] for w in waiting if w["args"][0] == demo.pk] == [demo.revision]
     run_worker()
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
-    assert len(renders) == 2
+    assert len(renders) == 4  # each assessment's report and letter, once
     assert timezone.now() - render_ahead.worker_last_seen() < timedelta(minutes=1)
     assert WorkerHeartbeat.objects.exists()
 
@@ -133,14 +141,14 @@ def test_the_worker_renders_ahead_and_downloads_are_served_from_storage(
     report = client.get(reverse("report_pdf", args=[demo.pk]))
     letter = client.get(reverse("letter_pdf", args=[demo.pk]))
     assert report.status_code == letter.status_code == 200
-    assert len(renders) == 2, "a download rendered what the worker had stored"
+    assert len(renders) == 4, "a download rendered what the worker had stored"
     assert "第69条第2項第3号（先に作成）" in squash("".join(pdf_text(report.content)))
 
     # The same bytes as a render in the request: an empty storage, the same revision downloaded.
     settings.STORAGES = {**settings.STORAGES, "documents": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     assert client.get(reverse("report_pdf", args=[demo.pk])).content == report.content
     assert client.get(reverse("letter_pdf", args=[demo.pk])).content == letter.content
-    assert len(renders) == 4
+    assert len(renders) == 6
 
 
 def test_a_stale_revisions_document_is_not_served_for_a_newer_revision(demo, renders, client):
@@ -244,6 +252,25 @@ def test_a_lock_left_by_a_dead_server_is_taken_over_when_it_expires(demo, render
     assert len(renders) == 1 and not RenderLock.objects.exists()
 
 
+def test_a_download_waits_for_a_live_holder_only_so_long_then_renders_itself(demo, renders, monkeypatch, caplog):
+    html = render.report_html(demo)
+    key = render._cache_key("report", demo, html)
+    # Alive but stuck: its row has not expired.
+    RenderLock.objects.create(key=key, holder="stuck", expires_at=timezone.now() + timedelta(seconds=80))
+    monkeypatch.setattr(render, "LOCK_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(render, "LOCK_POLL_SECONDS", 0.05)
+    assert render.report_pdf(demo).startswith(b"%PDF")
+    assert len(renders) == 1
+    assert list(RenderLock.objects.values_list("holder", flat=True)) == ["stuck"]  # not another's to remove
+    assert "rendering without it" in caplog.text
+
+
+def test_the_render_lock_expires_before_a_request_times_out():
+    from dxpia import gunicorn_conf
+
+    assert render.LOCK_WAIT_SECONDS < render.RENDER_LOCK_SECONDS < gunicorn_conf.timeout
+
+
 def test_a_storage_that_cannot_be_written_still_gives_the_download(demo, client, monkeypatch, caplog):
     def refuse(*args, **kwargs):
         raise PermissionError("read-only storage")
@@ -253,3 +280,28 @@ def test_a_storage_that_cannot_be_written_still_gives_the_download(demo, client,
     response = client.get(reverse("letter_pdf", args=[demo.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert "could not store letter" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
+def test_deleting_an_assessment_removes_its_stored_documents_and_no_one_elses(catalogue, published_set):
+    demo, other = create_demo_assessment(), create_demo_assessment()
+    for assessment in (demo, other):
+        render.report_pdf(assessment)
+        render.letter_pdf(assessment)
+    assert {name.split("/")[1] for name in stored_names()} == {str(demo.pk), str(other.pk)}
+    demo.delete()
+    assert stored_names() and {name.split("/")[1] for name in stored_names()} == {str(other.pk)}
+
+
+def test_the_default_documents_folder_is_the_app_users_alone(tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    from dxpia import settings as project_settings  # as configured, not as the tests replace it
+
+    options = {**project_settings.STORAGES["documents"]["OPTIONS"], "location": str(tmp_path / "documents")}
+    storage = FileSystemStorage(**options)
+    storage.save("report/1/abc.pdf", ContentFile(b"%PDF %%EOF"))
+    assert oct((tmp_path / "documents" / "report" / "1" / "abc.pdf").stat().st_mode & 0o777) == "0o600"
+    assert oct((tmp_path / "documents" / "report" / "1").stat().st_mode & 0o777) == "0o700"

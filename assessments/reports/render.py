@@ -19,6 +19,8 @@ import weasyprint
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,7 +195,12 @@ def _cache_key(kind: str, assessment: Assessment, html: str) -> str:
 
 # A render that takes longer than this is taken to have died with its server, and its lock is
 # taken over (the largest report allowed renders in about 15 s: README, "Limits and guarantees").
-RENDER_LOCK_SECONDS = 300
+# Below gunicorn's request timeout (120 s, dxpia/gunicorn_conf.py), so that a lock left by a request
+# or worker killed in mid-render has expired before the requests waiting on it are themselves killed.
+RENDER_LOCK_SECONDS = 90
+# A request waits this long at most for another's render, then renders the document itself (twice
+# the work, never a request that times out behind a holder that is alive but stuck).
+LOCK_WAIT_SECONDS = 60
 LOCK_POLL_SECONDS = 0.1
 
 
@@ -214,9 +221,11 @@ def render_lock(key: str):
     that means the database's one write lock for 1.5 s (every save waits); PostgreSQL's advisory
     locks do not exist on SQLite. A row works the same on both and holds no transaction while
     rendering. Its cost: a holder that dies leaves its row, so the row carries an expiry
-    (RENDER_LOCK_SECONDS) after which the next one deletes it and takes over.
+    (RENDER_LOCK_SECONDS) after which the next one deletes it and takes over; and nobody waits more
+    than LOCK_WAIT_SECONDS (a holder alive but stuck): then it renders without the lock.
     """
     holder = uuid.uuid4().hex
+    give_up_at = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         now = timezone.now()
         try:
@@ -226,21 +235,28 @@ def render_lock(key: str):
             break
         except IntegrityError:
             RenderLock.objects.filter(key=key, expires_at__lt=now).delete()
-            _lock_wait()
         except OperationalError as error:  # SQLite busy past its timeout (or a shared-cache test database)
             if "locked" not in str(error):
                 raise
-            _lock_wait()
+        if time.monotonic() >= give_up_at:
+            logger.warning("waited %s s for the render lock of %s: rendering without it", LOCK_WAIT_SECONDS, key)
+            holder = None
+            break
+        _lock_wait()
     try:
         yield
     finally:
-        RenderLock.objects.filter(key=key, holder=holder).delete()
+        if holder is not None:
+            RenderLock.objects.filter(key=key, holder=holder).delete()
 
 
 def documents():
     """The storage rendered PDFs are kept in (settings.STORAGES["documents"]), shared by every
     app server: a folder by default, any storage backend (e.g. S3) by configuration."""
     return storages["documents"]
+
+
+KINDS = ("report", "letter")
 
 
 def storage_name(kind: str, assessment: Assessment, key: str) -> str:
@@ -257,6 +273,9 @@ def _stored(name: str) -> bytes | None:
         with storage.open(name, "rb") as handle:
             pdf = handle.read()
     except (FileNotFoundError, OSError):
+        return None
+    except Exception:  # a storage elsewhere (S3 …) that fails to answer: render instead, logged
+        logger.exception("could not read %s from the documents storage", name)
         return None
     return pdf if pdf.rstrip().endswith(b"%%EOF") else None
 
@@ -298,6 +317,32 @@ def _render_pdf(kind: str, assessment: Assessment, html: str) -> bytes:
         },
     )
     return pdf
+
+
+def forget_documents(assessment_pk: int) -> None:
+    """Remove every stored document of a deleted assessment (its report and letter of any revision):
+    a deleted assessment's content must not stay in the storage, nor in the backups made of it."""
+    storage = documents()
+    for kind in KINDS:
+        folder = f"{kind}/{assessment_pk}"
+        try:
+            _folders, files = storage.listdir(folder)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        for name in files:
+            storage.delete(f"{folder}/{name}")
+
+
+@receiver(post_delete, sender=Assessment, dispatch_uid="dxpia-forget-documents-of-deleted-assessment")
+def _forget_documents_after_delete(sender, instance, **kwargs):
+    pk = instance.pk
+    # After the commit (a rolled-back delete keeps them); a failing storage loses nothing but is logged.
+    def forget():
+        try:
+            forget_documents(pk)
+        except Exception:
+            logger.exception("could not remove the stored documents of deleted assessment %s", pk)
+    transaction.on_commit(forget)
 
 
 def cached_pdf(kind: str, assessment: Assessment, make_html) -> tuple[bytes, bool]:

@@ -8,7 +8,8 @@ from assessments.health import health
 @never_cache
 @require_safe
 def healthz(request):
-    """For load balancers and monitoring: 200 when this server can take requests, else 503 with
-    the failing check named. No sign-in; says nothing about users or assessments."""
-    healthy, checks = health()
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)
+    """For load balancers and monitoring: 200 when this server can take requests (``ok``, or
+    ``degraded`` when only the shared report worker fails), else 503 with the failing check named.
+    No sign-in; says nothing about users or assessments."""
+    status, checks = health()
+    return JsonResponse({"status": status, "checks": checks}, status=503 if status == "fail" else 200)
