@@ -118,19 +118,45 @@ def _postgres_tool(name: str) -> str:
     return found
 
 
-def _postgres_environment() -> dict:
-    """libpq's variables for the default database: no password on a command line."""
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
+# The connection options of DATABASE_URL's query (``?sslmode=verify-full&sslrootcert=…``, which
+# dj-database-url puts in OPTIONS) that pg_dump and pg_restore must use too: the app reaches a
+# server that demands TLS, so must its backup. libpq reads each from its environment variable.
+_LIBPQ_OPTIONS = {
+    "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY",
+    "sslcrl": "PGSSLCRL", "sslpassword": None, "connect_timeout": "PGCONNECT_TIMEOUT",
+    "target_session_attrs": "PGTARGETSESSIONATTRS", "application_name": "PGAPPNAME",
+    "gssencmode": "PGGSSENCMODE", "channel_binding": "PGCHANNELBINDING", "options": "PGOPTIONS",
+}
+
+
+def postgres_environment(db: dict, environ: dict) -> dict:
+    """``environ`` with libpq's variables for the database settings ``db``, its TLS options
+    included: no password on a command line."""
+    env = dict(environ)
     for variable, key in (("PGHOST", "HOST"), ("PGPORT", "PORT"), ("PGUSER", "USER"), ("PGPASSWORD", "PASSWORD"),
                           ("PGDATABASE", "NAME")):
         if db.get(key):
             env[variable] = str(db[key])
+    for option, value in (db.get("OPTIONS") or {}).items():
+        variable = _LIBPQ_OPTIONS.get(option)
+        if variable and value not in (None, ""):
+            env[variable] = str(value)
     return env
 
 
+def target_description() -> str:
+    """The configured database as a restore names it before replacing it: engine, server and name
+    (never the password)."""
+    db = settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        return f"SQLite {db['NAME']}"
+    server = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}"
+    return f"PostgreSQL {db['NAME']} on {server} as {db.get('USER') or '(current user)'}"
+
+
 def _run(command: list[str]) -> None:
-    result = subprocess.run(command, env=_postgres_environment(), capture_output=True, text=True)
+    environment = postgres_environment(settings.DATABASES["default"], os.environ)
+    result = subprocess.run(command, env=environment, capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
 

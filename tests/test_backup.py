@@ -181,3 +181,47 @@ def test_a_document_that_vanishes_while_the_folder_is_archived_is_skipped(tmp_pa
         backup._add_folder(archive, tmp_path / "report", "documents")
     with tarfile.open(tmp_path / "documents.tar.gz") as archive:
         assert sorted(archive.getnames()) == ["documents", "documents/1", "documents/1/new.pdf"]
+
+
+def test_pg_dump_and_pg_restore_connect_as_the_app_does_tls_options_included(monkeypatch):
+    """A server that demands TLS (DATABASE_URL …?sslmode=verify-full&sslrootcert=…) is reached by the
+    backup with the same options; the password travels in the environment, never on a command line."""
+    from dxpia.settings import envdatabase
+
+    from assessments import backup
+
+    monkeypatch.setenv("DXPIA_TEST_DB", "postgres://dxpia:s3cret@db.example.org:6432/dxpia"
+                       "?sslmode=verify-full&sslrootcert=/etc/ssl/rds.pem&connect_timeout=5")
+    env = backup.postgres_environment(envdatabase("DXPIA_TEST_DB", ""), {"PATH": "/usr/bin", "PGSSLMODE": "disable"})
+    assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGPASSWORD"], env["PGDATABASE"]) == (
+        "db.example.org", "6432", "dxpia", "s3cret", "dxpia")
+    assert (env["PGSSLMODE"], env["PGSSLROOTCERT"], env["PGCONNECT_TIMEOUT"]) == (
+        "verify-full", "/etc/ssl/rds.pem", "5")
+    assert env["PATH"] == "/usr/bin"
+
+
+def test_the_restore_prompt_names_the_database_it_replaces_and_a_no_cancels(monkeypatch, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from assessments import backup
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"made_at": "2026-12-05T10:00:00+09:00", "rows": {}}))
+    monkeypatch.setattr(backup, "read_manifest", lambda folder: {"made_at": "2026-12-05T10:00:00+09:00", "rows": {}})
+    restored = []
+    monkeypatch.setattr(backup, "restore", lambda *a, **k: restored.append(a) or [])
+    asked = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "no")
+    try:
+        call_command("restore", str(tmp_path))
+    except CommandError as error:
+        assert "cancelled" in str(error)
+    else:
+        raise AssertionError("a restore answered 'no' went ahead")
+    assert restored == []
+    assert backup.target_description() in asked[0]
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    assert name in asked[0]
+    assert ("SQLite" if connection.vendor == "sqlite" else "PostgreSQL") in asked[0]
+    assert "PASSWORD" not in asked[0] and (connection.settings_dict.get("PASSWORD") or "\0") not in asked[0]

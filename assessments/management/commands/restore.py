@@ -19,8 +19,8 @@ class Command(BaseCommand):
         except backup.BackupError as error:
             raise CommandError(str(error)) from None
         if interactive:
-            answer = input(f"Replace everything in the configured database with the backup of {manifest['made_at']}? "
-                           "Type 'yes' to continue: ")
+            answer = input(f"Replace everything in {backup.target_description()} with the backup of "
+                           f"{manifest['made_at']}? Type 'yes' to continue: ")
             if answer != "yes":
                 raise CommandError("Restore cancelled.")
         try:
