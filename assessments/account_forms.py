@@ -1,6 +1,7 @@
 """Forms of residents' accounts: sign-up, account settings, deleting the account."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,11 @@ class AccountSettingsForm(forms.Form):
     email = forms.EmailField(
         label=_("メールアドレス"), max_length=254,
         help_text=_("変更すると、新しいアドレスに確認のリンクを送ります。確認するまで新しい評価は始められません。"),
+    )
+    language = forms.ChoiceField(
+        label=_("表示言語"), required=False,
+        choices=[("", _("ブラウザーの設定に従う")), *settings.LANGUAGES],
+        help_text=_("画面の言語です。質問セット・報告書・自治体への質問書は、質問セットの言語（日本語）のままです。"),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -120,13 +120,14 @@ def confirm_email(uidb64: str, token: str):
 
 
 @transaction.atomic
-def profile_save(*, user, display_name: str, public_anonymous: bool, email: str) -> bool:
+def profile_save(*, user, display_name: str, public_anonymous: bool, email: str, language: str = "") -> bool:
     """Save the account settings; True if the address changed (and now needs confirming)."""
     email = email.strip()
     changed = email.lower() != (user.email or "").strip().lower()
     profile, _created = Profile.objects.get_or_create(user=user)
     profile.display_name = display_name.strip()
     profile.public_anonymous = public_anonymous
+    profile.language = language
     if changed:
         profile.email_confirmed_at = None
     profile.save()

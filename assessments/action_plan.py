@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from assessments import plan_clock, render_ahead
 from assessments.access import EDIT, REVIEW
 from assessments.answer_values import clean_text
+from assessments.languages import in_record_language
 from assessments.models import Assessment, PlanChange, PlannedAction, Question, ReviewSchedule, Risk
 
 Status = PlannedAction.Status
@@ -316,8 +317,9 @@ def action_create(*, assessment, user, rights: set[str], values: dict, question:
     if required:
         action.required, action.required_by, action.required_at = True, user, timezone.now()
     action.save()
-    _record(locked, action, PlanChange.Kind.CREATED, user, to_status=action.status,
-            note=_("承認の条件として追加") if required else "")
+    with in_record_language(locked):
+        _record(locked, action, PlanChange.Kind.CREATED, user, to_status=action.status,
+                note=_("承認の条件として追加") if required else "")
     _report_changed(locked)
     return action
 
@@ -338,7 +340,8 @@ def action_update(*, action: PlannedAction, user, rights: set[str], values: dict
         setattr(current, name, value)
     current.save()
     if changed:
-        _record(current.assessment, current, PlanChange.Kind.EDITED, user, note="、".join(str(c) for c in changed))
+        with in_record_language(current.assessment):
+            _record(current.assessment, current, PlanChange.Kind.EDITED, user, note="、".join(str(c) for c in changed))
         _report_changed(current.assessment)
     return current
 
@@ -399,8 +402,9 @@ def action_set_status(*, action: PlannedAction, user, rights: set[str], status: 
             note="\n".join(part for part in (texts["note"], texts["declined_reason"] if status == Status.DECLINED else "",
                                               texts["evidence_title"] if status == Status.DONE else "") if part))
     _report_changed(current.assessment)
-    _after_approval(current.assessment, user, _("対応計画「%(title)s」（%(status)s）") % {
-        "title": current.title, "status": current.get_status_display()})
+    with in_record_language(current.assessment):
+        _after_approval(current.assessment, user, _("対応計画「%(title)s」（%(status)s）") % {
+            "title": current.title, "status": current.get_status_display()})
     return current
 
 
@@ -449,11 +453,12 @@ def review_date_set(*, assessment, user, rights: set[str], review_on: datetime.d
     before = schedule.review_on
     schedule.review_on, schedule.reason, schedule.updated_by = review_on, reason, user
     schedule.save()
-    PlanChange.objects.create(
-        assessment_id=assessment.pk, kind=PlanChange.Kind.REVIEW_DATE, user=user,
-        note=_("%(before)s → %(after)s: %(reason)s") % {
-            "before": before.isoformat() if before else _("質問セットの間隔"),
-            "after": review_on.isoformat() if review_on else _("質問セットの間隔"), "reason": reason})
+    with in_record_language(assessment):
+        PlanChange.objects.create(
+            assessment_id=assessment.pk, kind=PlanChange.Kind.REVIEW_DATE, user=user,
+            note=_("%(before)s → %(after)s: %(reason)s") % {
+                "before": before.isoformat() if before else _("質問セットの間隔"),
+                "after": review_on.isoformat() if review_on else _("質問セットの間隔"), "reason": reason})
     return schedule
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments import answer_values
-from assessments.forms import _TextField
+from assessments.forms import DataSelect, _TextField
 from assessments.models import PlannedAction
 from assessments.request_forms import DateText
 
@@ -20,7 +20,7 @@ class ActionForm(forms.Form):
                                   help_text=_("例: 子育て支援課、委託先の事業者名、評価した団体の担当者"))
     due_on = DateText(label=_("期限"), required=False)
     risk = forms.TypedChoiceField(label=_("対応するリスク"), required=False, coerce=int, empty_value=None,
-                                  help_text=_("この対応で小さくしたいリスク（リスクの一覧の番号）。"))
+                                  help_text=_("この対応で小さくしたいリスク（リスクの一覧の番号）。"), widget=DataSelect)
     question = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0)
 

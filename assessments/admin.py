@@ -900,3 +900,23 @@ from django_tasks_db.models import DBTaskResult  # noqa: E402
 
 if admin.site.is_registered(DBTaskResult):
     admin.site.unregister(DBTaskResult)
+
+
+from assessments.models import PlainFinding  # noqa: E402
+
+
+@admin.register(PlainFinding)
+class PlainFindingAdmin(admin.ModelAdmin):
+    """The やさしい日本語 findings: reading aids beside the questions, editable even when the set is
+    published (they change no answer, score or level; the public page and report show the new text)."""
+
+    list_display = ("question_key", "answer_class", "text")
+    list_filter = ("question__question_set", "answer_class")
+    search_fields = ("question__key", "text")
+    list_select_related = ("question",)
+    raw_id_fields = ("question",)
+    ordering = ("question__question_set", "question__section__position", "question__position", "answer_class")
+
+    @admin.display(description=_("質問"), ordering="question__key")
+    def question_key(self, finding):
+        return finding.question.key

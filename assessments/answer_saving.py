@@ -287,9 +287,11 @@ def answers_save(*, assessment: Assessment, user, changes: dict[Question, Answer
         outcome.saved.append(question.key)
     AnswerHistory.objects.bulk_create(history)
     if history and user is not None:
+        from assessments.languages import in_record_language
         from assessments.reviewing import withdraw_reviewer_who_edited
 
-        withdraw_reviewer_who_edited(assessment, user, _("回答"))
+        with in_record_language(assessment):
+            withdraw_reviewer_who_edited(assessment, user, _("回答"))
     Assessment.objects.filter(pk=assessment.pk).update(revision=F("revision") + 1, content_size=F("content_size") + growth)
     render_ahead.report_changed(assessment.pk)
     assessment.revision = outcome.revision = revision

@@ -9,4 +9,5 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         from assessments import accounts  # noqa: F401  (the profile of every new user)
+        from assessments import languages  # noqa: F401  (a sign-in brings the chosen language)
         from assessments.reports import render  # noqa: F401  (a deleted assessment's stored documents go too)

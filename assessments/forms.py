@@ -5,6 +5,7 @@ import json
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from assessments import answer_values
@@ -27,15 +28,29 @@ from assessments.models import (
 )
 
 
+class DataSelect(forms.Select):
+    """A select whose options name database records (municipalities, categories, question sets …),
+    in Japanese whatever the interface language: lang="ja" on each option but the empty one, where
+    the page is not Japanese."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        if str(value if value is not None else "") and (get_language() or "ja").split("-")[0] != "ja":
+            option["attrs"] = {**option["attrs"], "lang": "ja"}
+        return option
+
+
 class ProjectFilterForm(forms.Form):
     """The catalogue's search and filters (GET); every field is optional."""
 
     q = forms.CharField(label=_("キーワード"), required=False, max_length=200)
     municipality = forms.ModelChoiceField(
-        label=_("自治体"), queryset=Municipality.objects.all(), required=False, empty_label=_("すべて")
+        label=_("自治体"), queryset=Municipality.objects.all(), required=False, empty_label=_("すべて"),
+        widget=DataSelect,
     )
     category = forms.ModelChoiceField(
-        label=_("分類"), queryset=Category.objects.all(), required=False, empty_label=_("すべて")
+        label=_("分類"), queryset=Category.objects.all(), required=False, empty_label=_("すべて"),
+        widget=DataSelect,
     )
     amount_min = forms.IntegerField(label=_("採択額の下限（千円）"), required=False, min_value=0)
     amount_max = forms.IntegerField(label=_("採択額の上限（千円）"), required=False, min_value=0)
@@ -65,10 +80,10 @@ class AssessmentStartForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("団体"), queryset=Organisation.objects.none(), required=False,
         empty_label=_("（自分だけの評価にする）"),
-        help_text=_("団体を選ぶと、その団体の構成員が役割に応じて閲覧・編集できます。"),
+        help_text=_("団体を選ぶと、その団体の構成員が役割に応じて閲覧・編集できます。"), widget=DataSelect,
     )
     question_set = forms.ModelChoiceField(
-        label=_("質問セット"), queryset=QuestionSet.objects.none(), empty_label=None
+        label=_("質問セット"), queryset=QuestionSet.objects.none(), empty_label=None, widget=DataSelect,
     )
     title = forms.CharField(label=_("評価の題名"), max_length=200)
     standpoint = forms.ChoiceField(
@@ -120,7 +135,13 @@ def mark_choices(question: Question) -> list[tuple[str, str]]:
         Question.Type.EVIDENCE: _("下に資料を記録する"),
         Question.Type.INVENTORY: _("下の表に記入する"),
     }.get(question.type, _("上の欄に記入する"))
-    return [("", answered), *answer_values.MARKS.items()]
+    return [("", answered), *((key, MARK_LABELS[key]) for key in answer_values.MARKS)]
+
+
+# The marks as the interface names them (answer_values.MARKS: as answers are stored and shown).
+MARK_LABELS = {
+    answer_values.UNKNOWN: _("不明"), answer_values.NOT_DISCLOSED: _("未開示"), answer_values.NOT_APPLICABLE: _("該当なし"),
+}
 
 
 def answer_field(question: Question) -> forms.Field | None:
@@ -531,11 +552,18 @@ class OpinionForm(forms.Form):
     text = _TextField(label=_("理由・条件"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+# How the views were sought, as the interface names them (ResidentViews.METHODS: the stored values).
+RESIDENT_VIEW_METHODS = {
+    "説明会": _("説明会"), "パブリックコメント": _("パブリックコメント"), "アンケート": _("アンケート"),
+    "意見交換会・ヒアリング": _("意見交換会・ヒアリング"), "こども向けの意見聴取": _("こども向けの意見聴取"), "その他": _("その他"),
+}
+
+
 class ResidentViewsForm(forms.Form):
     sought = forms.ChoiceField(label=_("住民・当事者の意見を聴いたか"), choices=ResidentViews.Sought.choices, widget=forms.RadioSelect)
     methods = forms.MultipleChoiceField(
         label=_("方法"), required=False, widget=forms.CheckboxSelectMultiple,
-        choices=[(m, m) for m in ResidentViews.METHODS],
+        choices=[(m, RESIDENT_VIEW_METHODS.get(m, m)) for m in ResidentViews.METHODS],
     )
     summary = _TextField(label=_("寄せられた意見の要旨"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     response = _TextField(label=_("意見への対応"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments import people
 from assessments.models import INVITATION_VALID_FOR, Invitation, Membership, Organisation
@@ -260,10 +261,10 @@ def invitation_for_token(token) -> Invitation | None:
     )
 
 
-STATE_MESSAGES = {
-    Invitation.State.EXPIRED: _("この招待の有効期限（送信から7日）が切れています。招待した人に、再送を頼んでください。"),
-    Invitation.State.WITHDRAWN: _("この招待は取り消されました。"),
-    Invitation.State.ACCEPTED: _("この招待はすでに使われています。招待のリンクは一度だけ使えます。"),
+STATE_MESSAGES = {  # lazy: made when shown, in the reader's language
+    Invitation.State.EXPIRED: gettext_lazy("この招待の有効期限（送信から7日）が切れています。招待した人に、再送を頼んでください。"),
+    Invitation.State.WITHDRAWN: gettext_lazy("この招待は取り消されました。"),
+    Invitation.State.ACCEPTED: gettext_lazy("この招待はすでに使われています。招待のリンクは一度だけ使えます。"),
 }
 
 

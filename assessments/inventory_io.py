@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core import signing
 from django.db import transaction
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from assessments import answer_saving
 from assessments.answer_values import without_forbidden_characters
@@ -80,7 +82,7 @@ YES_NO_WORDS = {
     "unknown": ("不明", "unknown", "", "?", "-", "わからない"),
 }
 _YES_NO = {word: key for key, words in YES_NO_WORDS.items() for word in words}
-YES_NO_LABELS = {"yes": _lazy("はい"), "no": _lazy("いいえ"), "unknown": _lazy("不明")}
+YES_NO_LABELS = {"yes": gettext_lazy("はい"), "no": gettext_lazy("いいえ"), "unknown": gettext_lazy("不明")}
 
 
 class InventoryFileError(ValueError):
@@ -135,13 +137,20 @@ def _normalised(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def _quoted(names) -> str:
+    return _("、").join(_("「%(text)s」") % {"text": name} for name in names)
+
+
 def _header_map(cells: list[str]) -> dict[int, str]:
-    """Column index -> field. Headers are the editor's labels or the field names, in any order."""
+    """Column index -> field. Headers are the editor's labels (in any of the interface's languages: a
+    file written in Japanese reads the same in the English interface) or the field names, in any order."""
     by_name = {}
-    for name, label in column_labels().items():
-        by_name[_normalised(label)] = name
-        by_name[_normalised(str(InventoryRow._meta.get_field(name).verbose_name))] = name  # the admin's labels
-        by_name[name] = name
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for name, label in column_labels().items():
+                by_name[_normalised(label)] = name
+                by_name[_normalised(str(InventoryRow._meta.get_field(name).verbose_name))] = name  # the admin's labels
+    by_name.update({name: name for name in ROW_FIELDS})
     mapping, unknown, duplicated = {}, [], []
     for index, cell in enumerate(cells):
         text = _normalised(cell)
@@ -158,11 +167,11 @@ def _header_map(cells: list[str]) -> dict[int, str]:
     if unknown:
         problems.append(
             _("知らない列があります: %(names)s。使える見出しは %(labels)s（または %(fields)s）です。")
-            % {"names": "、".join(f"「{name}」" for name in unknown), "labels": "、".join(header()),
+            % {"names": _quoted(unknown), "labels": _("、").join(header()),
                "fields": ", ".join(ROW_FIELDS)}
         )
     if duplicated:
-        problems.append(_("同じ列が二度あります: %(names)s。") % {"names": "、".join(f"「{name}」" for name in duplicated)})
+        problems.append(_("同じ列が二度あります: %(names)s。") % {"names": _quoted(duplicated)})
     if not problems and "data_item" not in mapping.values():
         problems.append(_("「%(label)s」の列がありません。1行目を見出しの行にしてください。") % {"label": column_labels()["data_item"]})
     if problems:
@@ -185,7 +194,7 @@ def _clean_line(number: int, cells: list[str], mapping: dict[int, str]) -> Impor
         elif cell.strip():
             stray.append(index + 1)
     if stray:
-        errors.append(_("見出しのない列に値があります（%(columns)s列目）。") % {"columns": "、".join(str(n) for n in stray[:5])
+        errors.append(_("見出しのない列に値があります（%(columns)s列目）。") % {"columns": _("、").join(str(n) for n in stray[:5])
                                                                   + ("…" if len(stray) > 5 else "")})
     item = dict(values)
     for name in YES_NO_FIELDS:
@@ -241,7 +250,7 @@ def _parse_records(records) -> ParsedInventory:
         if line.errors or line.row is not None:
             lines.append(line)
     if mapping is None:
-        raise InventoryFileError(_("ファイルが空です。1行目に見出し（%(labels)s）を書いてください。") % {"labels": "、".join(header())})
+        raise InventoryFileError(_("ファイルが空です。1行目に見出し（%(labels)s）を書いてください。") % {"labels": _("、").join(header())})
     return ParsedInventory(lines=lines)
 
 
@@ -472,7 +481,7 @@ def read_signed_import(assessment: Assessment, payload: str) -> tuple[list[dict]
     return data["rows"], data["mode"], data["token"]
 
 
-STALE_MESSAGE = _lazy(
+STALE_MESSAGE = gettext_lazy(
     "取り込みませんでした。確認画面を開いた後に、別のタブまたは別の人がデータ項目一覧を変更しました。"
     "今のデータ項目一覧を確かめてから、もう一度ファイルを選んでください。"
 )
@@ -509,12 +518,12 @@ def import_rows(*, assessment: Assessment, user, question: Question, rows: list[
 
 class InventoryImportForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("ファイル（CSV または Excel の .xlsx）"),
+        label=gettext_lazy("ファイル（CSV または Excel の .xlsx）"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
     )
     mode = forms.ChoiceField(
-        label=_lazy("取り込み方"),
-        choices=[(APPEND, _lazy("今ある行の後ろに追加")), (REPLACE, _lazy("今ある行をすべて置き換える"))],
+        label=gettext_lazy("取り込み方"),
+        choices=[(APPEND, gettext_lazy("今ある行の後ろに追加")), (REPLACE, gettext_lazy("今ある行をすべて置き換える"))],
         initial=APPEND, widget=forms.RadioSelect,
     )
 

@@ -15,6 +15,7 @@ from django.db.models import F, Min
 from django.utils.translation import gettext as _
 
 from assessments import answer_saving, request_clock, request_law
+from assessments.languages import in_record_language
 from assessments.models import (
     Answer,
     Assessment,
@@ -189,8 +190,10 @@ def letter_prefill(assessment) -> Prefill:
     council = details.form == LetterDetails.Form.COUNCIL
     if council:
         texts = letter.council_points(texts)
+    with in_record_language(assessment):  # the title goes to the municipality
+        title = _("「%(project)s」に関する質問書") % {"project": assessment.project.title}
     return Prefill(
-        title=_("「%(project)s」に関する質問書") % {"project": assessment.project.title},
+        title=title,
         kind=Kind.COUNCIL if council else Kind.LETTER,
         addressed_to=MunicipalityRequest.AddressedTo.EDUCATION if details.addressed_to == "education" else MunicipalityRequest.AddressedTo.HEAD,
         reply_by=details.reply_by,
@@ -297,8 +300,9 @@ class AnswerUpdate:
 
 def reply_source_title(request: MunicipalityRequest, received_on: datetime.date) -> str:
     municipality = request.assessment.project.municipality
-    name = municipality.name if municipality else _("自治体")
-    return _("%(municipality)sからの回答（%(date)s）") % {"municipality": name, "date": received_on.isoformat()}
+    with in_record_language(request.assessment):
+        name = municipality.name if municipality else _("自治体")
+        return _("%(municipality)sからの回答（%(date)s）") % {"municipality": name, "date": received_on.isoformat()}
 
 
 @transaction.atomic
@@ -323,8 +327,9 @@ def reply_record(*, request: MunicipalityRequest, user, received_on: datetime.da
                     "from": current.get_state_display(), "to": State(state).label}, code="transition")
         current.state = state
         current.save(update_fields=["state", "updated_at"])
-        RequestEvent.objects.create(request=current, kind=state, on=received_on, user=user,
-                                    note=_("回答を記録しました。"))
+        with in_record_language(current.assessment):
+            note = _("回答を記録しました。")
+        RequestEvent.objects.create(request=current, kind=state, on=received_on, user=user, note=note)
     if updates:
         _update_answers(current, reply, documents, updates, user)
     return reply
@@ -338,8 +343,10 @@ def _update_answers(request, reply, documents, updates, user) -> None:
     }
     source = {"title": reply_source_title(request, reply.received_on)[:300], "url": "", "page": "",
               "date": reply.received_on, "note": reply.text[:2000]}
+    with in_record_language(request.assessment):
+        document_note = _("自治体からの回答（%(date)s）で受け取った文書") % {"date": reply.received_on.isoformat()}
     received = [{"title": d["title"], "url": d.get("url", ""), "page": d.get("page", ""), "date": d.get("date"),
-                 "note": _("自治体からの回答（%(date)s）で受け取った文書") % {"date": reply.received_on.isoformat()}}
+                 "note": document_note}
                 for d in documents]
     changes = {}
     for update in updates:

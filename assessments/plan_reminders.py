@@ -50,7 +50,8 @@ def action_message(action: PlannedAction, kind: str, today: datetime.date) -> tu
     else:
         subject = _("【dxpia】対応計画の期限が近づいています: %(title)s") % {"title": action.title}
         lead = _("次の対応の期限は%(due)sです（あと%(days)s日）。") % {"due": _day(action.due_on), "days": (action.due_on - today).days}
-    who = action.get_responsible_display() + (f"（{action.responsible_name}）" if action.responsible_name else "")
+    who = action.get_responsible_display() + (
+        _("（%(text)s）") % {"text": action.responsible_name} if action.responsible_name else "")
     link = settings.SITE_URL + reverse("action_detail", args=[assessment.pk, action.pk])
     body = "\n".join([
         lead, "",

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -154,6 +155,8 @@ def questionset_to_data(question_set: QuestionSet) -> dict:
         "title": question_set.title,
         "description": question_set.description,
         "status": question_set.status,
+        # Written only for a set not in Japanese, so the Japanese sets export as they always did.
+        **({"language": question_set.language} if question_set.language != "ja" else {}),
         "screening": {name: getattr(question_set, name) for name in _SCREENING_FIELDS},
         # Written only when set, so that a set without the rule (v1) exports as it always did.
         **({"min_confirmed_percent": question_set.min_confirmed_percent}
@@ -291,6 +294,8 @@ def validate_questionset_data(data) -> list[Problem]:
 
     if data.get("min_confirmed_percent") is not None:
         check.integer(data, "min_confirmed_percent", "min_confirmed_percent", low=1, high=100)
+    if "language" in data and data["language"] not in {code for code, _name in settings.LANGUAGES}:
+        check.add("language", _("言語は %(codes)s のどれかです。") % {"codes": ", ".join(code for code, _n in settings.LANGUAGES)})
     for name, high in _REVIEW_FIELDS.items():
         if data.get(name) is not None:
             check.integer(data, name, name, low=1, high=high)
@@ -621,6 +626,7 @@ def questionset_from_data(data: dict) -> QuestionSet:
         status=QuestionSet.Status.DRAFT,  # parts can only be added to a draft; the status is set last
         **{name: screening[name] for name in _SCREENING_FIELDS if name in screening},
         min_confirmed_percent=data.get("min_confirmed_percent"),
+        language=data.get("language") or "ja",
         **{name: data.get(name) for name in _REVIEW_FIELDS},
         risk_note=(data.get("risks") or {}).get("note") or "",
     )

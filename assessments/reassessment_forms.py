@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments import answer_values
+from assessments.forms import DataSelect
 from assessments.models import Assessment, Membership, Organisation
 
 
@@ -11,7 +12,7 @@ class ReassessmentStartForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("団体"), queryset=Organisation.objects.none(), required=False,
         empty_label=_("（自分だけの評価にする）"),
-        help_text=_("団体を選ぶと、その団体の構成員が役割に応じて閲覧・編集できます。"),
+        help_text=_("団体を選ぶと、その団体の構成員が役割に応じて閲覧・編集できます。"), widget=DataSelect,
     )
     title = forms.CharField(label=_("新しい評価の題名"), max_length=200)
     standpoint = forms.ChoiceField(

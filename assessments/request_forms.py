@@ -98,7 +98,10 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args, request_obj=None, state_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["items"].choices = [(item.pk, item.text[:120]) for item in request_obj.items.all()] if request_obj else []
+        from assessments.templatetags.dxpia import lang_ja_filter  # what was asked: Japanese on any page
+
+        self.fields["items"].choices = [
+            (item.pk, lang_ja_filter(item.text[:120])) for item in request_obj.items.all()] if request_obj else []
         self.fields["state"].choices = [("", _("変えない"))] + list(state_choices)
         for i in range(DOCUMENT_ROWS):
             self.fields[f"doc-{i}-title"] = _TextField(label=_("受け取った文書%(n)s: 資料名") % {"n": i + 1}, required=False, max_length=300)

@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from assessments import municipality_requests
-from assessments.formatting import wareki
 from assessments.models import Membership, MunicipalityRequest, RequestReminder
 
 WEEK = 7
@@ -26,8 +25,10 @@ Kind = RequestReminder.Kind
 
 
 def _day(day: datetime.date) -> str:
-    """2026-05-20（令和8年5月20日）: 西暦 with 和暦 beside it."""
-    return f"{day.isoformat()}（{wareki(day)}）"
+    """2026-05-20（令和8年5月20日）: 西暦 with 和暦 beside it (in English, 2026-05-20 (Reiwa 8))."""
+    from assessments.templatetags.dxpia import day_with_era
+
+    return day_with_era(day)
 
 
 def reminder_kind(request: MunicipalityRequest, today: datetime.date) -> str | None:

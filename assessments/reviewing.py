@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments.languages import in_record_language
 from assessments import action_plan, render_ahead
 from assessments.access import EDIT, OWN, REVIEW
 from assessments.answer_values import clean_text
@@ -332,9 +333,10 @@ def resident_views_save(*, assessment: Assessment, user, sought: str, methods: l
     new = _resident_views_data(views)
     if new != old:
         ResidentViewsChange.objects.create(assessment=assessment, user=user, old=old, new=new)
-        withdraw_reviewer_who_edited(assessment, user, _("住民・当事者の意見"))
-        change = ResidentViewsChange(old=old, new=new)
-        reopen_if_changed_after_approval(assessment, user, _("住民・当事者の意見（%(fields)s）") % {
-            "fields": "、".join(change.changed_labels)})
+        with in_record_language(assessment):
+            withdraw_reviewer_who_edited(assessment, user, _("住民・当事者の意見"))
+            change = ResidentViewsChange(old=old, new=new)
+            reopen_if_changed_after_approval(assessment, user, _("住民・当事者の意見（%(fields)s）") % {
+                "fields": "、".join(str(label) for label in change.changed_labels)})
     _report_changed(assessment)
     return views

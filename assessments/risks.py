@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from assessments import render_ahead, risk_levels, risk_rules, selectors
@@ -199,37 +201,55 @@ def _field_label(name: str) -> str:
     return str(InventoryRow._meta.get_field(name).verbose_name)
 
 
-def condition_text(condition: risk_rules.Condition) -> str:
+def _data(text) -> SafeString:
+    """The question set's or the assessment's own words (a question, a choice, a data item): Japanese
+    whatever the interface language (marked so on a page of another language)."""
+    from assessments.templatetags.dxpia import lang_ja_filter
+
+    return lang_ja_filter(text)
+
+
+def _data_list(texts, separator: str) -> SafeString:
+    return mark_safe(conditional_escape(separator).join(_data(text) for text in texts))
+
+
+def _html(message: str, **values) -> SafeString:
+    """``message % values`` as HTML: the message escaped, each value escaped unless already HTML."""
+    return mark_safe(conditional_escape(message) % {name: conditional_escape(value) for name, value in values.items()})
+
+
+def condition_text(condition: risk_rules.Condition) -> SafeString:
     """An inventory condition in words: 要配慮個人情報が「はい」、目的に必要な理由が空欄."""
     yes_no = dict(InventoryRow.YesNo.choices)
     parts = []
     for name, expected in condition.row:
         if expected in risk_rules.TEXT_VALUES:
-            parts.append(_("%(field)sが空欄") % {"field": _field_label(name)} if expected == "empty"
-                         else _("%(field)sが記入済み") % {"field": _field_label(name)})
+            parts.append(_html(_("%(field)sが空欄"), field=_field_label(name)) if expected == "empty"
+                         else _html(_("%(field)sが記入済み"), field=_field_label(name)))
         else:
-            parts.append(_("%(field)sが「%(value)s」") % {"field": _field_label(name), "value": yes_no[expected]})
-    return "、".join(parts)
+            parts.append(_html(_("%(field)sが「%(value)s」"), field=_field_label(name), value=yes_no[expected]))
+    return mark_safe(conditional_escape(_("、")).join(parts))
 
 
 ITEMS_SHOWN = 8
 
 
-def _reason(match: risk_rules.Match, by_key: dict) -> str:
+def _reason(match: risk_rules.Match, by_key: dict) -> SafeString:
+    """Why a rule suggests a risk, as HTML (the set's and the inventory's words marked Japanese)."""
     if match.items:
-        shown = "、".join(match.items[:ITEMS_SHOWN])
+        shown = _data_list(match.items[:ITEMS_SHOWN], _("、"))
         more = len(match.items) - ITEMS_SHOWN
         if more > 0:
-            shown += _("ほか%(count)s項目") % {"count": more}
-        return _("データ項目一覧で、%(condition)sの項目: %(items)s") % {
-            "condition": condition_text(match.condition), "items": shown}
+            shown += _html(_("ほか%(count)s項目"), count=more)
+        return _html(_("データ項目一覧で、%(condition)sの項目: %(items)s"),
+                     condition=condition_text(match.condition), items=shown)
     question = by_key.get(match.question)
     text = question.text if question is not None else match.question
     if match.mark:
         from assessments.answer_values import MARKS
 
-        return _("「%(question)s」が「%(mark)s」") % {"question": text, "mark": MARKS.get(match.mark, match.mark)}
-    return _("「%(question)s」に「%(answer)s」と回答") % {"question": text, "answer": "、".join(match.choices)}
+        return _html(_("「%(question)s」が「%(mark)s」"), question=_data(text), mark=_data(MARKS.get(match.mark, match.mark)))
+    return _html(_("「%(question)s」に「%(answer)s」と回答"), question=_data(text), answer=_data_list(match.choices, _("、")))
 
 
 def risk_register(assessment: Assessment, workspace=None) -> Register:
@@ -314,18 +334,19 @@ def rule_views(question_set: QuestionSet, part: RiskPart | None = None) -> list[
     questions = {q.key: q for q in Question.objects.filter(question_set=question_set).prefetch_related("choices")}
     from assessments.answer_values import MARKS
 
-    def words(condition: risk_rules.Condition) -> str:
+    def words(condition: risk_rules.Condition) -> SafeString:
+        """A rule's condition in words, as HTML (the set's questions and choices marked Japanese)."""
         if condition.kind == "inventory":
-            return _("データ項目一覧に、%(condition)sの項目がある") % {"condition": condition_text(condition)}
+            return _html(_("データ項目一覧に、%(condition)sの項目がある"), condition=condition_text(condition))
         question = questions.get(condition.question)
-        text = question.text if question else condition.question
+        text = _data(question.text if question else condition.question)
         if condition.kind == "choice":
             labels = [c.label for c in question.choices.all() if c.key in condition.choices] if question else []
-            return _("「%(question)s」に「%(answer)s」と回答") % {"question": text, "answer": "」「".join(labels)}
+            return _html(_("「%(question)s」に「%(answer)s」と回答"), question=text, answer=_data_list(labels, _("」「")))
         if condition.kind == "red_flag":
-            return _("「%(question)s」に、警告（レッドフラグ）のある選択肢で回答") % {"question": text}
-        return _("「%(question)s」が「%(marks)s」") % {
-            "question": text, "marks": "」「".join(str(MARKS[m]) for m in risk_rules.MARKS if m in condition.marks)}
+            return _html(_("「%(question)s」に、警告（レッドフラグ）のある選択肢で回答"), question=text)
+        return _html(_("「%(question)s」が「%(marks)s」"), question=text,  # the marks as answers show them
+                     marks=_data_list([MARKS[m] for m in risk_rules.MARKS if m in condition.marks], _("」「")))
 
     return [RuleView(rule=rule, harms=[part.harms[k] for k in rule.harms if k in part.harms],
                      conditions=[words(c) for c in rule.conditions]) for rule in part.rules]

@@ -10,6 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+# The words are looked up when shown (in the interface's language, or the report's Japanese), so this
+# module still runs without Django settings: lazily, or (reasons) by their msgid, marked with gettext_noop.
+from django.utils.html import conditional_escape, format_html
+from django.utils.translation import gettext_lazy as _
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a msgid for makemessages (by this name), without Django's, which reads the settings."""
+    return message
+
+
 UNKNOWN = "unknown"
 NOT_DISCLOSED = "not_disclosed"
 NOT_APPLICABLE = "not_applicable"
@@ -268,12 +279,83 @@ def score(
 
 DEPTHS = ("not_required", "basic", "priority", "full")
 DEPTH_LABELS = {
-    "not_required": "評価は必須ではない（しきい値未満）",
-    "basic": "基礎的な評価（基礎項目評価に相当）",
-    "priority": "重点的な評価（重点項目評価に相当）",
-    "full": "詳細な評価（全項目評価に相当）",
-    None: "判定できない（情報不足）",
+    "not_required": _("評価は必須ではない（しきい値未満）"),
+    "basic": _("基礎的な評価（基礎項目評価に相当）"),
+    "priority": _("重点的な評価（重点項目評価に相当）"),
+    "full": _("詳細な評価（全項目評価に相当）"),
+    None: _("判定できない（情報不足）"),
 }
+
+
+@dataclass(frozen=True)
+class Data:
+    """Words of the question set (a criterion's label) inside a reason: Japanese in any interface."""
+
+    text: str
+
+
+def _translated(message: str) -> str:
+    """``message`` (a msgid) in the active language; itself where Django is not set up."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return message
+    from django.utils.translation import gettext
+
+    return gettext(message)
+
+
+class Reason:
+    """One reason of a screening: ``message % values``, worded when shown (str: the text; in a
+    template, HTML with the question set's words marked lang="ja"). ``message`` is a msgid (gettext_noop); a
+    list value is joined with 「、」; compares and searches as its text."""
+
+    def __init__(self, message, **values):
+        self.message, self.values = message, values
+
+    def _render(self, html: bool) -> str:
+        def value(item):
+            if isinstance(item, Reason):
+                return item._render(html)
+            if isinstance(item, Data):
+                if not html:
+                    return item.text
+                from django.utils.translation import get_language
+
+                japanese = (get_language() or "ja").split("-")[0] == "ja"  # a Japanese page needs no mark
+                return conditional_escape(item.text) if japanese else format_html('<span lang="ja">{}</span>', item.text)
+            if isinstance(item, (list, tuple)):
+                separator = _translated(gettext_noop("、"))
+                return (conditional_escape(separator) if html else str(separator)).join(value(i) for i in item)
+            return conditional_escape(item) if html else str(item)
+
+        message = _translated(self.message)
+        return (conditional_escape(message) if html else message) % {name: value(v) for name, v in self.values.items()}
+
+    def __str__(self) -> str:
+        return self._render(False)
+
+    def __html__(self) -> str:
+        return self._render(True)
+
+    @property
+    def html(self):
+        """For a template (``{{ reason.html }}``), which shows other objects as their str."""
+        from django.utils.safestring import mark_safe
+
+        return mark_safe(self._render(True))
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other) if isinstance(other, (str, Reason)) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __contains__(self, text) -> bool:
+        return text in str(self)
+
+    def __repr__(self) -> str:
+        return f"Reason({str(self)!r})"
 
 
 @dataclass(frozen=True)
@@ -289,7 +371,7 @@ class ScreeningThresholds:
 @dataclass
 class ScreeningResult:
     depth: str | None
-    reasons: list[str]
+    reasons: list[Reason]
 
     @property
     def label(self) -> str:
@@ -304,13 +386,13 @@ def _deeper(a: str | None, b: str | None) -> str | None:
     return a if DEPTHS.index(a) >= DEPTHS.index(b) else b
 
 
-NO_PERSONAL_DATA_REASON = (
+NO_PERSONAL_DATA_REASON = Reason(gettext_noop(
     "個人情報を取り扱わない事業との回答です。個人に関する節の質問は表示しません"
     "（この回答が正しいかは、仕様書などで確かめてください）。"
-)
+))
 
 
-GATE_UNANSWERED_REASON = "まず、この事業が個人情報を取り扱うかどうかを答えてください。"
+GATE_UNANSWERED_REASON = Reason(gettext_noop("まず、この事業が個人情報を取り扱うかどうかを答えてください。"))
 
 
 def screen(
@@ -335,57 +417,64 @@ def screen(
     if personal_data == "":
         return ScreeningResult(depth=None, reasons=[GATE_UNANSWERED_REASON])
     t = thresholds
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     many_handlers = handlers is not None and handlers >= t.handlers_threshold
     had_incident = incident == "yes"
-    aggravating = []
+    aggravating: list[Reason] = []
     if many_handlers:
-        aggravating.append(f"取扱者数が{handlers:,}人（{t.handlers_threshold:,}人以上）")
+        aggravating.append(Reason(gettext_noop("取扱者数が%(handlers)s人（%(threshold)s人以上）"),
+                                  handlers=f"{handlers:,}", threshold=f"{t.handlers_threshold:,}"))
     if had_incident:
-        aggravating.append("過去1年以内に重大事故があった")
+        aggravating.append(Reason(gettext_noop("過去1年以内に重大事故があった")))
     if handlers is None:
-        reasons.append("取扱者数が不明です。自治体に確認してください。")
+        reasons.append(Reason(gettext_noop("取扱者数が不明です。自治体に確認してください。")))
     if incident not in ("yes", "no"):
-        reasons.append("過去1年以内の重大事故の有無が不明です。自治体に確認してください。")
+        reasons.append(Reason(gettext_noop("過去1年以内の重大事故の有無が不明です。自治体に確認してください。")))
 
     ppc: str | None
     if persons is None:
         ppc = None
-        reasons.append("対象人数が不明なため、人数のしきい値を当てはめられません。自治体に確認してください。")
+        reasons.append(Reason(
+            gettext_noop("対象人数が不明なため、人数のしきい値を当てはめられません。自治体に確認してください。")))
     elif persons < t.persons_not_required_below:
         ppc = "not_required"
-        reasons.append(f"対象人数{persons:,}人は{t.persons_not_required_below:,}人未満です。")
+        reasons.append(Reason(gettext_noop("対象人数%(persons)s人は%(below)s人未満です。"),
+                              persons=f"{persons:,}", below=f"{t.persons_not_required_below:,}"))
     elif persons >= t.persons_full_from:
         ppc = "full"
-        reasons.append(f"対象人数{persons:,}人は{t.persons_full_from:,}人以上です。")
+        reasons.append(Reason(gettext_noop("対象人数%(persons)s人は%(full)s人以上です。"),
+                              persons=f"{persons:,}", full=f"{t.persons_full_from:,}"))
     elif persons >= t.persons_priority_from:
+        band = {"persons": f"{persons:,}", "low": f"{t.persons_priority_from:,}",
+                "high": f"{t.persons_full_from - 1:,}"}
         if aggravating:
             ppc = "full"
-            reasons.append(
-                f"対象人数{persons:,}人（{t.persons_priority_from:,}〜{t.persons_full_from - 1:,}人）で、"
-                + "、".join(aggravating)
-                + "。"
-            )
+            reasons.append(Reason(
+                gettext_noop("対象人数%(persons)s人（%(low)s〜%(high)s人）で、%(aggravating)s。"),
+                aggravating=aggravating, **band))
         else:
             ppc = "priority"
-            reasons.append(f"対象人数{persons:,}人は{t.persons_priority_from:,}〜{t.persons_full_from - 1:,}人です。")
+            reasons.append(Reason(gettext_noop("対象人数%(persons)s人は%(low)s〜%(high)s人です。"), **band))
     elif persons >= t.persons_small_band_from and aggravating:
         ppc = "priority"
-        reasons.append(
-            f"対象人数{persons:,}人（{t.persons_small_band_from:,}〜{t.persons_priority_from - 1:,}人）で、"
-            + "、".join(aggravating)
-            + "（この基準は未確認です）。"
-        )
+        reasons.append(Reason(
+            gettext_noop("対象人数%(persons)s人（%(low)s〜%(high)s人）で、%(aggravating)s（この基準は未確認です）。"),
+            persons=f"{persons:,}", low=f"{t.persons_small_band_from:,}", high=f"{t.persons_priority_from - 1:,}",
+            aggravating=aggravating,
+        ))
     else:
         ppc = "basic"
-        reasons.append(f"対象人数{persons:,}人は{t.persons_not_required_below:,}〜{t.persons_priority_from - 1:,}人です。")
+        reasons.append(Reason(gettext_noop("対象人数%(persons)s人は%(low)s〜%(high)s人です。"),
+                              persons=f"{persons:,}", low=f"{t.persons_not_required_below:,}",
+                              high=f"{t.persons_priority_from - 1:,}"))
 
     wp29 = None
+    labels = [Data(str(label)) for label in criteria]  # the question set's words
     if len(criteria) >= t.criteria_for_full:
         wp29 = "full"
-        reasons.append(
-            f"該当する基準が{len(criteria)}つ（{t.criteria_for_full}つ以上）: " + "、".join(criteria) + "。"
-        )
+        reasons.append(Reason(gettext_noop("該当する基準が%(count)sつ（%(minimum)sつ以上）: %(criteria)s。"),
+                              count=len(criteria), minimum=t.criteria_for_full, criteria=labels))
     elif criteria:
-        reasons.append(f"該当する基準は{len(criteria)}つ: " + "、".join(criteria) + "。")
+        reasons.append(Reason(gettext_noop("該当する基準は%(count)sつ: %(criteria)s。"),
+                              count=len(criteria), criteria=labels))
     return ScreeningResult(depth=_deeper(ppc, wp29), reasons=reasons)

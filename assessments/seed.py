@@ -12,7 +12,18 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from assessments.models import Category, DataItem, DisclosureRule, Municipality, Partner, Project, QuestionSet, Source, Topic
+from assessments.models import (
+    Category,
+    DataItem,
+    DisclosureRule,
+    Municipality,
+    Partner,
+    PlainFinding,
+    Project,
+    QuestionSet,
+    Source,
+    Topic,
+)
 from assessments.questionset_io import questionset_from_data, questionset_to_data, read_questionset_file
 
 FIXTURES = Path(settings.PACKAGE_DIR) / "fixtures"
@@ -191,6 +202,41 @@ def seed_questionsets(report: SeedReport, folder: Path = FIXTURES / "questionset
             )
 
 
+class PlainFindingsError(ValueError):
+    """A file of dxpia/fixtures/plain/ that cannot be loaded; the message names the file and place."""
+
+
+def seed_plain_findings(report: SeedReport, folder: Path = FIXTURES / "plain") -> None:
+    """The やさしい日本語 findings of each question set (``{"key", "version", "findings": {question
+    key: {answer class: text}}}``). They are reading aids kept beside the frozen questions, so a
+    changed text updates the stored one; a question key or class the set does not have is an error,
+    and a class a question needs but the file lacks is noted (that finding is left out of summaries)."""
+    from assessments import plain_language, selectors
+
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        question_set = QuestionSet.objects.filter(key=data.get("key"), version=data.get("version")).first()
+        if question_set is None:
+            raise PlainFindingsError(f"{path.name}: 質問セット {data.get('key')} v{data.get('version')} がありません。")
+        sections = selectors.questionset_structure(question_set)
+        specs = {spec.key: spec for spec in selectors.question_specs(sections)}
+        questions = {q.key: q for section in sections for q in section.questions.all()}
+        findings = data.get("findings") or {}
+        for key, texts in findings.items():
+            if key not in questions:
+                raise PlainFindingsError(f"{path.name}: 質問 {key} は {question_set} にありません。")
+            wanted = plain_language.classes_for(specs[key])
+            for cls, text in texts.items():
+                if cls not in wanted:
+                    raise PlainFindingsError(f"{path.name}: {key} に分類 {cls} はありません（{', '.join(wanted)}）。")
+                _save_if_changed(PlainFinding, {"question": questions[key], "answer_class": cls},
+                                 {"text": text.strip()}, report, "plain findings")
+        missing = [f"{key}:{cls}" for key, spec in specs.items() for cls in plain_language.classes_for(spec)
+                   if cls not in findings.get(key, {})]
+        if missing:
+            report.notes.append(f"{path.name}: やさしい日本語の文がない分類 {len(missing)} 件（{', '.join(missing[:5])} …）")
+
+
 DISCLOSURE_COLUMNS = (
     "code", "name", "ordinance", "article", "decision_days", "extension_days", "start", "holiday_moves",
     "source_url", "verified", "note", "pi_decision_days", "pi_extension_days", "pi_source", "pi_verified",
@@ -282,4 +328,5 @@ def seed_all() -> SeedReport:
     seed_disclosure_limits(report)
     seed_projects(report)
     seed_questionsets(report)
+    seed_plain_findings(report)
     return report

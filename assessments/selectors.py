@@ -328,7 +328,7 @@ class Workspace:
         return [q for q in self.questions if q.key in keys]
 
 
-def _question_specs(sections) -> list[scoring.QuestionSpec]:
+def question_specs(sections) -> list[scoring.QuestionSpec]:
     """Specs of the questions of ``questionset_structure`` sections, in order; each question's
     ``section`` is set from its prefetched section (sparing a query per question)."""
     specs = []
@@ -356,7 +356,7 @@ def scoring_structure(question_set: QuestionSet) -> tuple[list[scoring.QuestionS
     cache_key = frozen_key(question_set)
     if cache_key is not None and cache_key in _STRUCTURES:
         return _STRUCTURES[cache_key]
-    specs = _question_specs(questionset_structure(question_set))
+    specs = question_specs(questionset_structure(question_set))
     levels = _level_specs(question_set.levels.all())
     if cache_key is not None:
         _STRUCTURES[cache_key] = (specs, levels)
@@ -389,7 +389,7 @@ def answer_values_and_rows(assessment: Assessment) -> tuple[dict[str, object], d
 def assessment_workspace(assessment: Assessment) -> Workspace:
     sections = questionset_structure(assessment.question_set)
     questions = [question for section in sections for question in section.questions.all()]
-    specs = _question_specs(sections)
+    specs = question_specs(sections)
     answers = {
         answer.question.key: answer
         for answer in Answer.objects.filter(assessment=assessment)

@@ -106,4 +106,6 @@ urlpatterns = [
     path("public/<int:pk>/export.json", exports.public_assessment_json, name="public_export_json"),
     path("public/<int:pk>/report.pdf", public.public_report_pdf, name="public_report_pdf"),
     path("public/<int:pk>/letter.pdf", public.public_letter_pdf, name="public_letter_pdf"),
+    path("public/<int:pk>/plain.pdf", public.public_plain_pdf, name="public_plain_pdf"),
+    path("public/<int:pk>/plain.txt", public.public_plain_text, name="public_plain_text"),
 ]

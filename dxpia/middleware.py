@@ -74,3 +74,22 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+class SessionLanguageMiddleware:
+    """The interface language chosen with the switch (kept in the session, see
+    assessments.languages) over the one LocaleMiddleware took from the browser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        from assessments import languages
+
+        code = languages.from_session(request.session)
+        if code is not None and code != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(code)
+            request.LANGUAGE_CODE = code
+        return self.get_response(request)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("accounts/confirm/<str:uidb64>/<str:token>/", accounts.email_confirm, name="email_confirm"),
     path("accounts/confirm-again/", accounts.email_resend, name="email_resend"),
     path("accounts/settings/", accounts.account_settings, name="account_settings"),
+    path("language/", accounts.switch_language, name="switch_language"),
     path("accounts/delete/", accounts.account_delete, name="account_delete"),
     path("accounts/password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -13,7 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 VENV=${DXPIA_VENV:-$ROOT/.venv}
-RUN_PACKAGES=(fonts-ipaexfont-gothic fonts-ipaexfont-mincho libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0)
+RUN_PACKAGES=(fonts-ipaexfont-gothic fonts-ipaexfont-mincho libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext)
 TEST_PACKAGES=(chromium postgresql poppler-utils)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -84,6 +84,8 @@ setup_virtualenv() {  # setup_virtualenv "" | "[test]"
         fi
         echo "$wanted" >>"$stamp"
     fi
+    # The English catalogue (dxpia/locale/en): .po in git, .mo made here (skipped when up to date).
+    (cd dxpia && "$VENV/bin/python" ../manage.py compilemessages -v0)
 }
 
 manage() { "$VENV/bin/python" manage.py "$@"; }

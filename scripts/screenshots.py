@@ -19,13 +19,18 @@ from playwright.sync_api import sync_playwright
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
+def launch(playwright):
+    """Debian's Chromium, headless, fetching nothing of its own."""
+    return playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+    )
+
+
 def main(user, password, base="http://127.0.0.1:8000"):
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="ja-JP")
         page = context.new_page()
         page.goto(f"{base}/accounts/login/")

@@ -179,3 +179,21 @@ def test_published_requests_and_their_replies_are_open_data_and_unpublished_ones
     client.force_login(bob)  # the author's own export has both
     workbook = load_workbook(io.BytesIO(client.get(reverse("export_assessments_xlsx")).content), read_only=True)
     assert {row[3] for row in list(workbook["質問・請求"].iter_rows(values_only=True))[1:]} == {"公開する質問書", "公開しない質問書"}
+
+
+def test_open_data_reads_the_same_for_a_reader_in_english(client, published):
+    """Data files are in the language of the data (Japanese) whatever the interface: the same rows,
+    labels and headings, streamed or not."""
+    from assessments.models import MunicipalityRequest
+
+    MunicipalityRequest.objects.create(assessment=published, title="質問書", published=True,
+                                       state=MunicipalityRequest.State.SENT, sent_on=timezone.localdate())
+    japanese = client.get(reverse("public_export_csv")).getvalue()
+    catalogue = client.get(reverse("export_projects_csv")).getvalue()
+    as_json = client.get(reverse("public_export_json", args=[published.pk])).content
+    client.post(reverse("switch_language"), {"language": "en"})
+    assert client.get(reverse("home")).content.decode().startswith("<!doctype html>\n\n<html lang=\"en\"")
+    assert client.get(reverse("public_export_csv")).getvalue() == japanese
+    assert client.get(reverse("export_projects_csv")).getvalue() == catalogue
+    assert client.get(reverse("public_export_json", args=[published.pk])).content == as_json
+    assert "送付済み" in as_json.decode()

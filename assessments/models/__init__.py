@@ -25,7 +25,16 @@ from .requests import (
 )
 from .action_plan import PlanChange, PlannedAction, PlanReminder, ReviewSchedule
 from .risks import DismissedSuggestion, Harm, Risk, RiskLevel, RiskMatrixCell, RiskScaleStep, SuggestionRule
-from .questionsets import ChangelogEntry, Choice, Level, Question, QuestionSet, QuestionSetFrozen, Section
+from .questionsets import (
+    ChangelogEntry,
+    Choice,
+    Level,
+    PlainFinding,
+    Question,
+    QuestionSet,
+    QuestionSetFrozen,
+    Section,
+)
 
 __all__ = [
     "RenderLock",
@@ -75,6 +84,7 @@ __all__ = [
     "Profile",
     "Topic",
     "Project",
+    "PlainFinding",
     "Question",
     "QuestionSet",
     "QuestionSetFrozen",

@@ -24,6 +24,10 @@ class Profile(models.Model):
         _("公開する評価では「住民（匿名）」と表示する"), default=False,
     )
     email_confirmed_at = models.DateTimeField(_("メールアドレスの確認日時"), null=True, blank=True)
+    # The interface language chosen with the language switch ("" = none chosen: the browser's).
+    language = models.CharField(
+        _("表示言語"), max_length=8, blank=True, default="", choices=settings.LANGUAGES,
+    )
 
     class Meta:
         verbose_name = _("利用者の表示設定")

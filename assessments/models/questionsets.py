@@ -8,6 +8,7 @@ quietly rewrite a question an assessment was answered against.
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.conf import settings
 from django.db import models
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
@@ -102,6 +103,13 @@ class QuestionSet(models.Model):
     # Scoring: below this 確認率 (the share of scored answers that are neither 不明 nor 未開示) a
     # score's level is 「判定保留」 instead of the level of its percentage (scoring.score). Empty: no
     # such rule (v1, whose reports stay as they were).
+    # The language the set is written in. Its assessments' reports and letters are in it, whatever
+    # the interface language (issue 19): a translation of a set is a set of its own (a new key or
+    # version with this field), frozen and versioned like any other.
+    language = models.CharField(
+        _("言語"), max_length=8, choices=settings.LANGUAGES, default="ja",
+        help_text=_("質問セットを書いた言語です。この質問セットの評価報告書と質問書はこの言語になります。"),
+    )
     min_confirmed_percent = models.PositiveSmallIntegerField(
         _("判定に必要な確認率（%）"), null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
@@ -462,3 +470,34 @@ def _refuse_condition_change_when_frozen(sender, instance, action, pk_set, **kwa
         set_ids = {instance.owning_set_id()}
     if _frozen_set_ids(set_ids):
         raise QuestionSetFrozen()
+
+
+class PlainFinding(models.Model):
+    """A question's finding in やさしい日本語 for one answer class (issue 19): short sentences written
+    by hand, shown on a published assessment's public page and in its plain summary.
+
+    A reading aid, not part of what a question asks or how it scores: it is kept beside the frozen
+    question (so it can be improved after publication, in the admin or the set's ``*.plain.json``
+    fixture) and does not change any answer, score or level."""
+
+    class AnswerClass(models.TextChoices):
+        PROTECTED = "protected", _("守られている")
+        PARTLY = "partly", _("一部だけ")
+        NOT = "not", _("守られていない")
+        KNOWN = "known", _("分かっている（点数のない質問）")
+        UNKNOWN = "unknown", _("不明")
+        NOT_DISCLOSED = "not_disclosed", _("未開示")
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="plain_findings")
+    answer_class = models.CharField(_("回答の分類"), max_length=20, choices=AnswerClass.choices)
+    text = models.TextField(_("やさしい日本語の文"))
+
+    class Meta:
+        verbose_name = _("やさしい日本語の文")
+        verbose_name_plural = _("やさしい日本語の文")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "answer_class"], name="one_plain_finding_per_class"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key} {self.answer_class}"

@@ -2,9 +2,10 @@
 
 import math
 
+from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 # Every colour of a data mark has a contrast of at least 3:1 against white (WCAG 2.1 1.4.11, JIS X
 # 8341-3), the background of the page and of the PDF and, in the stacked bars, the gap between two
@@ -16,6 +17,15 @@ POOR = "#c62828"  # red, 5.62:1
 QUANTITY = "#1565c0"  # blue, 5.75:1 (and white text on it: 5.75:1)
 LEVEL_COLOURS = (GOOD, "#827717", MEDIUM, POOR, "#6a1b9a", "#455a64")  # olive 4.56, purple 9.39, grey 7.24
 SEGMENT_GAP = 2  # white between touching segments of a stacked bar, so each needs 3:1 only against white
+
+
+def _lang(label) -> str:
+    """The lang attribute of a label's <text>: a plain string is data (a municipality's, a category's
+    or a section's name, a level of the question set), in Japanese whatever the interface language
+    (marked so where the page is not Japanese); a lazy translation is the interface's own word."""
+    if isinstance(label, Promise) or (get_language() or "ja").split("-")[0] == "ja":
+        return ""
+    return ' lang="ja"'
 
 
 def bar_chart(
@@ -51,7 +61,7 @@ def bar_chart(
     for index, (label, percent) in enumerate(rows):
         y = top + index * (bar_height + gap)
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + bar_height - 5}" font-size="11" text-anchor="end">{escape(label)}</text>'
+            f'<text x="{label_width - 8}" y="{y + bar_height - 5}" font-size="11" text-anchor="end"{_lang(label)}>{escape(label)}</text>'
         )
         if percent is None:
             parts.append(
@@ -85,7 +95,7 @@ def matrix_chart(rows: list[tuple[str, list[int]]], columns: list[str], *, title
     cell, label_width = 26, 110
     # Room for the column names, slanted up to the right at 60°: none is cut at the top or the right
     # edge (「業務改革・基幹システム」 was).
-    lengths = [_text_length(column, 10) for column in columns]
+    lengths = [_text_length(str(column), 10) for column in columns]
     top = max(120, math.ceil(0.87 * max(lengths, default=0)) + 14)
     width = math.ceil(max(
         [label_width + cell * len(columns) + 10]
@@ -102,11 +112,11 @@ def matrix_chart(rows: list[tuple[str, list[int]]], columns: list[str], *, title
     for index, column in enumerate(columns):
         x = label_width + index * cell + cell / 2
         parts.append(
-            f'<text x="{x:.1f}" y="{top - 6}" font-size="10" transform="rotate(-60 {x:.1f} {top - 6})">{escape(column)}</text>'
+            f'<text x="{x:.1f}" y="{top - 6}" font-size="10" transform="rotate(-60 {x:.1f} {top - 6})"{_lang(column)}>{escape(column)}</text>'
         )
     for row_index, (label, counts) in enumerate(rows):
         y = top + row_index * cell + cell / 2
-        parts.append(f'<text x="{label_width - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{escape(label)}</text>')
+        parts.append(f'<text x="{label_width - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end"{_lang(label)}>{escape(label)}</text>')
         for index, count in enumerate(counts):
             if count:
                 x = label_width + index * cell + cell / 2
@@ -126,7 +136,7 @@ def stacked_chart(rows: list[tuple[str, list[int]]], levels: list[str], *, title
     # ない事項が多い）」 was cut).
     legend, x, line = [], label_width, 0
     for index, level in enumerate(levels):
-        item = 14 + math.ceil(_text_length(level, 10)) + 16
+        item = 14 + math.ceil(_text_length(str(level), 10)) + 16
         if x > label_width and x + item - 16 > width - 4:
             x, line = label_width, line + 1
         legend.append((index, level, x, 6 + 16 * line))
@@ -144,10 +154,10 @@ def stacked_chart(rows: list[tuple[str, list[int]]], levels: list[str], *, title
     for index, level, x, y in legend:
         colour = LEVEL_COLOURS[index % len(LEVEL_COLOURS)]
         parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{y + 9}" font-size="10">{escape(level)}</text>')
+        parts.append(f'<text x="{x + 14}" y="{y + 9}" font-size="10"{_lang(level)}>{escape(level)}</text>')
     for row_index, (label, counts) in enumerate(rows):
         y = top + row_index * (bar_height + gap)
-        parts.append(f'<text x="{label_width - 6}" y="{y + bar_height - 4}" font-size="11" text-anchor="end">{escape(label)}</text>')
+        parts.append(f'<text x="{label_width - 6}" y="{y + bar_height - 4}" font-size="11" text-anchor="end"{_lang(label)}>{escape(label)}</text>')
         x = label_width
         segments = [(index, count) for index, count in enumerate(counts) if count]
         for position, (index, count) in enumerate(segments):

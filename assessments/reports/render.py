@@ -8,6 +8,7 @@ wherever it was made (the app, the admin, a script), makes a new one.
 """
 
 import contextlib
+import functools
 import hashlib
 import logging
 import time
@@ -22,10 +23,11 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assessments import reassessment, selectors, services
+from assessments import plain_summary, reassessment, selectors, services
 from assessments.answer_values import answer_meaning, display_snapshot, display_value
 from assessments.formatting import thousand_yen, wareki
 from assessments.models import Assessment, LetterDetails, Question, RenderLock, ResidentViews, ReviewOpinion
@@ -154,6 +156,7 @@ def report_context(assessment: Assessment) -> dict:
         "report_css": render_to_string("reports/report.css"),
         **_plan_context(assessment, today),
         "reassessment": reassessment.report_chapter(assessment, workspace),  # 「前回からの変化」
+        "plain": plain_summary.summary_for(workspace),  # やさしい日本語のまとめ, on the cover
         **risk_map.context(assessment, workspace),
     }
     return context
@@ -169,6 +172,19 @@ def _plan_context(assessment: Assessment, today) -> dict:
             "plan_review_state": clock.state(today)}
 
 
+# The report, the letter and the plain summary are in the language of the assessment's question set
+# (QuestionSet.language; every shipped set is Japanese), whatever the interface language of the
+# request that asks for them (issue 19): same words, same cache key, same PDF.
+def in_document_language(function):
+    @functools.wraps(function)
+    def wrapper(assessment, *args, **kwargs):
+        with translation.override(assessment.question_set.language or settings.LANGUAGE_CODE):
+            return function(assessment, *args, **kwargs)
+
+    return wrapper
+
+
+@in_document_language
 def report_html(assessment: Assessment, context: dict | None = None) -> str:
     return render_to_string("reports/report.html", context or report_context(assessment))
 
@@ -178,11 +194,25 @@ def _letter_template(context: dict, extension: str) -> str:
     return f"reports/{'council' if council else 'letter'}.{extension}"
 
 
+@in_document_language
+def plain_summary_html(assessment: Assessment, address: str = "") -> str:
+    """The やさしい日本語 summary on one A4 page, with readings (``address``: the public page's)."""
+    workspace = selectors.assessment_workspace(assessment)
+    return render_to_string("reports/plain.html", {
+        "assessment": assessment,
+        "project": assessment.project,
+        "plain": plain_summary.summary_for(workspace),
+        "address": address,
+    })
+
+
+@in_document_language
 def letter_html(assessment: Assessment, context: dict | None = None) -> str:
     context = context or report_context(assessment)
     return render_to_string(_letter_template(context, "html"), context)
 
 
+@in_document_language
 def letter_text(assessment: Assessment) -> str:
     context = report_context(assessment)
     return render_to_string(_letter_template(context, "txt"), context)
@@ -256,7 +286,7 @@ def documents():
     return storages["documents"]
 
 
-KINDS = ("report", "letter")
+KINDS = ("report", "letter", "plain")
 
 
 def storage_name(kind: str, assessment: Assessment, key: str) -> str:
@@ -374,12 +404,16 @@ def report_pdf(assessment: Assessment) -> bytes:
     return _cached_pdf("report", assessment, report_html)
 
 
+def plain_summary_pdf(assessment: Assessment, address: str = "") -> bytes:
+    return _cached_pdf("plain", assessment, lambda a: plain_summary_html(a, address))
+
+
 def letter_pdf(assessment: Assessment) -> bytes:
     return _cached_pdf("letter", assessment, letter_html)
 
 
 def report_filename(assessment: Assessment, kind: str, extension: str) -> str:
-    label = {"report": "評価報告書", "letter": "質問書"}[kind]
+    label = {"report": "評価報告書", "letter": "質問書", "plain": "やさしい日本語のまとめ"}[kind]
     project = assessment.project
     name = f"{project.municipality.name}_" if project.municipality_id else ""
     return f"{label}_{name}{project.title}_{timezone.localdate():%Y%m%d}.{extension}".replace("/", "／")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from assessments import risk_levels
@@ -28,6 +29,11 @@ def tint(rank: int) -> str:
     return ZONE_TINTS[min(rank, len(ZONE_TINTS) - 1)]
 
 
+def _lang() -> str:
+    """lang="ja" on the question set's words (scale steps, levels) where the page is not Japanese."""
+    return "" if (get_language() or "ja").split("-")[0] == "ja" else ' lang="ja"'
+
+
 def risk_map_svg(model: risk_levels.RiskModel, the_map: risk_levels.RiskMap, *, title: str, description: str,
                  id_prefix: str) -> SafeString:
     size = model.size
@@ -44,15 +50,15 @@ def risk_map_svg(model: risk_levels.RiskModel, the_map: risk_levels.RiskMap, *, 
         step = model.step(risk_levels.SEVERITY, row[0].severity)
         parts.append(f'<text x="{LEFT - 6}" y="{y + CELL_H / 2 - 2:.0f}" font-size="11" text-anchor="end" fill="{TEXT}">'
                      f'{row[0].severity}</text>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + CELL_H / 2 + 12:.0f}" font-size="10" text-anchor="end" fill="{TEXT}">'
-                     f'{escape(step.label if step else "")}</text>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y + CELL_H / 2 + 12:.0f}" font-size="10" text-anchor="end" fill="{TEXT}"'
+                     f'{_lang()}>{escape(step.label if step else "")}</text>')  # the question set's words
         for col_index, cell in enumerate(row):
             x = LEFT + col_index * CELL_W
             rank = cell.level.rank if cell.level else 0
             parts.append(f'<rect x="{x + 1}" y="{y + 1}" width="{CELL_W - 2}" height="{CELL_H - 2}" '
                          f'fill="{tint(rank)}" stroke="#9e9e9e" stroke-width="0.5"/>')
             if cell.level:
-                parts.append(f'<text x="{x + 5}" y="{y + 13}" font-size="9" fill="{TEXT}">{escape(cell.level.label)}</text>')
+                parts.append(f'<text x="{x + 5}" y="{y + 13}" font-size="9" fill="{TEXT}"{_lang()}>{escape(cell.level.label)}</text>')
             parts.extend(_markers(cell.numbers, x, y))
     # Axes' names and likelihood steps below the grid.
     grid_bottom = TOP + CELL_H * size
@@ -60,12 +66,14 @@ def risk_map_svg(model: risk_levels.RiskModel, the_map: risk_levels.RiskMap, *, 
         step = model.step(risk_levels.LIKELIHOOD, index + 1)
         x = LEFT + index * CELL_W + CELL_W / 2
         parts.append(f'<text x="{x:.0f}" y="{grid_bottom + 14}" font-size="11" text-anchor="middle" fill="{TEXT}">{index + 1}</text>')
-        parts.append(f'<text x="{x:.0f}" y="{grid_bottom + 27}" font-size="10" text-anchor="middle" fill="{TEXT}">'
-                     f'{escape(step.label if step else "")}</text>')
+        parts.append(f'<text x="{x:.0f}" y="{grid_bottom + 27}" font-size="10" text-anchor="middle" fill="{TEXT}"'
+                     f'{_lang()}>{escape(step.label if step else "")}</text>')
+    # The axes' names outside the f-strings, where makemessages finds them.
+    likelihood_axis, severity_axis = _("起こりやすさ →"), _("重大さ →")
     parts.append(f'<text x="{LEFT + CELL_W * size / 2:.0f}" y="{grid_bottom + 46}" font-size="11" text-anchor="middle" '
-                 f'font-weight="bold" fill="{TEXT}">{escape(_("起こりやすさ →"))}</text>')
+                 f'font-weight="bold" fill="{TEXT}">{escape(likelihood_axis)}</text>')
     parts.append(f'<text x="14" y="{TOP + CELL_H * size / 2:.0f}" font-size="11" text-anchor="middle" font-weight="bold" '
-                 f'fill="{TEXT}" transform="rotate(-90 14 {TOP + CELL_H * size / 2:.0f})">{escape(_("重大さ →"))}</text>')
+                 f'fill="{TEXT}" transform="rotate(-90 14 {TOP + CELL_H * size / 2:.0f})">{escape(severity_axis)}</text>')
     parts.append("</svg>")
     # Safe to embed: every text in it went through escape(); the rest is numbers.
     return mark_safe("".join(parts))
@@ -107,13 +115,14 @@ def _description(model, the_map: risk_levels.RiskMap) -> str:
     placed = [
         _("重大さ%(s)s・起こりやすさ%(l)s（%(level)s）: %(risks)s") % {
             "s": cell.severity, "l": cell.likelihood, "level": cell.level.label if cell.level else "—",
-            "risks": "、".join(f"R{n}" for n in cell.numbers)}
+            "risks": _("、").join(f"R{n}" for n in cell.numbers)}
         for row in the_map.rows for cell in row if cell.numbers
     ]
-    text = "。".join(placed) if placed else _("地図に置いたリスクはありません")
+    stop = _("。")  # between sentences: 「。」, in English ". "
+    text = stop.join(placed) if placed else _("地図に置いたリスクはありません")
     if the_map.unplaced:
-        text += "。" + _("見込みのないリスク: %(risks)s") % {"risks": "、".join(f"R{n}" for n in the_map.unplaced)}
-    return text + "。"
+        text += stop + _("見込みのないリスク: %(risks)s") % {"risks": _("、").join(f"R{n}" for n in the_map.unplaced)}
+    return (text + stop).rstrip()
 
 
 def figures(register, id_prefix: str = "risk-map") -> list[Figure]:

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import accounts, people, ratelimit
+from assessments import accounts, languages, people, ratelimit
 from assessments.account_forms import AccountDeleteForm, AccountSettingsForm, SignupForm
 
 SIGNUP_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -103,10 +103,15 @@ def account_settings(request):
         "display_name": people.display_name(user) if profile is None or profile.display_name else "",
         "public_anonymous": bool(profile and profile.public_anonymous),
         "email": user.email,
+        "language": profile.language if profile else "",
     }
     form = AccountSettingsForm(request.POST or None, initial=initial, user=user)
     if request.method == "POST" and form.is_valid():
         changed = accounts.profile_save(user=user, **form.cleaned_data)
+        if form.cleaned_data["language"]:
+            languages.choose(request, form.cleaned_data["language"])
+        else:
+            request.session.pop(languages.SESSION_KEY, None)
         if changed:
             accounts.send_confirmation(request, user)
             messages.success(request, _("保存しました。新しいメールアドレスに確認のメールを送りました。"))
@@ -143,3 +148,12 @@ class PasswordResetView(auth_views.PasswordResetView):
         if not ratelimit.allow_all(*checks):
             return too_many(self.request, self.template_name, self.get_context_data(form=form))
         return super().form_valid(form)
+
+
+@require_POST
+def switch_language(request):
+    """The language switch on every page: the chosen language for this session (and, signed in, the
+    user's settings), then back to the page it was used on. An unknown code changes nothing."""
+    if not languages.choose(request, request.POST.get("language", "")):
+        messages.error(request, _("その言語は選べません。"))
+    return redirect(safe_next(request, default=reverse("home")))

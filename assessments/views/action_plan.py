@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessments.languages import in_data_language
 from assessments import action_plan, plan_clock, review_law
 from assessments.access import VIEW, get_assessment_for_request
 from assessments.action_plan_forms import ActionForm, RequireForm, ReviewDateForm, StatusForm, VersionForm
 from assessments.models import Assessment, PlannedAction, Question, ReviewSchedule, Risk
+from assessments.templatetags.dxpia import lang_ja, message_html
 from assessments.views.exports import _csv_response, _workbook_response
 
 
@@ -111,7 +113,7 @@ def action_new(request, pk):
             except ValidationError as error:
                 _add_errors(form, error)
             else:
-                messages.success(request, _("「%(title)s」を対応計画に加えました。") % {"title": created.title})
+                messages.success(request, message_html(_("「%(title)s」を対応計画に加えました。"), title=lang_ja(created.title)))
                 return redirect("action_detail", pk=assessment.pk, aid=created.pk)
         question = _question_from(assessment, request.POST.get("question"))
         status = 400
@@ -269,7 +271,7 @@ def action_delete(request, pk, aid):
         except action_plan.StalePlan:
             form.add_error(None, _stale_message())
         else:
-            messages.success(request, _("「%(title)s」を対応計画から削除しました。") % {"title": action.title})
+            messages.success(request, message_html(_("「%(title)s」を対応計画から削除しました。"), title=lang_ja(action.title)))
             return redirect("action_plan", pk=assessment.pk)
     return render(request, "action_plan/delete_confirm.html", {"assessment": assessment, "action": action, "form": form},
                   status=400 if request.method == "POST" else 200)
@@ -304,6 +306,7 @@ def _rows(assessment):
     yield from action_plan.action_rows(Assessment.objects.filter(pk=assessment.pk).values("pk"))
 
 
+@in_data_language
 @login_required
 def plan_csv(request, pk):
     assessment = get_assessment_for_request(request, pk, need=VIEW)
@@ -315,6 +318,7 @@ def plan_csv(request, pk):
     return _csv_response(rows(), f"対応計画_{assessment.pk}.csv")
 
 
+@in_data_language
 @login_required
 def plan_xlsx(request, pk):
     assessment = get_assessment_for_request(request, pk, need=VIEW)

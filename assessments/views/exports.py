@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from assessments.languages import in_data_language
 from assessments import action_plan, open_data
 from assessments.access import assessments_visible_to, get_assessment_for_request, get_published_assessment
 from assessments.exchange import dump_assessment
@@ -77,6 +78,7 @@ def _json_response(data: dict, filename: str) -> HttpResponse:
     return response
 
 
+@in_data_language
 def projects_csv(request):
     def rows():
         yield open_data.PROJECT_HEADER
@@ -85,6 +87,7 @@ def projects_csv(request):
     return _csv_response(rows(), "事業カタログ.csv")
 
 
+@in_data_language
 @login_required
 def assessments_xlsx(request):
     """Every assessment the user may see (and no other), answers to hidden questions flagged."""
@@ -92,6 +95,7 @@ def assessments_xlsx(request):
     return _workbook_response(_sheets(visible, public=False), "評価データ.xlsx")
 
 
+@in_data_language
 @login_required
 def assessments_csv(request):
     """One row per answer of every assessment the user may see (and no other)."""
@@ -104,6 +108,7 @@ def assessments_csv(request):
     return _csv_response(rows(), "評価の回答.csv")
 
 
+@in_data_language
 @login_required
 def assessment_json(request, pk):
     assessment = get_assessment_for_request(request, pk)
@@ -115,6 +120,7 @@ def assessment_json(request, pk):
 # --- Open data: what is published, for anyone without signing in --------------------------------------
 
 
+@in_data_language
 def public_assessments_csv(request):
     """One row per shown answer of every published assessment."""
     published = open_data.published_assessments().values("pk")
@@ -126,11 +132,13 @@ def public_assessments_csv(request):
     return _csv_response(rows(), "公開された評価の回答.csv")
 
 
+@in_data_language
 def public_assessments_xlsx(request):
     return _workbook_response(_sheets(open_data.published_assessments().values("pk"), public=True),
                               "公開された評価データ.xlsx")
 
 
+@in_data_language
 def public_assessment_json(request, pk):
     assessment = get_published_assessment(pk)
     return _json_response(open_data.public_assessment_data(assessment), f"公開された評価_{assessment.pk}.json")

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from assessments.languages import in_data_language
 from assessments import inventory_io
 from assessments.access import EDIT, VIEW, get_assessment_for_request
 from assessments.forms import MAX_INVENTORY_ROWS
@@ -27,6 +28,7 @@ def _filename(assessment, extension: str) -> str:
     return _("データ項目一覧-%(pk)s.%(ext)s") % {"pk": assessment.pk, "ext": extension}
 
 
+@in_data_language
 @login_required
 def inventory_csv(request, pk):
     assessment, question = _inventory(request, pk, VIEW)
@@ -34,6 +36,7 @@ def inventory_csv(request, pk):
     return download_response(inventory_io.rows_csv(rows), inventory_io.CSV_CONTENT_TYPE, _filename(assessment, "csv"))
 
 
+@in_data_language
 @login_required
 def inventory_xlsx(request, pk):
     assessment, question = _inventory(request, pk, VIEW)

@@ -21,6 +21,7 @@ from assessments import groups, people
 from assessments.access import MEMBER, OWN, VIEW, get_organisation_for_request
 from assessments.forms import InvitationForm, MembershipChangeForm, OrganisationForm
 from assessments.models import Invitation, Membership
+from assessments.templatetags.dxpia import lang_ja, message_html
 
 ROLE_ORDER = {Membership.Role.OWNER: 0, Membership.Role.EDITOR: 1, Membership.Role.VIEWER: 2}
 
@@ -64,7 +65,8 @@ def organisation_create(request):
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)
         else:
-            messages.success(request, _("団体「%(name)s」を作りました。あなたがこの団体の管理者です。") % {"name": organisation.name})
+            messages.success(request, message_html(_("団体「%(name)s」を作りました。あなたがこの団体の管理者です。"),
+                                                  name=lang_ja(organisation.name)))
             return _back(organisation)
     return render(request, "organisations/create.html", {"form": form})
 
@@ -184,8 +186,9 @@ def membership_role(request, pk):
     except ValidationError as error:
         _say(request, error)
     else:
-        messages.success(request, _("%(name)s さんの役割を「%(role)s」にしました。") % {
-            "name": people.display_name(membership.user), "role": membership.get_role_display()})
+        messages.success(request, message_html(_("%(name)s さんの役割を「%(role)s」にしました。"),
+                                               name=lang_ja(people.display_name(membership.user)),
+                                               role=membership.get_role_display()))
     return _back(organisation)
 
 
@@ -216,9 +219,10 @@ def membership_remove(request, pk, membership_id):
         _say(request, error)
         return _back(organisation)
     if membership.user_id == request.user.pk:
-        messages.success(request, _("団体「%(name)s」から抜けました。") % {"name": organisation.name})
+        messages.success(request, message_html(_("団体「%(name)s」から抜けました。"), name=lang_ja(organisation.name)))
         return redirect("organisation_list")
-    messages.success(request, _("%(name)s さんを団体から外しました。") % {"name": people.display_name(membership.user)})
+    messages.success(request, message_html(_("%(name)s さんを団体から外しました。"),
+                                           name=lang_ja(people.display_name(membership.user))))
     return _back(organisation)
 
 
@@ -233,7 +237,7 @@ def organisation_leave(request, pk):
     except ValidationError as error:
         _say(request, error)
         return _back(organisation)
-    messages.success(request, _("団体「%(name)s」から抜けました。") % {"name": organisation.name})
+    messages.success(request, message_html(_("団体「%(name)s」から抜けました。"), name=lang_ja(organisation.name)))
     return redirect("organisation_list")
 
 
@@ -277,9 +281,9 @@ def invitation(request, token):
         return render(request, "organisations/invitation.html", context, status=410)
     organisation = invitation.organisation
     if accepted.joined:
-        messages.success(request, _("団体「%(name)s」に%(role)sとして参加しました。") % {
-            "name": organisation.name, "role": accepted.membership.get_role_display()})
+        messages.success(request, message_html(_("団体「%(name)s」に%(role)sとして参加しました。"),
+                                               name=lang_ja(organisation.name), role=accepted.membership.get_role_display()))
     else:
-        messages.info(request, _("あなたはすでに団体「%(name)s」の構成員です（%(role)s）。役割は変えていません。") % {
-            "name": organisation.name, "role": accepted.membership.get_role_display()})
+        messages.info(request, message_html(_("あなたはすでに団体「%(name)s」の構成員です（%(role)s）。役割は変えていません。"),
+                                            name=lang_ja(organisation.name), role=accepted.membership.get_role_display()))
     return redirect("organisation_detail", pk=organisation.pk)

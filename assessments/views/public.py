@@ -1,9 +1,12 @@
 """Published assessments, for anyone: residents read them without signing in."""
 
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
-from assessments import action_plan, municipality_requests, selectors
+from assessments import action_plan, municipality_requests, plain_language, plain_summary, selectors
 from assessments.access import get_published_assessment
 from assessments.models import Assessment
 from assessments.reports import render as documents
@@ -30,6 +33,7 @@ def public_assessment(request, pk):
         "public/assessment.html",
         {
             "assessment": assessment,
+            "plain": plain_summary.summary_for(workspace),
             "result": workspace.result,
             "progress": workspace.progress(),
             "screening": workspace.screening(),
@@ -55,3 +59,36 @@ def public_letter_pdf(request, pk):
     assessment = get_published_assessment(pk)
     return download_response(documents.letter_pdf(assessment), "application/pdf",
                      documents.report_filename(assessment, "letter", "pdf"))
+
+
+def _public_address(request, assessment) -> str:
+    """The public page's address as the site names itself (settings.SITE_URL), so that the PDF, and
+    its stored copy, are the same whichever host name a reader used; the request's without it."""
+    path = reverse("public_assessment", args=[assessment.pk])
+    return settings.SITE_URL.rstrip("/") + path if settings.SITE_URL else request.build_absolute_uri(path)
+
+
+def _summary_or_404(assessment):
+    summary = plain_summary.summary_for(selectors.assessment_workspace(assessment))
+    if summary is None:
+        raise Http404("no plain summary for this question set")
+    return summary
+
+
+def public_plain_pdf(request, pk):
+    """The やさしい日本語 summary on one page, with readings."""
+    assessment = get_published_assessment(pk)
+    _summary_or_404(assessment)
+    return download_response(documents.plain_summary_pdf(assessment, _public_address(request, assessment)),
+                             "application/pdf", documents.report_filename(assessment, "plain", "pdf"))
+
+
+def public_plain_text(request, pk):
+    """The やさしい日本語 summary as plain text (UTF-8), shown in the browser."""
+    assessment = get_published_assessment(pk)
+    summary = _summary_or_404(assessment)
+    title = f"やさしい日本語のまとめ: {assessment.project.title}"
+    text = plain_language.summary_text(summary, title, _public_address(request, assessment))
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Language"] = "ja"
+    return response

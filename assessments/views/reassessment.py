@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from assessments import people, reassessment, selectors
 from assessments.access import EDIT, get_assessment_for_request, get_assessment_to_reassess, get_previous_for_request
 from assessments.reassessment_forms import ReassessmentStartForm
+from assessments.templatetags.dxpia import lang_ja, message_html
 
 CONFIRM_FIELD = "confirm_carried"  # the wizard's buttons: a question key, or SECTION for the whole section
 SECTION = "*"
@@ -34,7 +35,7 @@ def reassessment_start(request, pk):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("再評価「%(title)s」を始めました。") % {"title": assessment.title})
+                messages.success(request, message_html(_("再評価「%(title)s」を始めました。"), title=lang_ja(assessment.title)))
                 return redirect("reassessment_result", pk=assessment.pk)
         status = 400
     plan = reassessment.carry_preview(previous, question_set)[0] if question_set is not None else None

@@ -18,6 +18,7 @@ from assessments.answer_saving import AnswersLocked
 from assessments.answer_values import MARKS, answer_meaning, clean_answer, clean_text, display_value
 from assessments.models import Answer, Assessment, MunicipalityRequest, RequestEvent
 from assessments.request_forms import DOCUMENT_ROWS, ReplyForm, RequestForm, TransitionForm
+from assessments.templatetags.dxpia import lang_ja, message_html
 
 def _stale_message():
     return _("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
@@ -68,7 +69,7 @@ def request_new(request, pk):
                 questions=[q for i, q in enumerate(prefill.questions) if str(i) in chosen_questions],
                 documents=[d for i, d in enumerate(prefill.documents) if str(i) in chosen_documents],
             )
-            messages.success(request, _("「%(title)s」を記録しました。") % {"title": created.title})
+            messages.success(request, message_html(_("「%(title)s」を記録しました。"), title=lang_ja(created.title)))
             return redirect("request_detail", pk=assessment.pk, rid=created.pk)
         status = 400
     else:

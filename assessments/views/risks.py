@@ -16,6 +16,7 @@ from assessments.access import EDIT, VIEW, get_assessment_for_request
 from assessments.models import Risk
 from assessments.reports import risk_map
 from assessments.risk_forms import DismissForm, RiskForm
+from assessments.templatetags.dxpia import lang_ja, message_html
 
 
 def _editable(assessment) -> bool:
@@ -121,7 +122,7 @@ def risk_new(request, pk):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("リスク「%(title)s」を記録しました。") % {"title": risk.title})
+                messages.success(request, message_html(_("リスク「%(title)s」を記録しました。"), title=lang_ja(risk.title)))
                 return redirect("risk_list", pk=assessment.pk)
         return _form_page(request, assessment, workspace, part, form, status=400)
     initial = {"version": 0}
@@ -166,7 +167,8 @@ def risk_edit(request, pk, rid):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("リスク「%(title)s」を保存しました。") % {"title": form.cleaned_data["title"]})
+            messages.success(request, message_html(_("リスク「%(title)s」を保存しました。"),
+                                                   title=lang_ja(form.cleaned_data["title"])))
             return redirect("risk_list", pk=assessment.pk)
     return _form_page(request, assessment, workspace, part, form, risk=risk, status=400)
 
@@ -196,7 +198,7 @@ def risk_delete(request, pk, rid):
         except (ValueError, services.StaleRisk):
             return render(request, "risks/delete_confirm.html", {
                 "assessment": assessment, "risk": risk, "stale": True}, status=409)
-        messages.success(request, _("リスク「%(title)s」を削除しました。") % {"title": risk.title})
+        messages.success(request, message_html(_("リスク「%(title)s」を削除しました。"), title=lang_ja(risk.title)))
         return redirect("risk_list", pk=assessment.pk)
     return render(request, "risks/delete_confirm.html", {"assessment": assessment, "risk": risk})
 

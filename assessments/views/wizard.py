@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assessments import accounts, action_plan, answer_saving, inventory_io, municipality_requests, people, selectors
@@ -30,6 +30,7 @@ from assessments.models import Membership, Project, Question
 from assessments.views import action_plan as action_plan_views
 from assessments.views import reassessment as reassessment_views
 from assessments.reports import risk_map
+from assessments.templatetags.dxpia import lang_ja, message_html
 
 ROW_TYPES = (Question.Type.EVIDENCE, Question.Type.INVENTORY)
 
@@ -55,7 +56,7 @@ def assessment_start(request, key):
     form = AssessmentStartForm(request.POST or None, project=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         assessment = answer_saving.assessment_create(user=request.user, project=project, **form.cleaned_data)
-        messages.success(request, _("評価「%(title)s」を始めました。") % {"title": assessment.title})
+        messages.success(request, message_html(_("評価「%(title)s」を始めました。"), title=lang_ja(assessment.title)))
         first = assessment.question_set.sections.order_by("position").first()
         return redirect("assessment_section", pk=assessment.pk, section_key=first.key)
     return render(request, "assessments/start.html", {"project": project, "form": form})
@@ -265,7 +266,8 @@ def _jsonable(content):
     return json.loads(json.dumps(content, default=str))
 
 
-PART_LABELS = {"value": _lazy("回答"), "note": _lazy("補足"), "evidence": _lazy("根拠資料"), "rows": _lazy("データ項目一覧")}
+PART_LABELS = {"value": gettext_lazy("回答"), "note": gettext_lazy("補足"), "evidence": gettext_lazy("根拠資料"),
+               "rows": gettext_lazy("データ項目一覧")}
 
 
 def _part_text(question, part: str, content, snapshot=None) -> str:
@@ -350,6 +352,6 @@ def assessment_delete(request, pk):
             accounts.delete_draft(assessment)
         except ValueError:
             raise PermissionDenied from None
-        messages.success(request, _("評価「%(title)s」を削除しました。") % {"title": assessment.title})
+        messages.success(request, message_html(_("評価「%(title)s」を削除しました。"), title=lang_ja(assessment.title)))
         return redirect("assessment_list")
     return render(request, "assessments/delete_confirm.html", {"assessment": assessment})
