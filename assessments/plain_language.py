@@ -234,10 +234,23 @@ GRADE_ONE_KANJI = frozenset(
 _KANJI = re.compile(r"[\u3400-\u9fff々〆ヶ]")
 
 # Readings the reading library gets wrong in dxpia's texts, checked by hand (word: reading).
+# Keyed by the piece as pykakasi cuts it (so 「方が」 is 「測り方が」's), checked in every place the
+# shipped sentences use it; dxpia/fixtures/plain/readings.tsv pins the result phrase by phrase.
 READING_FIXES: dict[str, str] = {
     "何人": "なんにん",
     "情報公開請求": "じょうほうこうかいせいきゅう",
     "個人情報": "こじんじょうほう",
+    "方": "かた",  # 守り方の
+    "方が": "かたが",  # 測り方が
+    "方を": "かたを",  # 防ぎ方を
+    "後": "あと",  # その後、
+    "後の": "あとの",  # その後の, 移った後の
+    "後に": "あとに",  # 終わった後に
+    "止める": "とめる",  # 使うのを止める
+    "親か": "おやか",  # 親から
+    "時な": "ときな",  # 時など
+    "違うこ": "ちがうこ",  # 違うこと
+    "何で": "なんで",  # 何でしょうか
 }
 
 
@@ -323,3 +336,20 @@ def summary_text(summary: PlainSummary, title: str, address: str = "") -> str:
     if address:
         lines += ["", address]
     return "\n".join(lines) + "\n"
+
+
+def fixed_texts(findings: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Every text the summaries can show that is not the users' or the catalogue's: the question
+    set's sentences (with 市, 町 and 村 in place) and this module's own."""
+    texts = [_place(t, word) for by_class in findings.values() for t in by_class.values() for word in ("市", "町", "村")]
+    texts += [_place(a, word) for a in ACTIONS for word in ("市", "町", "村")]
+    texts += [title for title, _findings in PlainSummary(sentences=[]).groups()]
+    texts += [PlainSummary.data_heading, PlainSummary.actions_heading, "何人の情報を使うかは、まだ分かりません。",
+              "まだ、答えが、ありません。", "守られていることが、", "足りないことが、", "まだ分からないことが、",
+              "こ、あります。", "ほかに、", "を、住民が調べた結果です。", "この事業は、", "人の情報を使います。"]
+    return texts
+
+
+def reading_of(phrase: str) -> str:
+    """A phrase with its readings in brackets, 守(まも)られている: how readings.tsv pins them."""
+    return re.sub(r"<ruby>([^<]*)<rt>([^<]*)</rt></ruby>", r"\1(\2)", ruby_html(phrase))
