@@ -19,6 +19,7 @@ import datetime
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from assessments import seed
 from assessments.demo import create_demo_assessment
 from assessments.municipality_requests import reply_record, request_create
 from assessments.models import Assessment, Membership
@@ -95,6 +96,7 @@ def page_lists(bob, alice):
     published = create_demo_assessment()
     Assessment.objects.filter(pk=published.pk).update(status=Assessment.Status.PUBLISHED)
     Membership.objects.get_or_create(organisation=published.organisation, user=bob, defaults={"role": "owner"})
+    seed.seed_plain_findings(seed.SeedReport())  # the public page opens with the plain summary
     qs = demo.question_set
     # A request with a reply, a refusal and an overdue one: the request pages, the public page's list.
     records = {}
