@@ -55,6 +55,11 @@ def _save_if_changed(model, lookup: dict, values: dict, report: SeedReport, name
         obj.save()
         report.count("created", name)
         return obj
+    _update_if_changed(obj, values, report, name)
+    return obj
+
+
+def _update_if_changed(obj, values: dict, report: SeedReport, name: str) -> None:
     changed = [k for k, v in values.items() if getattr(obj, k) != v]
     if changed:
         for k in changed:
@@ -62,77 +67,108 @@ def _save_if_changed(model, lookup: dict, values: dict, report: SeedReport, name
         obj.full_clean()
         obj.save()
         report.count("updated", name)
-    return obj
+
+
+def _save_all_if_changed(model, key_field: str, rows: list[tuple[str, dict]], report: SeedReport, name: str,
+                         *, related: tuple[str, ...] = ()) -> dict:
+    """``_save_if_changed`` for many rows of one model, matched on the unique ``key_field``: the
+    rows already there are read in one query, changed ones saved one by one, and the new ones
+    validated (their ``related`` objects come from the caller, already in the database) and made
+    in one statement. The objects by key, in the order of ``rows``."""
+    keys = [key for key, _values in rows]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"{name}: the same {key_field} twice in the fixture")
+    existing = model.objects.in_bulk(keys, field_name=key_field)
+    objects, new = {}, []
+    for key, values in rows:
+        obj = existing.get(key)
+        if obj is None:
+            obj = model(**{key_field: key}, **values)
+            # Unique fields: none of these keys is in the database (read above) nor twice in the file;
+            # any other unique value twice (e.g. a name) the database refuses, and seed_all's
+            # transaction leaves nothing of the seed behind.
+            obj.full_clean(exclude=list(related), validate_unique=False)
+            new.append(obj)
+            report.count("created", name)
+        else:
+            _update_if_changed(obj, values, report, name)
+        objects[key] = obj
+    model.objects.bulk_create(new)
+    return objects
 
 
 def seed_municipalities(report: SeedReport, path: Path = FIXTURES / "municipalities.tsv") -> None:
     with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            _save_if_changed(
-                Municipality,
-                {"code": row["code"]},
-                {"name": row["name"], "kind": _KINDS[row["kind"]]},
-                report,
-                "municipalities",
-            )
+        rows = [(row["code"], {"name": row["name"], "kind": _KINDS[row["kind"]]})
+                for row in csv.DictReader(handle, delimiter="\t")]
+    _save_all_if_changed(Municipality, "code", rows, report, "municipalities")
 
 
 def seed_projects(report: SeedReport, path: Path = FIXTURES / "projects.json") -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
-    sources = {
-        item["key"]: _save_if_changed(
-            Source,
-            {"key": item["key"]},
-            {
-                "title": item["title"],
-                "stated_total_thousand_yen": item.get("stated_total_thousand_yen"),
-                "note": item.get("note", ""),
-            },
-            report,
-            "sources",
-        )
+    sources = _save_all_if_changed(Source, "key", [
+        (item["key"], {
+            "title": item["title"],
+            "stated_total_thousand_yen": item.get("stated_total_thousand_yen"),
+            "note": item.get("note", ""),
+        })
         for item in data.get("sources", [])
-    }
-    categories = {}
-    for position, item in enumerate(data["categories"]):
-        categories[item["key"]] = _save_if_changed(
-            Category, {"key": item["key"]}, {"name": item["name"], "position": position}, report, "categories"
-        )
+    ], report, "sources")
+    categories = _save_all_if_changed(Category, "key", [
+        (item["key"], {"name": item["name"], "position": position})
+        for position, item in enumerate(data["categories"])
+    ], report, "categories")
     municipalities = {m.code: m for m in Municipality.objects.all()}
+    before = set(Project.objects.filter(key__in=[item["key"] for item in data["projects"]]).values_list("key", flat=True))
+    projects = _save_all_if_changed(Project, "key", [
+        (item["key"], {
+            "municipality": municipalities[item["municipality_code"]] if item.get("municipality_code") else None,
+            "title": item["title"],
+            "program": item.get("program", ""),
+            "fiscal_year": item.get("fiscal_year"),
+            "budget_note": item.get("budget_note", ""),
+            "amount_thousand_yen": item.get("amount_thousand_yen"),
+            "derived_amount_thousand_yen": item.get("derived_amount_thousand_yen"),
+            "amount_note": item.get("amount_note", ""),
+            "source_row": item.get("source_row"),
+            "source_note": item.get("source_note", ""),
+            "kind": item.get("kind", Project.Kind.OTHER),
+            "source": sources[item["source"]] if item.get("source") else None,
+            "description": item.get("description", ""),
+            "responsible_body": item.get("responsible_body", Project.ResponsibleBody.HEAD),
+        })
+        for item in data["projects"]
+    ], report, "projects", related=("municipality", "source"))
+    # New projects get their categories, data items and partners in one statement each; those that
+    # were there are compared with the fixture one by one.
+    new = [item for item in data["projects"] if item["key"] not in before]
+    Project.categories.through.objects.bulk_create(
+        Project.categories.through(project=projects[item["key"]], category=categories[key])
+        for item in new for key in item.get("categories", []))
+    DataItem.objects.bulk_create(
+        DataItem(project=projects[item["key"]], **values)
+        for item in new for values in _data_item_values(item.get("data_items", [])))
+    Partner.objects.bulk_create(
+        Partner(project=projects[item["key"]], **values)
+        for item in new for values in _partner_values(item.get("partners", [])))
+    for item in new:
+        if item.get("data_items"):
+            report.count("created", "data item lists")
+        if item.get("partners"):
+            report.count("created", "partner lists")
     for item in data["projects"]:
-        code = item.get("municipality_code")
-        project = _save_if_changed(
-            Project,
-            {"key": item["key"]},
-            {
-                "municipality": municipalities[code] if code else None,
-                "title": item["title"],
-                "program": item.get("program", ""),
-                "fiscal_year": item.get("fiscal_year"),
-                "budget_note": item.get("budget_note", ""),
-                "amount_thousand_yen": item.get("amount_thousand_yen"),
-                "derived_amount_thousand_yen": item.get("derived_amount_thousand_yen"),
-                "amount_note": item.get("amount_note", ""),
-                "source_row": item.get("source_row"),
-                "source_note": item.get("source_note", ""),
-                "kind": item.get("kind", Project.Kind.OTHER),
-                "source": sources[item["source"]] if item.get("source") else None,
-                "description": item.get("description", ""),
-                "responsible_body": item.get("responsible_body", Project.ResponsibleBody.HEAD),
-            },
-            report,
-            "projects",
-        )
-        wanted_categories = {categories[key].pk for key in item.get("categories", [])}
-        if set(project.categories.values_list("pk", flat=True)) != wanted_categories:
-            project.categories.set(wanted_categories)
-        _seed_data_items(project, item.get("data_items", []), report)
-        _seed_partners(project, item.get("partners", []), report)
+        if item["key"] in before:
+            project = projects[item["key"]]
+            wanted_categories = {categories[key].pk for key in item.get("categories", [])}
+            if set(project.categories.values_list("pk", flat=True)) != wanted_categories:
+                project.categories.set(wanted_categories)
+            _seed_data_items(project, item.get("data_items", []), report)
+            _seed_partners(project, item.get("partners", []), report)
     _seed_topics(data.get("topics", []), report)
 
 
-def _seed_data_items(project: Project, items: list[dict], report: SeedReport) -> None:
-    wanted = [
+def _data_item_values(items: list[dict]) -> list[dict]:
+    return [
         {
             "position": position,
             "group": item.get("group", ""),
@@ -143,6 +179,17 @@ def _seed_data_items(project: Project, items: list[dict], report: SeedReport) ->
         }
         for position, item in enumerate(items)
     ]
+
+
+def _partner_values(items: list[dict]) -> list[dict]:
+    return [
+        {"position": position, "kind": item["kind"], "name": item["name"], "listed": item.get("listed", 1)}
+        for position, item in enumerate(items)
+    ]
+
+
+def _seed_data_items(project: Project, items: list[dict], report: SeedReport) -> None:
+    wanted = _data_item_values(items)
     stored = list(project.data_items.values("position", "group", "name", "use_types", "vendor", "note"))
     if stored == wanted:
         return
@@ -152,10 +199,7 @@ def _seed_data_items(project: Project, items: list[dict], report: SeedReport) ->
 
 
 def _seed_partners(project: Project, items: list[dict], report: SeedReport) -> None:
-    wanted = [
-        {"position": position, "kind": item["kind"], "name": item["name"], "listed": item.get("listed", 1)}
-        for position, item in enumerate(items)
-    ]
+    wanted = _partner_values(items)
     stored = list(project.partners.values("position", "kind", "name", "listed"))
     if stored == wanted:
         return

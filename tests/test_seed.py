@@ -155,3 +155,36 @@ def test_seed_twice_leaves_the_same_rows(db, capsys):
     assert "変更なし" in capsys.readouterr().out
     assert stored_rows() == first
     assert all(first[model.__name__] for model in SEEDED_MODELS)
+
+
+def test_seeding_again_from_a_changed_file_updates_changed_rows_and_adds_new_ones(catalogue, tmp_path):
+    """New rows are made in bulk, rows already there compared one by one: both in one seed."""
+    data = json.loads((seed.FIXTURES / "projects.json").read_text(encoding="utf-8"))
+    case = next(item for item in data["projects"] if item.get("data_items") and item.get("partners"))
+    case["title"] += "（改題）"
+    case["categories"] = case["categories"][:1]
+    case["data_items"] = case["data_items"][:1]
+    case["partners"] = [{"kind": "company", "name": "架空の委託先（架空）"}]
+    added = {**case, "key": "new-case-kaku", "title": "架空の新しい事業", "source_row": None}
+    data["projects"].append(added)
+    path = tmp_path / "projects.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    report = seed.SeedReport()
+    seed.seed_projects(report, path)
+    assert report.created == {"projects": 1, "data item lists": 1, "partner lists": 1}
+    assert report.updated == {"projects": 1, "data item lists": 1, "partner lists": 1}
+    for key, title in ((case["key"], case["title"]), ("new-case-kaku", "架空の新しい事業")):
+        project = Project.objects.get(key=key)
+        assert project.title == title
+        assert list(project.categories.values_list("key", flat=True)) == case["categories"]
+        assert list(project.data_items.values_list("name", flat=True)) == [case["data_items"][0]["name"]]
+        assert list(project.partners.values_list("kind", "name")) == [("company", "架空の委託先（架空）")]
+    assert Project.objects.count() == len(data["projects"])
+
+
+def test_a_fixture_with_a_key_twice_is_refused(db, tmp_path):
+    path = tmp_path / "municipalities.tsv"
+    path.write_text("code\tname\tkind\n112011\tさいたま市\t政令指定都市\n112011\t川越市\t市\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="twice"):
+        seed.seed_municipalities(seed.SeedReport(), path)
+    assert not Municipality.objects.exists()
