@@ -28,8 +28,9 @@ machine as the server: it takes CPU from the server, and more from the cheap ``p
 pages, so the ratios are a lower bound on what a separate load generator would show. The server
 runs as in production (`scripts/dev.sh serve`): DXPIA_DEBUG=false, static files collected and
 served by WhiteNoise, gunicorn with the repository's dxpia/gunicorn_conf.py (its request log on
-stderr included), the settings' default of a new database connection per request
-(DXPIA_DB_CONN_MAX_AGE=0); only DXPIA_SSL_REDIRECT=false, as nothing terminates TLS on loopback,
+stderr included), each worker's database connection kept for a minute as
+`dev.sh serve` keeps it (DXPIA_DB_CONN_MAX_AGE=60; ``--conn-max-age 0``: one per request, the settings'
+default); only DXPIA_SSL_REDIRECT=false, as nothing terminates TLS on loopback,
 and the clients send the session's Secure cookies over plain HTTP as a browser does for 127.0.0.1.
 ``--debug`` runs it with DXPIA_DEBUG=true instead (as the figures before 2026-12-05 were taken).
 """
@@ -240,18 +241,19 @@ def production_environment(env: dict, workdir: str) -> dict:
 
 
 def run(*, workers: list[int], clients: int, seconds: float, max_requests: int, server_url: str | None,
-        sqlite: bool = False, debug: bool = False, out=print) -> dict:
+        sqlite: bool = False, debug: bool = False, conn_max_age: int = 60, out=print) -> dict:
     results = {}
     for count in workers:
         with cs.fresh_database(None if sqlite else server_url) as (url, workdir, kind):
             env = cs.django_environment(url, workdir)  # DXPIA_DEBUG=true
             if not debug:
                 env = production_environment(env, workdir)
+            env["DXPIA_DB_CONN_MAX_AGE"] = str(conn_max_age)
             started = time.monotonic()
             prepared = _set_up(env, clients)
             if not debug:
                 cs._run(env, ["manage.py", "collectstatic", "--noinput", "-v0"], "collectstatic")
-            out(f"\n{kind}, DEBUG {'on' if debug else 'off'}: migrated, seeded, demo assessment "
+            out(f"\n{kind}, DEBUG {'on' if debug else 'off'}, DXPIA_DB_CONN_MAX_AGE={conn_max_age}: migrated, seeded, demo assessment "
                 f"{prepared['assessment']} ({prepared['status']}) in {time.monotonic() - started:.1f} s")
             with cs.gunicorn(env, count, workdir, config=not debug, ready_path="/-/ping") as (base_url, _log):
                 phases = measure(base_url, prepared, clients, seconds, max_requests)
@@ -272,6 +274,9 @@ def main(argv=None) -> int:
     parser.add_argument("--sqlite", action="store_true", help="an SQLite file instead of PostgreSQL")
     parser.add_argument("--debug", action="store_true", help="DXPIA_DEBUG=true and gunicorn without the "
                                                               "repository's configuration")
+    parser.add_argument("--conn-max-age", type=int, default=60,
+                        help="DXPIA_DB_CONN_MAX_AGE for the server: 60 (the default, as `dev.sh serve`) keeps "
+                             "each worker's database connection for 60 s; 0 opens one per request")
     args = parser.parse_args(argv)
     if not (1 <= args.clients <= 64 and 0 < args.seconds <= 120 and 1 <= args.max_requests <= 100_000
             and all(1 <= w <= 32 for w in args.workers)):
@@ -282,7 +287,8 @@ def main(argv=None) -> int:
         if not server and not args.sqlite:
             server = stack.enter_context(throwaway_postgres())
         results = run(workers=args.workers, clients=args.clients, seconds=args.seconds,
-                      max_requests=args.max_requests, server_url=server, sqlite=args.sqlite, debug=args.debug)
+                      max_requests=args.max_requests, server_url=server, sqlite=args.sqlite, debug=args.debug,
+                      conn_max_age=args.conn_max_age)
     errors = sum(p.server_errors for phases in results.values() for p in phases)
     return 1 if errors else 0
 

@@ -61,7 +61,10 @@ def envdatabase(name: str, default: str) -> dict:
     if not url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise ImproperlyConfigured(f"{name} must be a sqlite:// or postgres:// URL, not {url!r}")
     try:
-        config = dj_database_url.parse(url, conn_max_age=envint("DXPIA_DB_CONN_MAX_AGE", 0))
+        # Persistent connections (seconds; 0: one per request, the default) are checked before each
+        # request reuses one, so a database restart costs no failed request.
+        conn_max_age = envint("DXPIA_DB_CONN_MAX_AGE", 0)
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=conn_max_age > 0)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} could not be parsed: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":

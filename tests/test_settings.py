@@ -65,6 +65,15 @@ def test_database_url_selects_postgres(monkeypatch):
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.internal", 5433, "dxpia")
 
 
+def test_persistent_connections_are_checked_before_reuse(monkeypatch):
+    monkeypatch.delenv("DXPIA_DB_CONN_MAX_AGE", raising=False)
+    config = settings.envdatabase("DATABASE_URL", "postgres://dx@db.internal/dxpia")
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (0, False)  # one connection per request
+    monkeypatch.setenv("DXPIA_DB_CONN_MAX_AGE", "60")  # as `dev.sh serve` runs gunicorn
+    config = settings.envdatabase("DATABASE_URL", "postgres://dx@db.internal/dxpia")
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = start_django(DXPIA_DEBUG="false", DXPIA_ALLOWED_HOSTS="dxpia.example.jp")
     assert result.returncode != 0
