@@ -250,6 +250,10 @@ def restore(folder: str | Path, *, documents: bool = True) -> list[str]:
     if documents and manifest.get("documents") and target is not None:
         _restore_documents(folder / DOCUMENTS, target)
     restored = row_counts()
+    # pg_restore and the file copy write past Django: running servers would not see the change.
+    from assessments.reports import document_stamp
+
+    document_stamp.renew()
     return [f"{label}: {manifest['rows'].get(label)} backed up, {restored.get(label)} restored"
             for label in sorted(set(restored) | set(manifest["rows"]))
             if restored.get(label) != manifest["rows"].get(label)]

@@ -72,6 +72,11 @@ get_user_model().objects.filter(username="user3").delete()
 print({cs.MARKER!r} + "null")
 """
 
+STAMP = f"""
+from assessments.reports import document_stamp
+print({cs.MARKER!r} + json.dumps(document_stamp.current()))
+"""
+
 TABLES = f"""
 from django.db import connection
 print({cs.MARKER!r} + json.dumps(connection.introspection.table_names()))
@@ -105,6 +110,7 @@ def test_a_backup_restores_everything_over_later_changes_and_into_a_wiped_databa
         assert before["document"] == "%PDF-rendered-before-the-backup"
 
         folder = os.path.join(workdir, "backup")
+        at_backup = cs._django_script(env, STAMP, None, "document stamp when backing up")
         made = manage(env, "backup", folder)
         assert made.returncode == 0, made.stderr
         assert sorted(os.listdir(folder)) == sorted(
@@ -115,9 +121,13 @@ def test_a_backup_restores_everything_over_later_changes_and_into_a_wiped_databa
         cs._django_script(env, CHANGE, pk, "changes after the backup")
         changed = cs._django_script(env, STATE, None, "state after the changes")
         assert changed["answers"] != before["answers"] and changed["users"] != before["users"]
+        stamp = cs._django_script(env, STAMP, None, "document stamp before restoring")
         restored = manage(env, "restore", "--no-input", folder)
         assert restored.returncode == 0, restored.stderr
         assert "the same as backed up" in restored.stdout
+        # The restore wrote past Django: it renews the document stamp, so no server serves a PDF it
+        # remembers from before (nor one remembered under the token the backup holds).
+        assert cs._django_script(env, STAMP, None, "document stamp after restoring") not in (stamp, at_backup, None)
         assert cs._django_script(env, STATE, None, "state after restoring over the changes") == before
 
         # A wiped database (and rendered-document folder) comes back whole.

@@ -34,3 +34,18 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return self.worker_id
+
+
+class DocumentStamp(models.Model):
+    """One row: a token that changes after every committed write to anything dxpia's documents may
+    print (assessments/reports/document_stamp.py), so a download can tell, with one query, that
+    nothing changed since it last built a document's HTML."""
+
+    token = models.CharField(_("変更の印"), max_length=32)
+
+    class Meta:
+        verbose_name = _("文書の変更の印")
+        verbose_name_plural = _("文書の変更の印")
+
+    def __str__(self):
+        return self.token

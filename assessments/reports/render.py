@@ -4,13 +4,17 @@ One place makes the bytes (pretix's exporters do the same), so the views, the ma
 the task worker (render_ahead.py) and the benchmark all produce the same documents. PDFs are kept
 in the "documents" storage under a digest of the HTML they are made from, so an unchanged document
 is served without rendering again, by whichever app server, and any change to what it prints,
-wherever it was made (the app, the admin, a script), makes a new one.
+wherever it was made (the app, the admin, a script), makes a new one. While nothing at all has
+changed (the document stamp, document_stamp.py), a process serves again the PDF it served last,
+without building the HTML.
 """
 
+import collections
 import contextlib
 import functools
 import hashlib
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -31,7 +35,7 @@ from assessments import plain_summary, reassessment, selectors, services
 from assessments.answer_values import answer_meaning, display_snapshot, display_value
 from assessments.formatting import thousand_yen, wareki
 from assessments.models import Assessment, LetterDetails, Question, RenderLock, ResidentViews, ReviewOpinion
-from assessments.reports import charts, letter, risk_map
+from assessments.reports import charts, document_stamp, letter, risk_map
 from assessments.reports.engine import PDF_VARIANT, html_to_pdf
 
 # Cached PDFs are keyed on the HTML they are made from (its CSS inline) and the renderer's version:
@@ -375,29 +379,95 @@ def _forget_documents_after_delete(sender, instance, **kwargs):
     transaction.on_commit(forget)
 
 
-def cached_pdf(kind: str, assessment: Assessment, make_html) -> tuple[bytes, bool]:
+class _Served:
+    """Which stored PDF this process served for (kind, assessment, document stamp, date, variant):
+    the most recent SERVED_ENTRIES of them. While the stamp has not changed, nothing any document
+    prints has (reports/document_stamp.py), so the same stored PDF is still exact."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._names: collections.OrderedDict[tuple, str] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            name = self._names.get(key)
+            if name is not None:
+                self._names.move_to_end(key)
+            return name
+
+    def put(self, key: tuple, name: str) -> None:
+        with self._lock:
+            self._names[key] = name
+            self._names.move_to_end(key)
+            while len(self._names) > self._size:
+                self._names.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._names.clear()
+
+
+SERVED_ENTRIES = 4096
+_served = _Served(SERVED_ENTRIES)
+
+
+def forget_served() -> None:
+    """Forget which PDFs this process served: the next download of each builds its HTML again."""
+    _served.clear()
+
+
+def _served_key(kind: str, assessment: Assessment, variant: str) -> tuple | None:
+    """The key under which this process remembers what it served, or None when the stamp cannot
+    be trusted here: this connection has written something not yet committed (it must read it)."""
+    if document_stamp.unsettled():
+        return None
+    return (kind, assessment.pk, document_stamp.current(), timezone.localdate().isoformat(), variant)
+
+
+def cached_pdf(kind: str, assessment: Assessment, make_html, variant: str = "") -> tuple[bytes, bool]:
     """The PDF of what ``make_html`` makes now, and whether it was rendered here (False: served
-    from storage). Renders it, once across every server, when nobody has yet."""
+    from storage). Renders it, once across every server, when nobody has yet.
+
+    The quick way first: if this process served this document while the document stamp had its
+    present token, on the same date, the same stored PDF is served (one query and a file read).
+    Otherwise the HTML is built and its digest names the PDF (``variant``: whatever else
+    ``make_html`` depends on, e.g. the address printed on the plain summary)."""
+    served_key = _served_key(kind, assessment, variant)  # before the HTML: a change after it renews the stamp
+    if served_key is not None:
+        name = _served.get(served_key)
+        pdf = _stored(name) if name is not None else None
+        if pdf is not None:
+            return pdf, False
     html = make_html(assessment)
     key = _cache_key(kind, assessment, html)
     name = storage_name(kind, assessment, key)
-    pdf = _stored(name)
-    if pdf is not None:
-        return pdf, False
+    pdf, fresh, kept = _stored(name), False, True
+    if pdf is None:
+        pdf, fresh, kept = _render_once(kind, assessment, key, name, html)
+    if served_key is not None and kept:
+        _served.put(served_key, name)
+    return pdf, fresh
+
+
+def _render_once(kind: str, assessment: Assessment, key: str, name: str, html: str) -> tuple[bytes, bool, bool]:
+    """(the PDF, whether it was rendered here, whether it is in storage): rendered under the lock
+    of ``key`` unless whoever held the lock before stored it meanwhile."""
     with render_lock(key):
-        pdf = _stored(name)  # rendered by whoever held the lock before us
+        pdf = _stored(name)
         if pdf is not None:
-            return pdf, False
+            return pdf, False, True
         pdf = _render_pdf(kind, assessment, html)
         try:
             _store(kind, assessment, name, pdf)
         except Exception:  # a storage that cannot be written loses the copy, not the download
             logger.exception("could not store %s of assessment %s", kind, assessment.pk)
-    return pdf, True
+            return pdf, True, False
+        return pdf, True, True
 
 
-def _cached_pdf(kind: str, assessment: Assessment, make_html) -> bytes:
-    return cached_pdf(kind, assessment, make_html)[0]
+def _cached_pdf(kind: str, assessment: Assessment, make_html, variant: str = "") -> bytes:
+    return cached_pdf(kind, assessment, make_html, variant)[0]
 
 
 def report_pdf(assessment: Assessment) -> bytes:
@@ -405,7 +475,7 @@ def report_pdf(assessment: Assessment) -> bytes:
 
 
 def plain_summary_pdf(assessment: Assessment, address: str = "") -> bytes:
-    return _cached_pdf("plain", assessment, lambda a: plain_summary_html(a, address))
+    return _cached_pdf("plain", assessment, lambda a: plain_summary_html(a, address), address)
 
 
 def letter_pdf(assessment: Assessment) -> bytes:

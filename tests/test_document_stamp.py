@@ -1,0 +1,131 @@
+"""The document stamp (assessments/reports/document_stamp.py): a repeated download is served without
+building the report again, and any committed write — through a model, ``QuerySet.update()``, raw
+SQL or the admin — makes the next download show it; a download itself changes nothing."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+
+from assessments.models import DocumentStamp, Municipality, Project, StaffAccess
+from assessments.reports import document_stamp, render
+from tests.test_reports import pdf_text, squash
+
+
+@pytest.mark.parametrize("sql, change", [
+    ('SELECT "assessments_project"."title" FROM "assessments_project"', False),
+    ("SAVEPOINT \"s1\"", False),
+    ('RELEASE SAVEPOINT "s1"', False),
+    ('UPDATE "assessments_project" SET "title" = %s WHERE "id" = %s', True),
+    ('INSERT INTO "assessments_answer" ("value") VALUES (%s)', True),
+    ('DELETE FROM "assessments_reviewopinion" WHERE "id" IN (%s)', True),
+    ("update assessments_municipality set name = 'x'", True),
+    ('TRUNCATE "assessments_project"', True),
+    ('ALTER TABLE "assessments_project" ADD COLUMN "x" integer', True),
+    ('WITH moved AS (DELETE FROM "assessments_answer" RETURNING *) SELECT 1', True),
+    ('UPDATE "django_session" SET "expire_date" = %s', False),
+    ('INSERT INTO "assessments_staffaccess" ("username") VALUES (%s)', False),
+    ('INSERT INTO "assessments_renderlock" ("key") VALUES (%s)', False),
+    ('DELETE FROM "django_tasks_database_dbtaskresult" WHERE "id" = %s', False),
+    ('UPDATE "assessments_documentstamp" SET "token" = %s', False),
+])
+def test_which_statements_change_what_documents_print(sql, change):
+    assert document_stamp.is_change(sql) is change
+
+
+def report_text(client, assessment) -> str:
+    response = client.get(reverse("report_pdf", args=[assessment.pk]))
+    assert response.status_code == 200
+    return squash("".join(pdf_text(response.content)))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
+def test_a_repeated_download_is_served_by_the_stamp_until_anything_changes(cast, monkeypatch):
+    """Real commits (transaction=True), as on a server: the stamp is renewed after each commit."""
+    assessment = cast["assessment"]
+    owner = Client()
+    owner.force_login(cast["owner"])
+    first = owner.get(reverse("report_pdf", args=[assessment.pk])).content
+    token = document_stamp.current()
+
+    built = []
+    report_html = render.report_html
+    monkeypatch.setattr(render, "report_html", lambda a, *args: built.append(a.pk) or report_html(a, *args))
+    assert owner.get(reverse("report_pdf", args=[assessment.pk])).content == first
+    assert built == []  # served by the stamp: the report's HTML was not built again
+    assert document_stamp.current() == token  # a download changes nothing
+
+    # Past the models' save(): no signal is sent, the statement itself renews the stamp.
+    Project.objects.filter(pk=assessment.project_id).update(title="こどもデータ連携実証事業（改題）")
+    assert document_stamp.current() != token
+    assert squash("こどもデータ連携実証事業（改題）") in report_text(owner, assessment)
+    assert built == [assessment.pk]
+
+    with connection.cursor() as cursor:  # raw SQL through Django
+        cursor.execute("UPDATE assessments_municipality SET name = %s WHERE id = %s",
+                       ["美里町（表記変更）", assessment.project.municipality_id])
+    assert squash("美里町（表記変更）") in report_text(owner, assessment)
+
+    with transaction.atomic():  # in a transaction: once it commits
+        municipality = Municipality.objects.get(pk=assessment.project.municipality_id)
+        municipality.name = "美里町（再変更）"
+        municipality.save()
+        assert document_stamp.unsettled()
+    assert not document_stamp.unsettled()
+    assert squash("美里町（再変更）") in report_text(owner, assessment)
+
+    with pytest.raises(RuntimeError), transaction.atomic():  # rolled back: nothing changed
+        Municipality.objects.filter(pk=municipality.pk).update(name="美里町（取り消し）")
+        raise RuntimeError
+    token = document_stamp.current()
+    built.clear()
+    assert squash("美里町（再変更）") in report_text(owner, assessment)
+    assert built == [] and document_stamp.current() == token
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
+def test_a_staff_look_is_recorded_without_spoiling_the_stamp(cast):
+    staff = Client()
+    staff.force_login(cast["staff"])
+    assessment = cast["assessment"]
+    staff.get(reverse("report_pdf", args=[assessment.pk]))
+    token = document_stamp.current()
+    assert staff.get(reverse("report_pdf", args=[assessment.pk])).status_code == 200
+    assert StaffAccess.objects.filter(path=reverse("report_pdf", args=[assessment.pk])).count() == 2
+    assert document_stamp.current() == token
+
+
+@pytest.mark.django_db
+def test_documents_changed_renews_the_stamp_and_an_uncommitted_write_is_read(cast, monkeypatch):
+    token = document_stamp.current()
+    call_command("documents_changed", stdout=open("/dev/null", "w"))
+    assert DocumentStamp.objects.get().token != token
+    # This test runs in one transaction that is never committed: its own writes are not settled,
+    # so the stamp is not used and every download builds the HTML (it must show what was written).
+    Project.objects.filter(pk=cast["assessment"].project_id).update(title="未確定の題名")
+    assert document_stamp.unsettled()
+    built = []
+    report_html = render.report_html
+    monkeypatch.setattr(render, "report_html", lambda a, *args: built.append(a.pk) or report_html(a, *args))
+    owner = Client()
+    owner.force_login(cast["owner"])
+    for _ in range(2):
+        assert squash("未確定の題名") in report_text(owner, cast["assessment"])
+    assert len(built) == 2
+
+
+@pytest.mark.django_db
+def test_a_stamp_that_cannot_be_renewed_makes_the_process_forget_what_it_served(monkeypatch, caplog):
+    render._served.put(("report", 1, "t", "2026-12-06", ""), "report/1/x.pdf")
+
+    def broken():
+        from django.db import OperationalError
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(document_stamp, "renew", broken)
+    document_stamp._renew_after_commit()
+    assert render._served.get(("report", 1, "t", "2026-12-06", "")) is None
+    assert "could not renew the document stamp" in caplog.text
