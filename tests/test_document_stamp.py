@@ -29,9 +29,19 @@ from tests.test_reports import pdf_text, squash
     ('INSERT INTO "assessments_renderlock" ("key") VALUES (%s)', False),
     ('DELETE FROM "django_tasks_database_dbtaskresult" WHERE "id" = %s', False),
     ('UPDATE "assessments_documentstamp" SET "token" = %s', False),
+    ('UPDATE "django_session" SET "expire_date" = %s; UPDATE assessments_project SET title = %s', True),
+    ("SELECT 1; DELETE FROM assessments_answer", True),
+    ("EXPLAIN ANALYZE UPDATE assessments_project SET title = 'x'", True),
+    ("SELECT 1;", False),
 ])
 def test_which_statements_change_what_documents_print(sql, change):
     assert document_stamp.is_change(sql) is change
+
+
+def test_sql_that_is_not_a_string_is_taken_as_a_change():
+    from psycopg import sql
+
+    assert document_stamp.is_change(sql.SQL("UPDATE {} SET title = %s").format(sql.Identifier("assessments_project")))
 
 
 def report_text(client, assessment) -> str:
@@ -62,6 +72,12 @@ def test_a_repeated_download_is_served_by_the_stamp_until_anything_changes(cast,
     assert document_stamp.current() != token
     assert squash("こどもデータ連携実証事業（改題）") in report_text(owner, assessment)
     assert built == [assessment.pk]
+
+    # An assessment loaded before a change (as a view loads it before asking for the report) is not
+    # what the report is built from once the stamp says something changed: it is read again.
+    loaded_before = type(assessment).objects.select_related("project").get(pk=assessment.pk)
+    Project.objects.filter(pk=assessment.project_id).update(title="こどもデータ連携実証事業（再改題）")
+    assert squash("こどもデータ連携実証事業（再改題）") in squash("".join(pdf_text(render.report_pdf(loaded_before))))
 
     with connection.cursor() as cursor:  # raw SQL through Django
         cursor.execute("UPDATE assessments_municipality SET name = %s WHERE id = %s",
@@ -129,3 +145,11 @@ def test_a_stamp_that_cannot_be_renewed_makes_the_process_forget_what_it_served(
     document_stamp._renew_after_commit()
     assert render._served.get(("report", 1, "t", "2026-12-06", "")) is None
     assert "could not renew the document stamp" in caplog.text
+
+
+def test_what_was_served_is_trusted_only_for_a_while(monkeypatch):
+    served = render._Served(8)
+    served.put(("report", 1, "t", "2026-12-06", ""), "report/1/x.pdf")
+    assert served.get(("report", 1, "t", "2026-12-06", "")) == "report/1/x.pdf"
+    monkeypatch.setattr(render, "SERVED_SECONDS", -1)  # past the bound: checked against the data again
+    assert served.get(("report", 1, "t", "2026-12-06", "")) is None

@@ -31,7 +31,10 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connectio
 
 logger = logging.getLogger(__name__)
 
-_READ = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|SET|SHOW|EXPLAIN|PRAGMA)\b", re.I)
+_READ = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|SET|SHOW|PRAGMA)\b", re.I)
+# A second statement after a semicolon (outside the first's text, as far as a pattern can tell): whatever
+# the first was, the whole is taken as a change.
+_MORE = re.compile(r";\s*\S")
 _WRITE_TABLE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?', re.I)
 
 
@@ -52,6 +55,8 @@ _quiet: frozenset[str] | None = None
 def is_change(sql: str) -> bool:
     """Whether the statement ``sql`` may change what a document prints (pure: tested without a database)."""
     global _quiet
+    if not isinstance(sql, str) or _MORE.search(sql):
+        return True  # psycopg's sql.Composed, several statements: taken as a change
     if _READ.match(sql):
         return False
     match = _WRITE_TABLE.match(sql)
@@ -63,10 +68,11 @@ def is_change(sql: str) -> bool:
 
 
 def _watch(execute, sql, params, many, context):
-    result = execute(sql, params, many, context)
-    if isinstance(sql, str) and is_change(sql):
-        _changed_on(context["connection"])
-    return result
+    try:
+        return execute(sql, params, many, context)
+    finally:  # a statement that failed may still have changed something (executemany in autocommit)
+        if is_change(sql):
+            _changed_on(context["connection"])
 
 
 def watch(connection, **kwargs) -> None:

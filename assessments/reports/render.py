@@ -386,19 +386,20 @@ class _Served:
 
     def __init__(self, size: int):
         self._size = size
-        self._names: collections.OrderedDict[tuple, str] = collections.OrderedDict()
+        self._names: collections.OrderedDict[tuple, tuple[str, float]] = collections.OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> str | None:
         with self._lock:
-            name = self._names.get(key)
-            if name is not None:
-                self._names.move_to_end(key)
-            return name
+            entry = self._names.get(key)
+            if entry is None or time.monotonic() - entry[1] > SERVED_SECONDS:
+                return None
+            self._names.move_to_end(key)
+            return entry[0]
 
     def put(self, key: tuple, name: str) -> None:
         with self._lock:
-            self._names[key] = name
+            self._names[key] = (name, time.monotonic())
             self._names.move_to_end(key)
             while len(self._names) > self._size:
                 self._names.popitem(last=False)
@@ -409,6 +410,10 @@ class _Served:
 
 
 SERVED_ENTRIES = 4096
+# What was served is trusted this long at most (seconds), then checked against the data once: a bound
+# on staleness should a stamp's renewal after a commit never happen (a process killed between the
+# commit and its on-commit renewal, a database that fails the renewal).
+SERVED_SECONDS = 60
 _served = _Served(SERVED_ENTRIES)
 
 
@@ -439,6 +444,10 @@ def cached_pdf(kind: str, assessment: Assessment, make_html, variant: str = "") 
         pdf = _stored(name) if name is not None else None
         if pdf is not None:
             return pdf, False
+    if served_key is not None:
+        # What is served under this token must be built from data read after the token: the
+        # assessment the caller loaded (its project, municipality …) may predate it.
+        assessment = _reloaded(assessment)
     html = make_html(assessment)
     key = _cache_key(kind, assessment, html)
     name = storage_name(kind, assessment, key)
@@ -448,6 +457,13 @@ def cached_pdf(kind: str, assessment: Assessment, make_html, variant: str = "") 
     if served_key is not None and kept:
         _served.put(served_key, name)
     return pdf, fresh
+
+
+def _reloaded(assessment: Assessment) -> Assessment:
+    fresh = (Assessment.objects.select_related("project__municipality", "question_set", "owner__profile",
+                                               "organisation", "review_schedule")
+             .filter(pk=assessment.pk).first())
+    return fresh if fresh is not None else assessment
 
 
 def _render_once(kind: str, assessment: Assessment, key: str, name: str, html: str) -> tuple[bytes, bool, bool]:
