@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+from assessments import selectors
 from assessments.models import Assessment, Membership, Organisation, Reviewer, StaffAccess
 
 VIEW, EDIT, REVIEW, OWN, COMMENT = "view", "edit", "review", "own", "comment"
@@ -77,9 +78,7 @@ def get_assessment_for_request(request, pk, *, need: str = VIEW) -> Assessment:
     """
     user = request.user
     try:
-        assessment = Assessment.objects.select_related(
-            "project__municipality", "question_set", "owner__profile", "organisation", "review_schedule"
-        ).get(pk=pk)
+        assessment = selectors.assessments_with_relations().get(pk=pk)
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     rights = rights_of(user, assessment)

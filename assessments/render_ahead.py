@@ -29,6 +29,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_tasks import task
 
+from assessments import selectors
 from assessments.models import Assessment, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -73,8 +74,7 @@ def render_settled(assessment_pk: int, revision: int) -> str:
     moved on since (then the task of its newer revision will). Returns what it did."""
     from assessments.reports import render
 
-    assessment = (Assessment.objects.select_related("project__municipality", "question_set", "owner")
-                  .filter(pk=assessment_pk).first())
+    assessment = selectors.assessments_with_relations().filter(pk=assessment_pk).first()
     if assessment is None:
         return "gone"
     if assessment.revision != revision:

@@ -70,11 +70,11 @@ def _update_if_changed(obj, values: dict, report: SeedReport, name: str) -> None
 
 
 def _save_all_if_changed(model, key_field: str, rows: list[tuple[str, dict]], report: SeedReport, name: str,
-                         *, related: tuple[str, ...] = ()) -> dict:
+                         *, related: tuple[str, ...] = ()) -> tuple[dict, set]:
     """``_save_if_changed`` for many rows of one model, matched on the unique ``key_field``: the
     rows already there are read in one query, changed ones saved one by one, and the new ones
     validated (their ``related`` objects come from the caller, already in the database) and made
-    in one statement. The objects by key, in the order of ``rows``."""
+    in one statement. The objects by key, in the order of ``rows``, and the keys of the new ones."""
     keys = [key for key, _values in rows]
     if len(set(keys)) != len(keys):
         raise ValueError(f"{name}: the same {key_field} twice in the fixture")
@@ -94,7 +94,7 @@ def _save_all_if_changed(model, key_field: str, rows: list[tuple[str, dict]], re
             _update_if_changed(obj, values, report, name)
         objects[key] = obj
     model.objects.bulk_create(new)
-    return objects
+    return objects, set(keys) - set(existing)
 
 
 def seed_municipalities(report: SeedReport, path: Path = FIXTURES / "municipalities.tsv") -> None:
@@ -106,7 +106,7 @@ def seed_municipalities(report: SeedReport, path: Path = FIXTURES / "municipalit
 
 def seed_projects(report: SeedReport, path: Path = FIXTURES / "projects.json") -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
-    sources = _save_all_if_changed(Source, "key", [
+    sources, _new = _save_all_if_changed(Source, "key", [
         (item["key"], {
             "title": item["title"],
             "stated_total_thousand_yen": item.get("stated_total_thousand_yen"),
@@ -114,13 +114,12 @@ def seed_projects(report: SeedReport, path: Path = FIXTURES / "projects.json") -
         })
         for item in data.get("sources", [])
     ], report, "sources")
-    categories = _save_all_if_changed(Category, "key", [
+    categories, _new = _save_all_if_changed(Category, "key", [
         (item["key"], {"name": item["name"], "position": position})
         for position, item in enumerate(data["categories"])
     ], report, "categories")
     municipalities = {m.code: m for m in Municipality.objects.all()}
-    before = set(Project.objects.filter(key__in=[item["key"] for item in data["projects"]]).values_list("key", flat=True))
-    projects = _save_all_if_changed(Project, "key", [
+    projects, created = _save_all_if_changed(Project, "key", [
         (item["key"], {
             "municipality": municipalities[item["municipality_code"]] if item.get("municipality_code") else None,
             "title": item["title"],
@@ -141,7 +140,7 @@ def seed_projects(report: SeedReport, path: Path = FIXTURES / "projects.json") -
     ], report, "projects", related=("municipality", "source"))
     # New projects get their categories, data items and partners in one statement each; those that
     # were there are compared with the fixture one by one.
-    new = [item for item in data["projects"] if item["key"] not in before]
+    new = [item for item in data["projects"] if item["key"] in created]
     Project.categories.through.objects.bulk_create(
         Project.categories.through(project=projects[item["key"]], category=categories[key])
         for item in new for key in item.get("categories", []))
@@ -157,7 +156,7 @@ def seed_projects(report: SeedReport, path: Path = FIXTURES / "projects.json") -
         if item.get("partners"):
             report.count("created", "partner lists")
     for item in data["projects"]:
-        if item["key"] in before:
+        if item["key"] not in created:
             project = projects[item["key"]]
             wanted_categories = {categories[key].pk for key in item.get("categories", [])}
             if set(project.categories.values_list("pk", flat=True)) != wanted_categories:

@@ -25,6 +25,13 @@ from assessments.models import (
 )
 
 
+def assessments_with_relations():
+    """Assessments with what every page and document of one shows beside it: the project and its
+    municipality, the question set, the owner's profile, the organisation and the review schedule."""
+    return Assessment.objects.select_related(
+        "project__municipality", "question_set", "owner__profile", "organisation", "review_schedule")
+
+
 def frozen_key(question_set: QuestionSet) -> tuple | None:
     """What identifies a published or retired set's frozen state (it cannot change, in the admin or
     at model level), for the per-process caches of what is read from it; None for a draft, which

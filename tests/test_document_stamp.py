@@ -153,3 +153,20 @@ def test_what_was_served_is_trusted_only_for_a_while(monkeypatch):
     assert served.get(("report", 1, "t", "2026-12-06", "")) == "report/1/x.pdf"
     monkeypatch.setattr(render, "SERVED_SECONDS", -1)  # past the bound: checked against the data again
     assert served.get(("report", 1, "t", "2026-12-06", "")) is None
+
+
+def test_a_statement_that_fails_still_counts_as_a_change(monkeypatch):
+    """An executemany in autocommit can fail after writing its first rows: the stamp is renewed anyway."""
+    renewed = []
+    monkeypatch.setattr(document_stamp, "_renew_after_commit", lambda: renewed.append(True))
+
+    class Autocommit:
+        in_atomic_block = False
+
+    def failing(sql, params, many, context):
+        raise RuntimeError("failed on the third row")
+
+    with pytest.raises(RuntimeError):
+        document_stamp._watch(failing, 'INSERT INTO "assessments_answer" ("note") VALUES (%s)', [], True,
+                              {"connection": Autocommit()})
+    assert renewed == [True]

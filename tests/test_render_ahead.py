@@ -252,6 +252,49 @@ def test_a_lock_left_by_a_dead_server_is_taken_over_when_it_expires(demo, render
     assert len(renders) == 1 and not RenderLock.objects.exists()
 
 
+def test_a_busy_lock_table_while_taking_over_an_expired_lock_means_try_again(demo, renders, monkeypatch):
+    """Two waiters at once: one's delete of the expired row can find the lock table busy (SQLite's
+    "database table is locked"); that waiter looks again, as after a failed insert, and the
+    download still comes (it crashed the thread before)."""
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    html = render.report_html(demo)
+    key = render._cache_key("report", demo, html)
+    RenderLock.objects.create(key=key, holder="dead", expires_at=timezone.now() - timedelta(seconds=1))
+    real_delete, busy = QuerySet.delete, []
+
+    def delete_busy_once(queryset):
+        if queryset.model is RenderLock and not busy:
+            busy.append(True)
+            raise OperationalError("database table is locked")
+        return real_delete(queryset)
+
+    monkeypatch.setattr(QuerySet, "delete", delete_busy_once)
+    monkeypatch.setattr(render, "LOCK_POLL_SECONDS", 0)
+    assert render.report_pdf(demo).startswith(b"%PDF")
+    assert busy and len(renders) == 1 and not RenderLock.objects.exists()
+
+
+def test_a_lock_that_cannot_be_released_for_a_busy_table_still_gives_the_download(demo, renders, monkeypatch, caplog):
+    """The PDF is made; a release that finds the lock table busy leaves the row to expire (the next
+    one takes over then) and says so in the log, rather than failing the download."""
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    real_delete = QuerySet.delete
+
+    def delete_busy(queryset):
+        if queryset.model is RenderLock:
+            raise OperationalError("database table is locked")
+        return real_delete(queryset)
+
+    monkeypatch.setattr(QuerySet, "delete", delete_busy)
+    assert render.report_pdf(demo).startswith(b"%PDF")
+    assert len(renders) == 1 and RenderLock.objects.count() == 1
+    assert "could not release the render lock" in caplog.text
+
+
 def test_a_download_waits_for_a_live_holder_only_so_long_then_renders_itself(demo, renders, monkeypatch, caplog):
     html = render.report_html(demo)
     key = render._cache_key("report", demo, html)

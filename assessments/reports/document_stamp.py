@@ -10,14 +10,14 @@ while the stamp has not changed, the next download of that document is one query
 How "every write" is seen: not by model signals, which ``QuerySet.update()``, ``bulk_create`` and raw
 SQL bypass, but by a wrapper around every SQL statement Django sends (``execute_wrappers``, installed
 on each new connection). Any statement that is not a read — INSERT, UPDATE, DELETE, TRUNCATE, DDL —
-marks the change, unless it writes only to a table that no document prints (``QUIET_TABLES``:
+marks the change, unless it writes only to a table that no document prints (``quiet_tables()``:
 sessions, render locks, the task queue, the worker's heartbeat, staff access records, the stamp).
 In a transaction the new token is written once the transaction commits (nothing that rolls back
 changes it; readers never wait behind a writer on the stamp's row); outside one, at once.
 
 What it cannot see: a write made past Django (psql, pg_restore). After one, run ``manage.py
-documents_changed`` (``manage.py restore`` does it itself); at worst, until then, a download serves
-the PDF of the data before that write. A connection whose own transaction has written and not yet
+documents_changed`` (``manage.py restore`` does it itself); at worst, until then and for at most
+render.SERVED_SECONDS, a download serves the PDF of the data before that write. A connection whose own transaction has written and not yet
 committed never uses the stamp: it must read its own changes (``unsettled``).
 """
 

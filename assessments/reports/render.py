@@ -243,6 +243,20 @@ def _lock_wait() -> None:
     time.sleep(LOCK_POLL_SECONDS)
 
 
+def _raise_unless_locked(error: OperationalError) -> None:
+    """SQLite busy past its timeout (or a shared-cache test database's table lock) means: try again
+    later; any other operational error is raised."""
+    if "locked" not in str(error):
+        raise error
+
+
+def _delete_expired_lock(key: str, now) -> None:
+    try:
+        RenderLock.objects.filter(key=key, expires_at__lt=now).delete()
+    except OperationalError as error:  # someone else is writing the lock table: look again later
+        _raise_unless_locked(error)
+
+
 @contextlib.contextmanager
 def render_lock(key: str):
     """Hold the lock of ``key`` for the block: one process, on any app server or task worker, renders
@@ -268,10 +282,9 @@ def render_lock(key: str):
                                           expires_at=now + timedelta(seconds=RENDER_LOCK_SECONDS))
             break
         except IntegrityError:
-            RenderLock.objects.filter(key=key, expires_at__lt=now).delete()
-        except OperationalError as error:  # SQLite busy past its timeout (or a shared-cache test database)
-            if "locked" not in str(error):
-                raise
+            _delete_expired_lock(key, now)
+        except OperationalError as error:
+            _raise_unless_locked(error)
         if time.monotonic() >= give_up_at:
             logger.warning("waited %s s for the render lock of %s: rendering without it", LOCK_WAIT_SECONDS, key)
             holder = None
@@ -281,7 +294,16 @@ def render_lock(key: str):
         yield
     finally:
         if holder is not None:
-            RenderLock.objects.filter(key=key, holder=holder).delete()
+            _release(key, holder)
+
+
+def _release(key: str, holder: str) -> None:
+    try:
+        RenderLock.objects.filter(key=key, holder=holder).delete()
+    except OperationalError as error:  # the document is made; the row expires and the next one takes over
+        _raise_unless_locked(error)
+        logger.warning("could not release the render lock of %s (%s): it expires in %s s",
+                       key, error, RENDER_LOCK_SECONDS)
 
 
 def documents():
@@ -460,9 +482,7 @@ def cached_pdf(kind: str, assessment: Assessment, make_html, variant: str = "") 
 
 
 def _reloaded(assessment: Assessment) -> Assessment:
-    fresh = (Assessment.objects.select_related("project__municipality", "question_set", "owner__profile",
-                                               "organisation", "review_schedule")
-             .filter(pk=assessment.pk).first())
+    fresh = selectors.assessments_with_relations().filter(pk=assessment.pk).first()
     return fresh if fresh is not None else assessment
 
 
