@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from assessments import people, scoring
@@ -224,6 +225,7 @@ class Workspace:
     sections: list[Section]
     questions: list[Question]
     answers: dict[str, Answer]
+    rows: dict[str, int]  # per answered question key: its sources (evidence) and inventory rows
     specs: list[scoring.QuestionSpec]
     result: scoring.Result
     levels: list[Level]
@@ -250,9 +252,11 @@ class Workspace:
         answer = self.answers.get(key)
         if answer is None:
             return False
-        spec = next(s for s in self.specs if s.key == key)
-        rows = len(answer.inventory_rows.all()) + len(answer.evidence.all())
-        return scoring.is_answered(spec, answer.value, has_rows=rows > 0)
+        return scoring.is_answered(self._specs_by_key[key], answer.value, has_rows=self.rows.get(key, 0) > 0)
+
+    @cached_property
+    def _specs_by_key(self) -> dict[str, scoring.QuestionSpec]:
+        return {spec.key: spec for spec in self.specs}
 
     def screening(self) -> scoring.ScreeningResult:
         values = self.values()
@@ -350,7 +354,8 @@ def _level_specs(levels) -> list[scoring.LevelSpec]:
     return [scoring.LevelSpec(key=lv.key, label=lv.label, min_percent=lv.min_percent) for lv in levels]
 
 
-_STRUCTURES: dict[tuple, tuple] = {}
+_SPECS: dict[tuple, list[scoring.QuestionSpec]] = {}
+_LEVELS: dict[tuple, list[Level]] = {}
 
 
 def scoring_structure(question_set: QuestionSet) -> tuple[list[scoring.QuestionSpec], list[scoring.LevelSpec]]:
@@ -360,31 +365,37 @@ def scoring_structure(question_set: QuestionSet) -> tuple[list[scoring.QuestionS
     structure is kept in memory per process, keyed on what identifies that frozen state; a draft is
     read anew each time (5 queries).
     """
+    return set_specs(question_set), _level_specs(set_levels(question_set))
+
+
+def set_specs(question_set: QuestionSet, sections: list[Section] | None = None) -> list[scoring.QuestionSpec]:
+    """The set's questions as scoring specs (from ``sections`` when the caller has read them): a
+    frozen set's are made once per process."""
     cache_key = frozen_key(question_set)
-    if cache_key is not None and cache_key in _STRUCTURES:
-        return _STRUCTURES[cache_key]
-    specs = question_specs(questionset_structure(question_set))
-    levels = _level_specs(question_set.levels.all())
+    if cache_key is not None and cache_key in _SPECS:
+        return _SPECS[cache_key]
+    specs = question_specs(sections if sections is not None else questionset_structure(question_set))
     if cache_key is not None:
-        _STRUCTURES[cache_key] = (specs, levels)
-    return specs, levels
+        _SPECS[cache_key] = specs
+    return specs
+
+
+def set_levels(question_set: QuestionSet) -> list[Level]:
+    """The set's levels in order (1 query; none for a frozen set already read by this process)."""
+    cache_key = frozen_key(question_set)
+    if cache_key is not None and cache_key in _LEVELS:
+        return list(_LEVELS[cache_key])
+    levels = list(question_set.levels.all())
+    if cache_key is not None:
+        _LEVELS[cache_key] = levels
+    return list(levels)
 
 
 def answer_values_and_rows(assessment: Assessment) -> tuple[dict[str, object], dict[str, int]]:
     """Each answer's value and its number of sources and inventory rows, by question key (1 query)."""
-
-    def count(model):
-        return Coalesce(
-            Subquery(
-                model.objects.filter(answer=OuterRef("pk")).order_by().values("answer")
-                .annotate(n=Count("pk")).values("n")
-            ),
-            0,
-        )
-
     values, rows = {}, {}
     for key, value, evidence, inventory in Answer.objects.filter(assessment=assessment).annotate(
-        evidence_count=count(Evidence), inventory_count=count(InventoryRow)
+        evidence_count=_row_count(Evidence), inventory_count=_row_count(InventoryRow)
     ).values_list(
         "question__key", "value", "evidence_count", "inventory_count"
     ):
@@ -393,19 +404,36 @@ def answer_values_and_rows(assessment: Assessment) -> tuple[dict[str, object], d
     return values, rows
 
 
-def assessment_workspace(assessment: Assessment) -> Workspace:
+def assessment_workspace(assessment: Assessment, *, rows_of: str | None = None) -> Workspace:
+    """The assessment's workspace, in a fixed number of queries whatever the number of questions:
+    the answers with their rows (3) and the set's structure and levels (5; none for a published set
+    this process has read before).
+
+    Every answer comes with its sources (evidence) and inventory rows, as the summary and the
+    documents print them all. ``rows_of``: the key of the section a wizard page shows; only that
+    section's answers get their rows, the others' are counted in the answers' query (all that
+    progress and scoring need), which spares building rows the page does not show.
+    """
     sections = questionset_structure(assessment.question_set)
     questions = [question for section in sections for question in section.questions.all()]
-    specs = question_specs(sections)
-    answers = {
-        answer.question.key: answer
-        for answer in Answer.objects.filter(assessment=assessment)
-        .select_related("question")
-        .prefetch_related("evidence", "inventory_rows")
-    }
-    levels = list(assessment.question_set.levels.all())
+    specs = set_specs(assessment.question_set, sections)
+    if rows_of is None:
+        answers = {
+            answer.question.key: answer
+            for answer in Answer.objects.filter(assessment=assessment)
+            .select_related("question")
+            .prefetch_related("evidence", "inventory_rows")
+        }
+        rows = {key: len(a.evidence.all()) + len(a.inventory_rows.all()) for key, a in answers.items()}
+    else:
+        counted = Answer.objects.filter(assessment=assessment).select_related("question").annotate(
+            evidence_count=_row_count(Evidence), inventory_count=_row_count(InventoryRow))
+        answers = {answer.question.key: answer for answer in counted}
+        rows = {key: a.evidence_count + a.inventory_count for key, a in answers.items()}
+        shown = {question.key for section in sections if section.key == rows_of for question in section.questions.all()}
+        prefetch_related_objects([a for key, a in answers.items() if key in shown], "evidence", "inventory_rows")
+    levels = set_levels(assessment.question_set)
     level_specs = _level_specs(levels)
-    rows = {key: len(a.evidence.all()) + len(a.inventory_rows.all()) for key, a in answers.items()}
     result = scoring.score(specs, {k: a.value for k, a in answers.items()}, level_specs, rows=rows,
                            min_confirmed_percent=assessment.question_set.min_confirmed_percent)
     return Workspace(
@@ -413,9 +441,19 @@ def assessment_workspace(assessment: Assessment) -> Workspace:
         sections=sections,
         questions=questions,
         answers=answers,
+        rows=rows,
         specs=specs,
         result=result,
         levels=levels,
+    )
+
+
+def _row_count(model):
+    """The number of ``model`` rows (Evidence, InventoryRow) of each answer, as a subquery."""
+    return Coalesce(
+        Subquery(model.objects.filter(answer=OuterRef("pk")).order_by().values("answer")
+                 .annotate(n=Count("pk")).values("n")),
+        0,
     )
 
 

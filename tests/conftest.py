@@ -207,7 +207,7 @@ def _isolated_cache(settings):
     a worker unless it says so: tests/test_render_ahead.py)."""
     from assessments import risks, selectors
 
-    for frozen in (selectors._SECTIONS, selectors._STRUCTURES, risks._PARTS):
+    for frozen in (selectors._SECTIONS, selectors._SPECS, selectors._LEVELS, risks._PARTS):
         frozen.clear()
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.STORAGES = {**settings.STORAGES, "documents": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}

@@ -4,7 +4,7 @@ read anew on every call, so an administrator's edit shows at once."""
 import pytest
 
 from assessments import selectors
-from assessments.models import Question, QuestionSet
+from assessments.models import Level, Question, QuestionSet
 from assessments.questionset_io import questionset_from_data
 from tests.conftest import make_questionset_data
 
@@ -39,3 +39,24 @@ def test_a_drafts_structure_is_read_every_time_and_shows_an_edit(django_assert_n
     with django_assert_num_queries(4):
         after = selectors.questionset_structure(draft)
     assert "編集した設問（架空）" in str(_texts(after)) and "編集した設問（架空）" not in str(_texts(before))
+
+
+@pytest.mark.django_db
+def test_a_published_sets_levels_are_read_once_and_a_drafts_every_time(django_assert_num_queries):
+    published_set = questionset_from_data(make_questionset_data(key="published-levels", status="published"))
+    with django_assert_num_queries(1):
+        first = selectors.set_levels(published_set)
+    read_again = QuestionSet.objects.get(pk=published_set.pk)  # as the next request reads it
+    with django_assert_num_queries(0):
+        again = selectors.set_levels(read_again)
+    assert first and [level.label for level in again] == [level.label for level in first]
+
+    draft = questionset_from_data(make_questionset_data(key="draft-levels", status="draft"))
+    with django_assert_num_queries(1):
+        before = selectors.set_levels(draft)
+    level = Level.objects.filter(question_set=draft).order_by("pk").first()
+    level.label = "編集した水準（架空）"
+    level.save()
+    with django_assert_num_queries(1):
+        after = selectors.set_levels(draft)
+    assert "編集した水準（架空）" in [lv.label for lv in after] and "編集した水準（架空）" not in [lv.label for lv in before]

@@ -1,13 +1,14 @@
 """The assessment wizard: what a resident sees and what is stored."""
 
 import json
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import answer_saving
+from assessments import answer_saving, selectors
 from assessments.answer_saving import assessment_create
 from assessments.models import Answer, AnswerHistory, Assessment, InventoryRow, Project, Question, QuestionSet
 from assessments.questionset_io import questionset_from_data
@@ -530,6 +531,24 @@ def test_pages_use_the_same_number_of_queries_for_10_and_100_questions(bob_clien
     # none, so no risk part) are read once and then kept.
     assert counts[0] <= 22
     assert QuestionSet.objects.count() == 2
+
+
+def _progress_badges(page: str) -> dict[str, str]:
+    """The section list's 「回答済み / 表示中の質問」 badges, by section key (as an editor sees them)."""
+    return dict(re.findall(r'name="goto" value="([^"]+)"[^>]*>[^<]*</button>\s*<span class="badge[^"]*"\s*'
+                           r'title="[^"]*">(\d+/\d+)</span>', page))
+
+
+def test_every_section_page_counts_the_progress_of_the_others_the_same(bob_client, assessment):
+    """A section page reads the sources and inventory rows of its own questions only; the other
+    sections' progress (an inventory question is answered by its rows) is counted all the same."""
+    assert InventoryRow.objects.filter(answer__assessment=assessment).exists()  # 「b」's inventory, from the project
+    badges = {key: _progress_badges(bob_client.get(section_url(assessment, key)).content.decode())
+              for key in ("a", "b", "c")}
+    every_row = selectors.assessment_workspace(assessment)  # as the summary and the documents read it
+    expected = {item.section.key: f"{item.answered}/{item.visible}" for item in every_row.progress()}
+    assert badges["a"] == badges["b"] == badges["c"] == expected
+    assert expected["b"].startswith("1/")  # the inventory question, answered by its rows only
 
 
 def test_the_screening_page_states_the_recommended_depth_and_why(bob_client, assessment):

@@ -118,7 +118,7 @@ def _resolutions(post) -> dict:
 @login_required
 def assessment_section(request, pk, section_key):
     assessment = get_assessment_for_request(request, pk, need=EDIT if request.method == "POST" else VIEW)
-    workspace = selectors.assessment_workspace(assessment)
+    workspace = selectors.assessment_workspace(assessment, rows_of=section_key)
     section = workspace.section(section_key)
     if section is None:
         raise Http404
@@ -149,7 +149,7 @@ def assessment_section(request, pk, section_key):
 
     # Show the page again with the user's input: what was saved is said, every refused field has its
     # message, every conflict shows both texts at its question.
-    fresh = selectors.assessment_workspace(assessment)
+    fresh = selectors.assessment_workspace(assessment, rows_of=section.key)
     data = page.data_after(outcome, resolve=resolve, stored_now=fresh.answers)
     again = SectionPage(data, fresh, section)
     again.is_valid()

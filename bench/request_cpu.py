@@ -1,0 +1,99 @@
+"""CPU time of one request of each kind, in one process, without HTTP or a load generator.
+
+    .venv/bin/python bench/request_cpu.py [--runs 40]
+
+A fresh SQLite database (in a temporary folder), migrated and seeded, one user who owns the
+demonstration assessment; Django's test client sends each request ``--runs`` times after one
+warm-up, with the production settings `bench/load.py` uses (DXPIA_DEBUG=false). Prints, per kind,
+the median CPU time of this process per request (``time.process_time``: what a gunicorn worker
+would spend, whatever else the machine runs) and the number of SQL queries, and each as a
+throughput ratio to ``ping`` (the minimal view of bench/load.py).
+
+What it shows: how far a page is from the floor of any signed-in request (the session, the user
+and the access helper, then a 404), and so which of bench/load.py's ratio targets a given page
+could reach at all. Use it before and after a change to a page's code; bench/load.py measures the
+same pages under load through gunicorn.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import fresh_database  # noqa: E402
+
+PASSWORD = "request-cpu-password-2026"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+    os.environ.update({
+        "DXPIA_DEBUG": "false", "DXPIA_SECRET_KEY": secrets.token_urlsafe(50), "DXPIA_ALLOWED_HOSTS": "testserver",
+        "DXPIA_SSL_REDIRECT": "false", "DXPIA_EMAIL_URL": "console://", "DXPIA_DEFAULT_FROM_EMAIL": "dxpia@example.jp",
+        "DXPIA_STATIC_ROOT": tempfile.mkdtemp(prefix="dxpia-bench-static-"),
+    })
+    fresh_database()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.demo import create_demo_assessment
+    from assessments.models import Answer, Question
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # WhiteNoise's manifest, as in production
+    owner = get_user_model().objects.create_user("cpu", password=PASSWORD)
+    assessment = create_demo_assessment(user=owner)
+    pk = assessment.pk
+    section = assessment.question_set.sections.order_by("position").values_list("key", flat=True).first()
+    question = (assessment.question_set.questions.exclude(type=Question.Type.INVENTORY)
+                .order_by("section__position", "position").first())
+    anonymous, signed_in = Client(), Client()
+    signed_in.force_login(owner)
+    answer = Answer.objects.filter(assessment=assessment, question=question).first()
+    base = [answer.note_version if answer else 0]
+
+    def save():
+        response = signed_in.post(
+            f"/assessments/{pk}/autosave/", content_type="application/json",
+            data=json.dumps({"question": question.key, "part": "note", "base": base[0],
+                             "value": f"CPU計測の補足 {time.perf_counter_ns()}", "mark": ""}))
+        base[0] = response.json()["version"]
+        return response
+
+    kinds = [
+        ("ping", lambda: anonymous.get("/-/ping")),
+        ("signed-in 404 (session, user, access helper)", lambda: signed_in.get("/assessments/999999999/summary/")),
+        ("section", lambda: signed_in.get(f"/assessments/{pk}/sections/{section}/")),
+        ("summary", lambda: signed_in.get(f"/assessments/{pk}/summary/")),
+        ("report (cached)", lambda: signed_in.get(f"/assessments/{pk}/report.pdf")),
+        ("background save", save),
+    ]
+    print(f"{'request':<48} {'CPU ms':>8} {'queries':>8} {'ratio to ping':>14}  status")
+    ping_ms = None
+    for name, send in kinds:
+        first = send()  # warm-up (and, for the report, the render that fills the cache)
+        times = []
+        for _ in range(args.runs):
+            started = time.process_time()
+            response = send()
+            times.append(time.process_time() - started)
+        with CaptureQueriesContext(connection) as queries:
+            send()
+        ms = statistics.median(times) * 1000
+        ping_ms = ping_ms or ms
+        print(f"{name:<48} {ms:8.2f} {len(queries):8d} {ping_ms / ms:13.1%}  {first.status_code}/{response.status_code}")
+
+
+if __name__ == "__main__":
+    main()
