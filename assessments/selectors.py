@@ -373,11 +373,11 @@ def set_specs(question_set: QuestionSet, sections: list[Section] | None = None) 
     frozen set's are made once per process."""
     cache_key = frozen_key(question_set)
     if cache_key is not None and cache_key in _SPECS:
-        return _SPECS[cache_key]
+        return list(_SPECS[cache_key])
     specs = question_specs(sections if sections is not None else questionset_structure(question_set))
     if cache_key is not None:
         _SPECS[cache_key] = specs
-    return specs
+    return list(specs)
 
 
 def set_levels(question_set: QuestionSet) -> list[Level]:

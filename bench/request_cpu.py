@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -36,12 +37,27 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
+    static_root = tempfile.mkdtemp(prefix="dxpia-bench-static-")
+    workdir = None
+    try:
+        workdir = fresh_database_with_settings(static_root)
+        measure(args.runs)
+    finally:
+        for folder in (static_root, workdir):
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def fresh_database_with_settings(static_root):
     os.environ.update({
         "DXPIA_DEBUG": "false", "DXPIA_SECRET_KEY": secrets.token_urlsafe(50), "DXPIA_ALLOWED_HOSTS": "testserver",
         "DXPIA_SSL_REDIRECT": "false", "DXPIA_EMAIL_URL": "console://", "DXPIA_DEFAULT_FROM_EMAIL": "dxpia@example.jp",
-        "DXPIA_STATIC_ROOT": tempfile.mkdtemp(prefix="dxpia-bench-static-"),
+        "DXPIA_STATIC_ROOT": static_root,
     })
-    fresh_database()
+    return fresh_database()
+
+
+def measure(runs):
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
@@ -55,7 +71,7 @@ def main():
     owner = get_user_model().objects.create_user("cpu", password=PASSWORD)
     assessment = create_demo_assessment(user=owner)
     pk = assessment.pk
-    section = assessment.question_set.sections.order_by("position").values_list("key", flat=True).first()
+    first_section = assessment.question_set.sections.order_by("position").values_list("key", flat=True).first()
     question = (assessment.question_set.questions.exclude(type=Question.Type.INVENTORY)
                 .order_by("section__position", "position").first())
     anonymous, signed_in = Client(), Client()
@@ -74,7 +90,8 @@ def main():
     kinds = [
         ("ping", lambda: anonymous.get("/-/ping")),
         ("signed-in 404 (session, user, access helper)", lambda: signed_in.get("/assessments/999999999/summary/")),
-        ("section", lambda: signed_in.get(f"/assessments/{pk}/sections/{section}/")),
+        (f"section {first_section} (first)", lambda: signed_in.get(f"/assessments/{pk}/sections/{first_section}/")),
+        ("section b (the inventory, 36 rows)", lambda: signed_in.get(f"/assessments/{pk}/sections/b/")),
         ("summary", lambda: signed_in.get(f"/assessments/{pk}/summary/")),
         ("report (cached)", lambda: signed_in.get(f"/assessments/{pk}/report.pdf")),
         ("background save", save),
@@ -84,7 +101,7 @@ def main():
     for name, send in kinds:
         first = send()  # warm-up (and, for the report, the render that fills the cache)
         times = []
-        for _ in range(args.runs):
+        for _ in range(runs):
             started = time.process_time()
             response = send()
             times.append(time.process_time() - started)

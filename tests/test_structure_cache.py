@@ -60,3 +60,22 @@ def test_a_published_sets_levels_are_read_once_and_a_drafts_every_time(django_as
     with django_assert_num_queries(1):
         after = selectors.set_levels(draft)
     assert "編集した水準（架空）" in [lv.label for lv in after] and "編集した水準（架空）" not in [lv.label for lv in before]
+
+
+@pytest.mark.django_db
+def test_a_published_sets_specs_are_made_once_and_a_drafts_show_an_edit(django_assert_num_queries):
+    published_set = questionset_from_data(make_questionset_data(key="published-specs", status="published"))
+    first = selectors.set_specs(published_set)
+    read_again = QuestionSet.objects.get(pk=published_set.pk)  # as the next request reads it
+    with django_assert_num_queries(0):
+        again = selectors.set_specs(read_again)
+    assert first and [spec.key for spec in again] == [spec.key for spec in first]
+
+    draft = questionset_from_data(make_questionset_data(key="draft-specs", status="draft"))
+    before = selectors.set_specs(draft)
+    question = Question.objects.filter(question_set=draft).order_by("pk").first()
+    question.text = "編集した設問（架空）"
+    question.save()
+    after = selectors.set_specs(QuestionSet.objects.get(pk=draft.pk))
+    assert {spec.key: spec.text for spec in after}[question.key] == "編集した設問（架空）"
+    assert {spec.key: spec.text for spec in before}[question.key] != "編集した設問（架空）"

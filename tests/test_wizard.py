@@ -551,6 +551,23 @@ def test_every_section_page_counts_the_progress_of_the_others_the_same(bob_clien
     assert expected["b"].startswith("1/")  # the inventory question, answered by its rows only
 
 
+def test_a_section_page_reads_the_inventory_rows_only_where_it_shows_them(bob_client, assessment):
+    """Section 「a」 counts 「b」's inventory rows without reading them; 「b」 reads them to show them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    table = InventoryRow._meta.db_table
+
+    def row_reads(key):
+        with CaptureQueriesContext(connection) as queries:
+            page = bob_client.get(section_url(assessment, key))
+        assert page.status_code == 200
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith(f'SELECT "{table}"."id"')]
+
+    assert row_reads("a") == []
+    assert len(row_reads("b")) == 1
+
+
 def test_the_screening_page_states_the_recommended_depth_and_why(bob_client, assessment):
     page = bob_client.get(section_url(assessment, "screening")).content.decode()
     assert "判定できない" in page and "対象人数が不明" in page
