@@ -65,6 +65,7 @@ def measure(runs):
     from django.test.utils import CaptureQueriesContext
 
     from assessments.demo import create_demo_assessment
+    from assessments.forms import MAX_INVENTORY_ROWS
     from assessments.models import Answer, Question
 
     call_command("collectstatic", interactive=False, verbosity=0)  # WhiteNoise's manifest, as in production
@@ -74,6 +75,7 @@ def measure(runs):
     first_section = assessment.question_set.sections.order_by("position").values_list("key", flat=True).first()
     question = (assessment.question_set.questions.exclude(type=Question.Type.INVENTORY)
                 .order_by("section__position", "position").first())
+    full = inventory_of(create_demo_assessment(user=owner), MAX_INVENTORY_ROWS)
     anonymous, signed_in = Client(), Client()
     signed_in.force_login(owner)
     answer = Answer.objects.filter(assessment=assessment, question=question).first()
@@ -92,6 +94,7 @@ def measure(runs):
         ("signed-in 404 (session, user, access helper)", lambda: signed_in.get("/assessments/999999999/summary/")),
         (f"section {first_section} (first)", lambda: signed_in.get(f"/assessments/{pk}/sections/{first_section}/")),
         ("section b (the inventory, 36 rows)", lambda: signed_in.get(f"/assessments/{pk}/sections/b/")),
+        (f"section b ({MAX_INVENTORY_ROWS} rows, the limit)", lambda: signed_in.get(f"/assessments/{full}/sections/b/")),
         ("summary", lambda: signed_in.get(f"/assessments/{pk}/summary/")),
         ("report (cached)", lambda: signed_in.get(f"/assessments/{pk}/report.pdf")),
         ("background save", save),
@@ -110,6 +113,20 @@ def measure(runs):
         ms = statistics.median(times) * 1000
         ping_ms = ping_ms or ms
         print(f"{name:<48} {ms:8.2f} {len(queries):8d} {ping_ms / ms:13.1%}  {first.status_code}/{response.status_code}")
+
+
+def inventory_of(assessment, rows):
+    """The assessment's pk, its inventory filled to ``rows`` rows (its own rows over and over)."""
+    from assessments.models import InventoryRow
+
+    stored = list(InventoryRow.objects.filter(answer__assessment=assessment).order_by("position"))
+    more = []
+    for position in range(len(stored), rows):
+        row = stored[position % len(stored)]
+        more.append(InventoryRow(**{**{f.attname: getattr(row, f.attname) for f in InventoryRow._meta.concrete_fields},
+                                    "id": None, "position": position, "data_item": f"{row.data_item}（{position + 1}）"}))
+    InventoryRow.objects.bulk_create(more)
+    return assessment.pk
 
 
 if __name__ == "__main__":

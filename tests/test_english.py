@@ -357,7 +357,7 @@ def report(found: dict[str, list[str]]) -> str:
     for url, fragments in found.items():
         lines.append(f"{url} ({len(fragments)}):")
         lines += [f"    {fragment}" for fragment in fragments]
-    return "Japanese in the English interface:\n" + "\n".join(lines)
+    return "Japanese in the English interface (or an attribute cut short):\n" + "\n".join(lines)
 
 
 def check(client, urls, *, status=200, follow=False) -> dict[str, list[str]]:
@@ -374,8 +374,43 @@ def check(client, urls, *, status=200, follow=False) -> dict[str, list[str]]:
     return found
 
 
+# The names of attributes the pages have (data-*, aria-*, the admin's xlink:href). Anything else in a start tag is a
+# value cut short: a quote inside it that was not escaped, e.g. an English translation with "Undo"
+# put into data-saved-text="…" by {% translate %}, which does not escape.
+ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9:-]*\Z")
+
+
+class _AttributeReader(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.broken: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        names = [name for name, _value in attrs if not ATTRIBUTE_NAME.match(name)]
+        if names:
+            where = f"<{tag}" + "".join(f' {name}="{value}"' for name, value in attrs if name in ("id", "class")) + ">"
+            self.broken.append(f"{where}: an attribute cut short, it goes on as {' '.join(names)!r}")
+
+
+def broken_attributes(html: str) -> list[str]:
+    """Start tags whose attributes were cut short by a quote in a value."""
+    reader = _AttributeReader()
+    reader.feed(html)
+    reader.close()
+    return reader.broken
+
+
+def test_the_check_finds_an_attribute_cut_short_by_a_quote():
+    assert broken_attributes('<p class="x" data-saved-text="Deleted (use "Undo" to restore it; it goes)">a</p>') == [
+        '<p class="x">: an attribute cut short, it goes on as \'undo" it; goes)"\'']
+    assert broken_attributes(
+        '<p data-saved-text="Deleted (use &quot;Undo&quot;)" aria-label=\'a "b"\' hidden data-x>a</p>') == []
+
+
 def page_problems(url: str, response, database: KnownData | None = None) -> dict[str, list[str]]:
-    fragments = japanese_in(response.content.decode(), database)
+    """The Japanese of the page's interface and the attributes cut short."""
+    html = response.content.decode()
+    fragments = japanese_in(html, database) + broken_attributes(html)
     return {url: fragments} if fragments else {}
 
 

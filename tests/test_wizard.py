@@ -2,6 +2,7 @@
 
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -234,6 +235,66 @@ def test_an_inventory_row_without_a_name_is_explained(bob_client, assessment):
     response = post_section(bob_client, assessment, "b", data=data)
     assert response.status_code == 400 and "データ項目の名前を入力してください" in response.content.decode()
     assert "目的だけ" in response.content.decode()
+
+
+class _Element(HTMLParser):
+    """The attributes and the text of the element with a given id."""
+
+    def __init__(self, id_):
+        super().__init__(convert_charrefs=True)
+        self.id, self.attrs, self.text, self.depth, self.tag = id_, None, "", 0, None
+
+    def handle_starttag(self, tag, attrs):
+        if self.attrs is None and dict(attrs).get("id") == self.id:
+            self.attrs, self.tag, self.depth = dict(attrs), tag, 1
+        elif self.depth and tag == self.tag:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if self.depth and tag == self.tag:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.text += data
+
+
+def element(html: str, id_: str) -> tuple[dict, str]:
+    reader = _Element(id_)
+    reader.feed(html)
+    assert reader.attrs is not None, f"no element with id {id_!r}"
+    return reader.attrs, reader.text
+
+
+def test_a_refused_choice_in_an_inventory_row_is_marked_and_its_message_named(bob_client, assessment):
+    """A value the select does not offer (a hand-made request, an old tab) is refused beside the select:
+    marked invalid, and the select names its message for screen readers; the row's other input stays."""
+    before = list(InventoryRow.objects.filter(answer__assessment=assessment).values_list("children", "note"))
+    data = open_section(bob_client, assessment, "b")
+    data.update({"inv-0-children": "たぶん", "inv-0-note": "残したいメモ<b>"})
+    response = post_section(bob_client, assessment, "b", data=data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    select, _text = element(page, "id_inv-0-children")
+    assert select["aria-invalid"] == "true" and "is-invalid" in select["class"].split()
+    _attrs, message = element(page, select["aria-describedby"])
+    assert "たぶん は候補にありません" in message
+    assert element(page, "id_inv-0-note")[1] == "残したいメモ<b>"
+    assert list(InventoryRow.objects.filter(answer__assessment=assessment).values_list("children", "note")) == before
+
+
+def test_a_sensitive_row_without_a_legal_basis_is_flagged_on_the_page(bob_client, assessment):
+    """The ⚠ of a stored row is in the page as served (the editor's script only keeps it in step)."""
+    data = open_section(bob_client, assessment, "b")
+    data.update({"inv-0-sensitive": "yes", "inv-0-necessity": "見守りに必要", "inv-0-legal_basis": "",
+                 "inv-1-sensitive": "yes", "inv-1-necessity": "見守りに必要", "inv-1-legal_basis": "児童福祉法第25条の2",
+                 "inv-2-sensitive": "no", "inv-2-necessity": "", "inv-2-legal_basis": ""})
+    assert post_section(bob_client, assessment, "b", data=data).status_code == 302
+    page = bob_client.get(section_url(assessment, "b")).content.decode()
+    rows = page.split('<tr class="dx-inventory-row')[1:4]
+    flags = [(row.startswith(" dx-flagged"), '<p class="dx-row-flag small mb-0 mt-1" hidden>' not in row) for row in rows]
+    assert flags == [(True, True), (False, False), (False, False)]
+    assert "要配慮個人情報: 必要な理由か法的根拠が空です" in rows[0]
 
 
 def test_the_add_row_button_works_without_javascript(bob_client, assessment):

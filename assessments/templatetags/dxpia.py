@@ -189,14 +189,20 @@ def fiscal_year(year):
     return _("%(year)s年度（%(era)s）") % {"year": year, "era": era if japanese() else _english_era(era)}
 
 
+def wrapped(kind: str, html) -> SafeString:
+    """``html`` (escaped unless safe) in the punctuation of the active language: （…）, 「…」 or
+    【…】 ({% paren %}, {% quoted %}, {% bracketed %} from Python)."""
+    # The msgids are here, in Python, so that makemessages finds them.
+    pattern = {"paren": _("（%(text)s）"), "quoted": _("「%(text)s」"), "bracketed": _("【%(text)s】")}[kind]
+    return mark_safe(conditional_escape(pattern) % {"text": conditional_escape(html)})
+
+
 class _Wrapped(template.Node):
     def __init__(self, nodelist, kind):
         self.nodelist, self.kind = nodelist, kind
 
     def render(self, context):
-        # The msgids are here, in Python, so that makemessages finds them.
-        pattern = {"paren": _("（%(text)s）"), "quoted": _("「%(text)s」"), "bracketed": _("【%(text)s】")}[self.kind]
-        return mark_safe(conditional_escape(pattern) % {"text": self.nodelist.render(context)})
+        return wrapped(self.kind, self.nodelist.render(context))
 
 
 def _wrapping(kind):

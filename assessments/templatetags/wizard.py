@@ -75,17 +75,6 @@ def stored_warning(workspace, question):
 
 
 @register.filter
-def inventory_row_flagged(form) -> bool:
-    """Whether an inventory row on the page is 要配慮個人情報 without a stated necessity or legal
-    basis (InventoryRow.problems), from what the page shows: stored values, or the input after a
-    refused save."""
-    def value(name):
-        return str(form[name].value() or "").strip()
-
-    return value("sensitive") == "yes" and not (value("necessity") and value("legal_basis"))
-
-
-@register.filter
 def answer_input(field, question):
     """Prepare a question's main answer for dxpia/templates/assessments/_answer_field.html: Bootstrap's
     classes, the question's legend as the text box's name, its help and errors as its description,
