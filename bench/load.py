@@ -20,7 +20,9 @@ requests as fast as the server answers, one kind of request at a time, each phas
   409 would be counted and its stored version adopted). Last, because a save changes the report.
 
 It prints requests per second, p50/p95/p99 latency, each throughput as a ratio to ``ping``'s, the
-statuses, and whether the issue's targets are met (section ≥ 50 % and background save ≥ 40 % of the
+CPU per request of the server (gunicorn's master and workers, from /proc, workers replaced during
+the phase included) and of this load generator (time.process_time; the database's CPU is in
+neither), the statuses, and whether the issue's targets are met (section ≥ 50 % and background save ≥ 40 % of the
 minimal view's throughput, cached report p95 ≤ 50 ms, no 5xx). Exits 1 when any request got a 5xx or
 no answer. Traffic goes to 127.0.0.1 only. The load generator is this Python process (threads over
 urllib, one connection per request, as gunicorn's sync workers close each connection) on the same
@@ -90,6 +92,8 @@ class Phase:
     statuses: Counter = field(default_factory=Counter)  # 0: no HTTP answer
     seconds: float = 0.0
     bytes: int = 0
+    server_cpu: float = 0.0  # seconds of CPU of gunicorn (master and workers) during the phase
+    client_cpu: float = 0.0  # seconds of CPU of this process (the load generator) during the phase
 
     @property
     def rate(self) -> float:
@@ -101,6 +105,10 @@ class Phase:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
 
+    def cpu_ms(self, seconds: float) -> float:
+        """CPU per answered request, in ms."""
+        return seconds / len(self.latencies) * 1000 if self.latencies else float("nan")
+
     @property
     def server_errors(self) -> int:
         return sum(n for status, n in self.statuses.items() if status >= 500 or status == 0)
@@ -109,6 +117,38 @@ class Phase:
 def _set_up(env: dict, clients: int) -> dict:
     return cs._django_script(env, SET_UP, {"user": "loadtester", "password": PASSWORD, "questions": clients},
                              "migrate, seed and the demo assessment")
+
+
+def _ticks(pid: int, *, children: bool = False) -> int:
+    """CPU clock ticks of a process (user and system; with ``children``, also of its children that
+    have exited and been waited for), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0
+    # After the name: state ppid … utime (14th field of the line), stime, cutime, cstime.
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    return utime + stime + (cutime + cstime if children else 0)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def server_cpu_seconds() -> float:
+    """CPU spent so far by the gunicorn this process started: its master, the workers alive now, and
+    the workers that have exited (gunicorn replaces one after --max-requests; the master waits for
+    it, so its CPU is in the master's children's times)."""
+    pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    masters = {pid for pid in pids if _parent(pid) == os.getpid()}
+    workers = [pid for pid in pids if _parent(pid) in masters]
+    ticks = sum(_ticks(pid, children=True) for pid in masters) + sum(_ticks(pid) for pid in workers)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _run_phase(name: str, browsers: list, send, seconds: float, max_requests: int) -> Phase:
@@ -146,12 +186,15 @@ def _run_phase(name: str, browsers: list, send, seconds: float, max_requests: in
     threads = [threading.Thread(target=work, args=(i, b), daemon=True) for i, b in enumerate(browsers)]
     for thread in threads:
         thread.start()
+    server_before, client_before = server_cpu_seconds(), time.process_time()
     began = time.monotonic()
     deadline_box["at"] = began + seconds
     barrier.wait()
     for thread in threads:
         thread.join(timeout=seconds + 2 * cs.REQUEST_TIMEOUT)
     phase.seconds = time.monotonic() - began
+    phase.server_cpu = server_cpu_seconds() - server_before
+    phase.client_cpu = time.process_time() - client_before
     return phase
 
 
@@ -208,12 +251,14 @@ def measure(base_url: str, prepared: dict, clients: int, seconds: float, max_req
 def table(workers: int, phases: list[Phase]) -> list[str]:
     ping = phases[0].rate
     lines = [f"gunicorn, {workers} sync workers",
-             "| request | requests | req/s | ratio to ping | p50 ms | p95 ms | p99 ms | statuses |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| request | requests | req/s | ratio to ping | p50 ms | p95 ms | p99 ms "
+             "| server CPU ms/request | load generator CPU ms/request | statuses |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for p in phases:
         statuses = ", ".join(f"{s or 'no answer'}: {n}" for s, n in sorted(p.statuses.items()))
         lines.append(f"| {p.name} | {len(p.latencies)} | {p.rate:,.1f} | {p.rate / ping:.0%} | {p.percentile(50):.1f} "
-                     f"| {p.percentile(95):.1f} | {p.percentile(99):.1f} | {statuses} |")
+                     f"| {p.percentile(95):.1f} | {p.percentile(99):.1f} | {p.cpu_ms(p.server_cpu):.1f} "
+                     f"| {p.cpu_ms(p.client_cpu):.1f} | {statuses} |")
     return lines
 
 
