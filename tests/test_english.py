@@ -13,6 +13,9 @@
   part (the window title, an attribute, a chart's title and description) may quote only the
   Japanese data that the page itself shows marked. The admin's own templates cannot mark anything:
   there what the database holds is set aside.
+- No start tag of those pages has an attribute cut short by a quote inside a value (a translation
+  with quotes put into an attribute by {% translate %}, which does not escape), nor, outside the
+  admin's own pages, an attribute naming an id that no element has (label for, aria-describedby …).
 - The report and the letter stay Japanese (lang="ja"); the e-mails the app sends, made with English
   active, are English but for the names and titles they quote.
 
@@ -357,7 +360,7 @@ def report(found: dict[str, list[str]]) -> str:
     for url, fragments in found.items():
         lines.append(f"{url} ({len(fragments)}):")
         lines += [f"    {fragment}" for fragment in fragments]
-    return "Japanese in the English interface (or an attribute cut short):\n" + "\n".join(lines)
+    return "Japanese in the English interface (or an attribute cut short, or naming no id):\n" + "\n".join(lines)
 
 
 def check(client, urls, *, status=200, follow=False) -> dict[str, list[str]]:
@@ -380,24 +383,47 @@ def check(client, urls, *, status=200, follow=False) -> dict[str, list[str]]:
 ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9:-]*\Z")
 
 
+# Attributes that name other elements of the page by their id: a label's control, the message or the
+# heading that a screen reader reads with a control, what a button opens, a control's form.
+ID_REFERENCES = ("for", "aria-describedby", "aria-labelledby", "aria-controls", "aria-errormessage", "aria-owns",
+                 "aria-activedescendant", "aria-details", "list", "form")
+
+
 class _AttributeReader(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.broken: list[str] = []
+        self.ids: set[str] = set()
+        self.references: list[tuple[str, str, str]] = []  # (where, attribute, id)
+        self.in_template = 0  # a <template>'s copies get their ids where they are put
 
     def handle_starttag(self, tag, attrs):
+        where = f"<{tag}" + "".join(f' {name}="{value}"' for name, value in attrs if name in ("id", "class")) + ">"
         names = [name for name, _value in attrs if not ATTRIBUTE_NAME.match(name)]
         if names:
-            where = f"<{tag}" + "".join(f' {name}="{value}"' for name, value in attrs if name in ("id", "class")) + ">"
             self.broken.append(f"{where}: an attribute cut short, it goes on as {' '.join(names)!r}")
+        if tag == "template":
+            self.in_template += 1
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"])
+        if not self.in_template:
+            self.references += [(where, name, id_) for name in ID_REFERENCES for id_ in (values.get(name) or "").split()]
+
+    def handle_endtag(self, tag):
+        if tag == "template" and self.in_template:
+            self.in_template -= 1
 
 
-def broken_attributes(html: str) -> list[str]:
-    """Start tags whose attributes were cut short by a quote in a value."""
+def broken_attributes(html: str, *, references: bool = True) -> list[str]:
+    """Start tags whose attributes were cut short by a quote in a value, and (with ``references``)
+    attributes naming an id that no element of the page has: a label for nothing, a message that a
+    screen reader cannot find."""
     reader = _AttributeReader()
     reader.feed(html)
     reader.close()
-    return reader.broken
+    return reader.broken + [f"{where}: {name}={id_!r}, no element has that id"
+                            for where, name, id_ in reader.references if references and id_ not in reader.ids]
 
 
 def test_the_check_finds_an_attribute_cut_short_by_a_quote():
@@ -407,10 +433,24 @@ def test_the_check_finds_an_attribute_cut_short_by_a_quote():
         '<p data-saved-text="Deleted (use &quot;Undo&quot;)" aria-label=\'a "b"\' hidden data-x>a</p>') == []
 
 
+def test_the_check_finds_a_reference_to_an_id_that_is_not_there():
+    page = """<form id="f"><label for="name">Name</label><input id="name" aria-describedby="name-error hint">
+      <p id="hint">Hint</p><select id="s" aria-describedby="s_error"></select><div id="s-error">!</div>
+      <button form="f" aria-controls="menu">Menu</button>
+      <template><label for="copy">Copy</label></template></form>"""
+    assert broken_attributes(page) == [
+        "<input id=\"name\">: aria-describedby='name-error', no element has that id",
+        "<select id=\"s\">: aria-describedby='s_error', no element has that id",
+        "<button>: aria-controls='menu', no element has that id",
+    ]
+
+
 def page_problems(url: str, response, database: KnownData | None = None) -> dict[str, list[str]]:
-    """The Japanese of the page's interface and the attributes cut short."""
+    """The Japanese of the page's interface, the attributes cut short and the references to no id."""
     html = response.content.decode()
-    fragments = japanese_in(html, database) + broken_attributes(html)
+    # The admin's own pages are Django's: its tabular inlines and its password field name help-text
+    # ids (…_helptext) that they show otherwise (an icon's title) or not at all.
+    fragments = japanese_in(html, database) + broken_attributes(html, references=not url.startswith("/admin/"))
     return {url: fragments} if fragments else {}
 
 
