@@ -39,6 +39,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from tests.forms_helper import read_form
+
 pytestmark = pytest.mark.django_db
 
 LOCALE = Path(settings.PACKAGE_DIR) / "locale" / "en" / "LC_MESSAGES"
@@ -589,8 +591,6 @@ def test_the_pages_of_an_assessment_are_english(en, world, bob):
 def test_the_reassessment_pages_are_english(en, world, bob):
     """A re-assessment of the demonstration: what carried over, the comparison (all questions and
     the changed ones only), its summary and a section with answers marked as carried over."""
-    from tests.forms_helper import read_form
-
     from assessments.models import Assessment
 
     demo = world["demo"]
@@ -736,6 +736,14 @@ def test_forms_with_errors_say_so_in_english(en, world, bob):
         (reverse("inventory_import", args=[pk]), {"mode": "append"}),
         (reverse("reassessment_start", args=[pk]), {"title": "", "standpoint": "nobody"}),
     ]
+    # The inventory with a refused choice and a row without a name.
+    inventory = reverse("assessment_section", args=[pk, "b"])
+    data = read_form(en.get(inventory).content.decode())
+    rows = int(data["inv-TOTAL_FORMS"])
+    data.update({"inv-0-children": "maybe", "inv-TOTAL_FORMS": str(rows + 1), f"inv-{rows}-purpose": "Purpose only",
+                 f"inv-{rows}-sensitive": "unknown", f"inv-{rows}-children": "unknown",
+                 f"inv-{rows}-shared_with_vendor": "unknown", "goto": "b"})
+    posts.append((inventory, data))
     for url, data in posts:
         response = en.post(url, data)
         assert response.status_code in (200, 400, 409), (url, response.status_code)
