@@ -744,6 +744,12 @@ def test_forms_with_errors_say_so_in_english(en, world, bob):
                  f"inv-{rows}-sensitive": "unknown", f"inv-{rows}-children": "unknown",
                  f"inv-{rows}-shared_with_vendor": "unknown", "goto": "b"})
     posts.append((inventory, data))
+    # A date and a number that cannot be read, and a source with a date that does not exist.
+    for key, changes in (("a", {"q-a-public-comment-date": "2026-02-30", "ev-a-public-comment-0-title": "Minutes",
+                                "ev-a-public-comment-0-date": "2026-13-01"}),
+                         ("g", {"q-g-total-cost": "a lot"})):
+        section = reverse("assessment_section", args=[pk, key])
+        posts.append((section, {**read_form(en.get(section).content.decode()), **changes, "goto": key}))
     for url, data in posts:
         response = en.post(url, data)
         assert response.status_code in (200, 400, 409), (url, response.status_code)
