@@ -193,7 +193,13 @@ class InventoryRow(models.Model):
 
     @property
     def flagged(self) -> bool:
-        return bool(self.problems)
+        return self.lacks_basis(self.sensitive, self.necessity, self.legal_basis)
+
+    @classmethod
+    def lacks_basis(cls, sensitive: str, necessity: str, legal_basis: str) -> bool:
+        """The rule of ``problems``, on plain values (the section page applies it to what it shows):
+        要配慮個人情報 without a stated necessity or without a legal basis."""
+        return sensitive == cls.YesNo.YES and not (necessity.strip() and legal_basis.strip())
 
 
 class StaffAccess(models.Model):

@@ -19,6 +19,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from assessments.models import InventoryRow
 from assessments.templatetags.dxpia import lang_ja_attribute, wrapped
 
 register = template.Library()
@@ -30,12 +31,8 @@ def _value(field: forms.BoundField) -> str:
 
 
 def row_flagged(form: forms.Form) -> bool:
-    """Whether the row is 要配慮個人情報 without a stated necessity or legal basis
-    (InventoryRow.problems), from what the page shows: stored values, or the input after a refused save."""
-    def value(name):
-        return _value(form[name]).strip()
-
-    return value("sensitive") == "yes" and not (value("necessity") and value("legal_basis"))
+    """InventoryRow.lacks_basis of what the page shows: stored values, or the input after a refused save."""
+    return InventoryRow.lacks_basis(*(_value(form[name]) for name in ("sensitive", "necessity", "legal_basis")))
 
 
 # The cells are written with f-strings, every value through conditional_escape (format_html per piece
@@ -44,37 +41,35 @@ esc = conditional_escape
 
 
 def _control(field: forms.BoundField, id_: str) -> str:
-    """The field's control, ``id_`` its id; a refused value is marked and names its message."""
+    """The field's control, ``id_`` its id (escaped); a refused value is marked and names its message."""
     widget = field.field.widget
-    invalid = (
-        f' aria-invalid="true" aria-describedby="{esc(id_)}-error"' if field.errors else ""
-    )
+    invalid = f' aria-invalid="true" aria-describedby="{id_}-error"' if field.errors else ""
     invalid_class = " is-invalid" if invalid else ""
     name, value = esc(field.html_name), _value(field)
     if isinstance(widget, forms.Textarea):
-        return (f'<textarea name="{name}" id="{esc(id_)}" rows="3" class="form-control form-control-sm{invalid_class}"'
+        return (f'<textarea name="{name}" id="{id_}" rows="3" class="form-control form-control-sm{invalid_class}"'
                 f'{invalid}>{esc(value)}</textarea>')
     if isinstance(widget, forms.Select):
         options = "".join(
             f'<option value="{esc(choice)}"{" selected" if str(choice) == value else ""}>{esc(label)}</option>'
             for choice, label in field.field.choices
         )
-        return f'<select name="{name}" id="{esc(id_)}" class="form-select form-select-sm{invalid_class}"{invalid}>{options}</select>'
-    return (f'<input type="text" name="{name}" id="{esc(id_)}" value="{esc(value)}" '
+        return f'<select name="{name}" id="{id_}" class="form-select form-select-sm{invalid_class}"{invalid}>{options}</select>'
+    return (f'<input type="text" name="{name}" id="{id_}" value="{esc(value)}" '
             f'class="form-control form-control-sm{invalid_class}"{invalid}>')
 
 
 def _cell(field: forms.BoundField, in_row: SafeString, flagged: bool) -> str:
     """The cell of one field; ``in_row``: the row's name in brackets, for the field's label."""
-    id_ = field.id_for_label
+    id_ = esc(field.id_for_label)
     parts = [
-        f'<label class="dx-field-label" for="{esc(id_)}"><span class="dx-col">{esc(field.label)}</span>'
+        f'<label class="dx-field-label" for="{id_}"><span class="dx-col">{esc(field.label)}</span>'
         f'<span class="visually-hidden">{esc(in_row)}</span></label>',
         _control(field, id_),
     ]
     if field.errors:
         messages = " ".join(esc(error) for error in field.errors)
-        parts.append(f'<div class="invalid-feedback d-block" id="{esc(id_)}-error">{messages}</div>')
+        parts.append(f'<div class="invalid-feedback d-block" id="{id_}-error">{messages}</div>')
     if field.name == "data_item":
         parts.append(
             f'<p class="dx-row-flag small mb-0 mt-1"{"" if flagged else " hidden"}><span aria-hidden="true">⚠</span> '
