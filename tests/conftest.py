@@ -217,6 +217,17 @@ def _isolated_cache(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _site_language_outside_requests():
+    """Each test starts in the site's language (Japanese) outside any request, as the worker and the
+    commands do. A request leaves its language active in the thread after it: a test whose last
+    request was in English turned the next test's texts made outside a request (a request's
+    deadline note) into English."""
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def cast(db, alice, bob, charlie, misato, published_set):
     """The review cast around one assessment of 美里町 owned by the group 「美里の子どもを守る会」:

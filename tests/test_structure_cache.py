@@ -79,3 +79,34 @@ def test_a_published_sets_specs_are_made_once_and_a_drafts_show_an_edit(django_a
     after = selectors.set_specs(QuestionSet.objects.get(pk=draft.pk))
     assert {spec.key: spec.text for spec in after}[question.key] == "編集した設問（架空）"
     assert {spec.key: spec.text for spec in before}[question.key] != "編集した設問（架空）"
+
+
+@pytest.mark.django_db
+def test_choices_come_in_their_order_and_are_read_without_joining_their_questions(django_assert_num_queries):
+    """A question's choices in their own order (position, not the order they were made in), and the
+    display condition's choices, each read from the choices alone: Choice's default order joins the
+    question, its set and its section, and on PostgreSQL with statistics that call those tables empty
+    that query took 9–10 s (tests/test_english.py's fixtures, in the full suite)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.models import Choice
+
+    data = make_questionset_data(key="choice-order", status="draft")
+    data["sections"][0]["questions"][1]["condition"] = {"question": "s0-q0", "choices": ["partial", "done"]}
+    draft = questionset_from_data(data)
+    first = Question.objects.get(question_set=draft, key="s0-q0")
+    for position, key in enumerate(["na", "unknown", "not-disclosed", "not-done", "partial", "done"]):
+        Choice.objects.filter(question=first, key=key).update(position=position)  # the reverse of pk order
+    with CaptureQueriesContext(connection) as queries:
+        sections = selectors.questionset_structure(draft)
+    questions = {q.key: q for q in sections[0].questions.all()}
+    assert [c.key for c in questions["s0-q0"].choices.all()] == [
+        "na", "unknown", "not-disclosed", "not-done", "partial", "done"]
+    assert [c.key for c in questions["s0-q1"].choices.all()][0] == "done"  # the others keep theirs
+    assert [c.key for c in questions["s0-q1"].condition_choices.all()] == ["partial", "done"]
+    choice_reads = [q["sql"] for q in queries.captured_queries if 'FROM "assessments_choice"' in q["sql"]]
+    assert len(choice_reads) == 2
+    for sql in choice_reads:
+        for table in ("assessments_question\" ", "assessments_questionset", "assessments_section"):
+            assert f'JOIN "{table}' not in sql and f"JOIN {table}" not in sql, sql

@@ -215,7 +215,7 @@ def assessment_autosave(request, pk):
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         return _json_error(_("送信内容を読み取れませんでした。"), 400)
     question = (
-        assessment.question_set.questions.filter(key=key).prefetch_related("choices").first()
+        assessment.question_set.questions.filter(key=key).with_choices().first()
         if isinstance(key, str)
         else None
     )
