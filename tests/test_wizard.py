@@ -297,6 +297,37 @@ def test_a_sensitive_row_without_a_legal_basis_is_flagged_on_the_page(bob_client
     assert "要配慮個人情報: 必要な理由か法的根拠が空です" in rows[0]
 
 
+def test_each_select_of_each_inventory_row_shows_its_own_choices_and_its_rows_value():
+    """The rows' selects are written from options escaped once per page; each field keeps its own
+    options, and each row its own value (a value the field does not offer selects nothing)."""
+    from django import forms
+    from django.template import Context, Template
+
+    from assessments.forms import InventoryRowForm
+
+    class WithAnotherSelect(InventoryRowForm):
+        basis_kind = forms.ChoiceField(choices=[("law", "法律"), ("ordinance", "条例<b>")], widget=forms.Select)
+        DELETE = forms.BooleanField(required=False)
+
+    rows = [WithAnotherSelect(prefix=f"inv-{i}", initial={"data_item": f"項目{i}", "sensitive": sensitive,
+                                                           "basis_kind": kind})
+            for i, (sensitive, kind) in enumerate([("yes", "ordinance"), ("no", "law"), ("unknown", "treaty")])]
+    page = Template("{% load inventory_row %}{% for form in rows %}{% inventory_row form forloop.counter %}{% endfor %}"
+                    ).render(Context({"rows": rows}))
+
+    def options(name):
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page).group(1)
+        return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+
+    assert options("inv-0-basis_kind") == [("law", "", "法律"), ("ordinance", " selected", "条例&lt;b&gt;")]
+    assert options("inv-1-basis_kind") == [("law", " selected", "法律"), ("ordinance", "", "条例&lt;b&gt;")]
+    assert [selected for _value, selected, _label in options("inv-2-basis_kind")] == ["", ""]
+    for i, value in enumerate(["yes", "no", "unknown"]):
+        sensitive = options(f"inv-{i}-sensitive")
+        assert [v for v, _s, _l in sensitive] == [v for v, _l in InventoryRowForm.YES_NO]
+        assert [v for v, selected, _l in sensitive if selected] == [value]
+
+
 def test_the_add_row_button_works_without_javascript(bob_client, assessment):
     data = open_section(bob_client, assessment, "b")
     data["add_row"] = "1"

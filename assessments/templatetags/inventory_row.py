@@ -36,11 +36,33 @@ def row_flagged(form: forms.Form) -> bool:
 
 
 # The cells are written with f-strings, every value through conditional_escape (format_html per piece
-# took half of the rows' time): the page has twelve cells a row and up to 500 rows.
+# took half of the rows' time): the page has twelve cells a row and up to 500 rows. What is the same
+# in every row (a select's options, a column's name) is escaped once per page (_Page).
 esc = conditional_escape
 
 
-def _control(field: forms.BoundField, id_: str) -> str:
+class _Page:
+    """What every row of one page writes alike, escaped once for the page: each select's options
+    (with none selected), each column's name and the ⚠ text."""
+
+    def __init__(self):
+        self._options: dict[str, str] = {}
+        self._columns: dict[str, str] = {}
+        self.flag_text = esc(_("要配慮個人情報: 必要な理由か法的根拠が空です"))
+
+    def options(self, field: forms.BoundField) -> str:
+        if field.name not in self._options:
+            self._options[field.name] = "".join(
+                f'<option value="{esc(choice)}">{esc(label)}</option>' for choice, label in field.field.choices)
+        return self._options[field.name]
+
+    def column(self, field: forms.BoundField) -> str:
+        if field.name not in self._columns:
+            self._columns[field.name] = esc(field.label)
+        return self._columns[field.name]
+
+
+def _control(field: forms.BoundField, id_: str, page: _Page) -> str:
     """The field's control, ``id_`` its id (escaped); a refused value is marked and names its message."""
     widget = field.field.widget
     invalid = f' aria-invalid="true" aria-describedby="{id_}-error"' if field.errors else ""
@@ -50,22 +72,22 @@ def _control(field: forms.BoundField, id_: str) -> str:
         return (f'<textarea name="{name}" id="{id_}" rows="3" class="form-control form-control-sm{invalid_class}"'
                 f'{invalid}>{esc(value)}</textarea>')
     if isinstance(widget, forms.Select):
-        options = "".join(
-            f'<option value="{esc(choice)}"{" selected" if str(choice) == value else ""}>{esc(label)}</option>'
-            for choice, label in field.field.choices
-        )
+        # The stored value's option selected (escaping is one-to-one, so the escaped value finds it);
+        # a value the field does not offer selects none, as Django's widget does.
+        value_attribute = f'<option value="{esc(value)}">'
+        options = page.options(field).replace(value_attribute, value_attribute[:-1] + " selected>", 1)
         return f'<select name="{name}" id="{id_}" class="form-select form-select-sm{invalid_class}"{invalid}>{options}</select>'
     return (f'<input type="text" name="{name}" id="{id_}" value="{esc(value)}" '
             f'class="form-control form-control-sm{invalid_class}"{invalid}>')
 
 
-def _cell(field: forms.BoundField, in_row: SafeString, flagged: bool) -> str:
-    """The cell of one field; ``in_row``: the row's name in brackets, for the field's label."""
+def _cell(field: forms.BoundField, in_row: str, flagged: bool, page: _Page) -> str:
+    """The cell of one field; ``in_row``: the row's name in brackets (escaped), for the field's label."""
     id_ = esc(field.id_for_label)
     parts = [
-        f'<label class="dx-field-label" for="{id_}"><span class="dx-col">{esc(field.label)}</span>'
-        f'<span class="visually-hidden">{esc(in_row)}</span></label>',
-        _control(field, id_),
+        f'<label class="dx-field-label" for="{id_}"><span class="dx-col">{page.column(field)}</span>'
+        f'<span class="visually-hidden">{in_row}</span></label>',
+        _control(field, id_, page),
     ]
     if field.errors:
         messages = " ".join(esc(error) for error in field.errors)
@@ -73,24 +95,27 @@ def _cell(field: forms.BoundField, in_row: SafeString, flagged: bool) -> str:
     if field.name == "data_item":
         parts.append(
             f'<p class="dx-row-flag small mb-0 mt-1"{"" if flagged else " hidden"}><span aria-hidden="true">⚠</span> '
-            f'{esc(_("要配慮個人情報: 必要な理由か法的根拠が空です"))}</p>'
+            f'{page.flag_text}</p>'
         )
     return f'<td class="dx-cell dx-cell-{esc(field.name)}">\n    ' + "\n    ".join(parts) + "\n  </td>"
 
 
-@register.simple_tag
-def inventory_row(form: forms.Form, number) -> SafeString:
+@register.simple_tag(takes_context=True)
+def inventory_row(context, form: forms.Form, number) -> SafeString:
     """The row of ``form`` (an InventoryFormSet form), numbered ``number`` (「__number__」 in the empty
     row that wizard.js copies)."""
+    page = context.render_context.get("inventory_row_page")
+    if page is None:  # the first row of this page
+        page = context.render_context["inventory_row_page"] = _Page()
     flagged = row_flagged(form)
     name = _value(form["data_item"])
     rowname = (
         format_html('<span{} class="dx-rowname">{}</span>', lang_ja_attribute(), name) if name
         else format_html('<span class="dx-rowname">{}</span>', _("%(number)s行目") % {"number": number})
     )
-    in_row = wrapped("paren", rowname)
+    in_row = esc(wrapped("paren", rowname))
     cells = mark_safe("\n  ".join(
-        _cell(field, in_row, flagged) for field in form.visible_fields() if field.name != "DELETE"
+        _cell(field, in_row, flagged, page) for field in form.visible_fields() if field.name != "DELETE"
     ))
     delete = form["DELETE"]
     return format_html(
