@@ -214,8 +214,10 @@ def assessment_autosave(request, pk):
             raise ValueError
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         return _json_error(_("送信内容を読み取れませんでした。"), 400)
+    # One question (keys are unique in a set): by pk, not Question's default order, which joins the
+    # set and the section to every background save.
     question = (
-        assessment.question_set.questions.filter(key=key).with_choices().first()
+        assessment.question_set.questions.filter(key=key).with_choices().order_by("pk").first()
         if isinstance(key, str)
         else None
     )
