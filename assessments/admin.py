@@ -589,7 +589,9 @@ class QuestionAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "condition_choices":
             set_id = self._set_id_for(request)
-            choices = Choice.objects.select_related("question")
+            # In the questions' order (Choice's own order goes by the question's id).
+            choices = Choice.objects.select_related("question").order_by(
+                "question__section__position", "question__position", "question_id", "position", "pk")
             kwargs["queryset"] = choices.filter(question__question_set_id=set_id) if set_id else choices.none()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 

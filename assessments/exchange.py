@@ -224,7 +224,7 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
     )
     if letter is not None:
         services.letter_details_save(assessment=assessment, values=letter, base_version=0)
-    questions = {q.key: q for q in question_set.questions.with_choices()}
+    questions = {q.key: q for q in question_set.questions.prefetch_related("choices")}
     changes = {}
     for key, item in data.get("answers", {}).items():
         question = questions.get(key)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Min, Prefetch
+from django.db.models import F, Min
 from django.utils.translation import gettext as _
 
 from assessments import answer_saving, request_clock, request_law
@@ -19,7 +19,6 @@ from assessments.languages import in_record_language
 from assessments.models import (
     Answer,
     Assessment,
-    Choice,
     DisclosureRule,
     MunicipalityRequest,
     Reply,
@@ -340,8 +339,7 @@ def _update_answers(request, reply, documents, updates, user) -> None:
     linked = set(RequestItem.objects.filter(request=request, answer__isnull=False).values_list("answer_id", flat=True))
     answers = {
         a.pk: a for a in Answer.objects.filter(pk__in=[u.answer.pk for u in updates], assessment=request.assessment)
-        .select_related("question")
-        .prefetch_related("evidence", Prefetch("question__choices", queryset=Choice.objects.in_order()))
+        .select_related("question").prefetch_related("evidence", "question__choices")
     }
     source = {"title": reply_source_title(request, reply.received_on)[:300], "url": "", "page": "",
               "date": reply.received_on, "note": reply.text[:2000]}

@@ -63,7 +63,7 @@ def hidden_questions(assessments: QuerySet) -> dict[int, set[str]]:
     questions = (
         Question.objects.filter(question_set__in=sets)
         .select_related("section", "condition_question")
-        .with_choices(conditions=True)
+        .prefetch_related("choices", "condition_choices")
         .order_by("question_set_id", "section__position", "section_id", "position", "pk")
     )
     specs_by_set: dict[int, list[scoring.QuestionSpec]] = defaultdict(list)

@@ -86,7 +86,9 @@ def questionset_to_data(question_set: QuestionSet) -> dict:
             "suggestion_rules__harms",
             Prefetch(
                 "sections__questions",
-                queryset=Question.objects.select_related("condition_question").with_choices(conditions=True),
+                queryset=Question.objects.select_related("condition_question").prefetch_related(
+                    "choices", "condition_choices"
+                ),
             ),
         )
         .get()

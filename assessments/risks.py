@@ -87,7 +87,7 @@ def risk_part(question_set: QuestionSet) -> RiskPart:
         )
     questions = {
         q.key: (q.type, frozenset(c.key for c in q.choices.all()))
-        for q in Question.objects.filter(question_set=question_set).with_choices()
+        for q in Question.objects.filter(question_set=question_set).prefetch_related("choices")
     }
     rules = []
     for rule in question_set.suggestion_rules.prefetch_related("harms"):
@@ -331,7 +331,7 @@ class RuleView:
 def rule_views(question_set: QuestionSet, part: RiskPart | None = None) -> list[RuleView]:
     """The set's suggestion rules with their conditions in words, for the question set's page."""
     part = part or risk_part(question_set)
-    questions = {q.key: q for q in Question.objects.filter(question_set=question_set).with_choices()}
+    questions = {q.key: q for q in Question.objects.filter(question_set=question_set).prefetch_related("choices")}
     from assessments.answer_values import MARKS
 
     def words(condition: risk_rules.Condition) -> SafeString:

@@ -51,7 +51,9 @@ def questionset_structure(question_set: QuestionSet) -> list[Section]:
     cache_key = frozen_key(question_set)
     if cache_key is not None and cache_key in _SECTIONS:
         return list(_SECTIONS[cache_key])
-    questions = Question.objects.select_related("condition_question").with_choices(conditions=True)
+    questions = Question.objects.select_related("condition_question").prefetch_related(
+        "choices", "condition_choices"
+    )
     sections = list(
         Section.objects.filter(question_set=question_set)
         .order_by("position", "pk")

@@ -279,3 +279,24 @@ def test_the_risk_part_of_a_published_set_is_read_only(admin_client):
     assert "監視・追跡" in page and "軽微" in page
     assert 'name="_save"' not in page
     assert 'name="harms-0-label"' not in page
+
+
+def test_the_condition_choices_are_listed_in_the_questions_order(admin_client):
+    """The display condition's choices of the whole set, grouped by question in the set's order
+    (section, then position), whatever order the questions were made in."""
+    import re
+
+    from assessments.models import Choice, Question
+
+    draft = questionset_from_data(make_questionset_data())
+    first, _second, third = draft.questions.filter(section__key="s0").order_by("position")
+    Question.objects.filter(pk=first.pk).update(position=9)  # s0-q0 now last in s0, though made first
+    Question.objects.filter(pk=third.pk).update(position=0)
+    page = admin_client.get(change_url(third)).content.decode()
+    field = re.search(r'<select name="condition_choices".*?</select>', page, re.S).group(0)
+    chosen = [int(pk) for pk in re.findall(r'<option value="(\d+)"', field)]
+    by_pk = {c.pk: (c.question.key, c.position) for c in Choice.objects.filter(pk__in=chosen).select_related("question")}
+    questions = [by_pk[pk][0] for pk in chosen]
+    assert list(dict.fromkeys(questions)) == ["s0-q2", "s0-q1", "s0-q0", "s1-q0", "s1-q1", "s1-q2"]
+    positions = [by_pk[pk][1] for pk in chosen if by_pk[pk][0] == "s0-q2"]
+    assert positions == sorted(positions) and len(positions) == 6

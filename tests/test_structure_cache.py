@@ -84,7 +84,7 @@ def test_a_published_sets_specs_are_made_once_and_a_drafts_show_an_edit(django_a
 @pytest.mark.django_db
 def test_choices_come_in_their_order_and_are_read_without_joining_their_questions(django_assert_num_queries):
     """A question's choices in their own order (position, not the order they were made in), and the
-    display condition's choices, each read from the choices alone: Choice's default order joins the
+    display condition's choices, each read from the choices alone: Choice's order once joined the
     question, its set and its section, and on PostgreSQL with statistics that call those tables empty
     that query took 9–10 s (tests/test_english.py's fixtures, in the full suite)."""
     from django.db import connection

@@ -583,8 +583,8 @@ def test_a_background_save_takes_a_small_constant_number_of_queries(bob_client, 
     assert len(set(new)) == 1 and len({count for count, _queries in updated}) == 1, (new, updated)
     # (one of them withdraws the saver's reviewer seat, if any: reviewing.withdraw_reviewer_who_edited)
     assert max(new + [updated[0][0]]) <= 20, [q["sql"][:80] for q in updated[0][1].captured_queries]
-    # The question and its choices are read by themselves, not through the default orders' joins to
-    # the set and the section (QuestionQuerySet.with_choices).
+    # The question and its choices are read by themselves, without joins to the set and the section
+    # (the question by pk; Choice's order goes by the question's id).
     reads = [q["sql"] for q in updated[0][1].captured_queries
              if re.search(r'FROM "assessments_(question|choice)" ', q["sql"])]
     assert len(reads) == 2 and [sql for sql in reads if "JOIN" in sql] == [], reads

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
@@ -52,21 +51,6 @@ class FrozenAwareQuerySet(models.QuerySet):
     def delete(self):
         self._refuse_if_frozen()
         return super().delete()
-
-
-class QuestionQuerySet(FrozenAwareQuerySet):
-    def with_choices(self, *, conditions: bool = False):
-        """Each question's choices in their order (and, with ``conditions``, the choices its display
-        condition looks for), read in the choices' own order, position then pk. Choice's default
-        order sorts by the question's set, section and position instead: the same order within one
-        question, but three joins in every such query, and on PostgreSQL a nested-loop plan that
-        took 9–10 s whenever the statistics said these tables were empty (seen in the test suite,
-        whose writes are rolled back)."""
-        in_order = Choice.objects.in_order()
-        lookups = [Prefetch("choices", queryset=in_order)]
-        if conditions:
-            lookups.append(Prefetch("condition_choices", queryset=in_order))
-        return self.prefetch_related(*lookups)
 
 
 class QuestionSetQuerySet(models.QuerySet):
@@ -392,7 +376,7 @@ class Question(FrozenAwareModel):
         help_text=_("表示条件の質問でこれらのいずれかが選ばれたときだけ、この質問を表示する。"),
     )
 
-    objects = QuestionQuerySet.as_manager()
+    objects = FrozenAwareQuerySet.as_manager()
 
     class Meta:
         ordering = ["question_set", "section__position", "position", "pk"]
@@ -441,11 +425,6 @@ class Question(FrozenAwareModel):
 class ChoiceQuerySet(FrozenAwareQuerySet):
     set_lookup = "question__question_set_id"
 
-    def in_order(self):
-        """In the order of each question's choices, without joining the question (see
-        QuestionQuerySet.with_choices)."""
-        return self.order_by("position", "pk")
-
 
 class Choice(FrozenAwareModel):
     class Meaning(models.TextChoices):
@@ -467,7 +446,12 @@ class Choice(FrozenAwareModel):
     objects = ChoiceQuerySet.as_manager()
 
     class Meta:
-        ordering = ["question", "position", "pk"]
+        # By the question's id, not "question" (the question's own order): that joined the question,
+        # its set and its section into every query of choices, and on PostgreSQL, once the statistics
+        # said those tables were empty, the prefetch of the display conditions' choices took 9–10 s
+        # (seen in the test suite, whose writes are rolled back). The choices of one question come
+        # in the same order either way; a list across questions orders itself (admin.py).
+        ordering = ["question_id", "position", "pk"]
         constraints = [models.UniqueConstraint(fields=["question", "key"], name="choice_key_in_question")]
         verbose_name = _("選択肢")
         verbose_name_plural = _("選択肢")

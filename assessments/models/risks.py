@@ -168,7 +168,7 @@ class SuggestionRule(FrozenAwareModel):
 
         questions = {
             q.key: (q.type, frozenset(c.key for c in q.choices.all()))
-            for q in Question.objects.filter(question_set_id=self.question_set_id).with_choices()
+            for q in Question.objects.filter(question_set_id=self.question_set_id).prefetch_related("choices")
         }
         _conditions, problems = risk_rules.parse_conditions(self.conditions, questions)
         if problems:

@@ -5,7 +5,6 @@ access helper, then request_forms and municipality_requests do the work."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from assessments import request_law
 from assessments.access import EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_saving import AnswersLocked
 from assessments.answer_values import MARKS, answer_meaning, clean_answer, clean_text, display_value
-from assessments.models import Answer, Assessment, Choice, MunicipalityRequest, RequestEvent
+from assessments.models import Answer, Assessment, MunicipalityRequest, RequestEvent
 from assessments.request_forms import DOCUMENT_ROWS, ReplyForm, RequestForm, TransitionForm
 from assessments.templatetags.dxpia import lang_ja, message_html
 
@@ -124,9 +123,7 @@ def _answer_rows(req, assessment, data=None, errors=None):
 def _attach_answers(req):
     """Each item's answer with its question and choices (2 queries, whatever the number of items)."""
     ids = [item.answer_id for item in req.items.all() if item.answer_id]
-    answers = Answer.objects.filter(pk__in=ids).select_related("question").prefetch_related(
-        Prefetch("question__choices", queryset=Choice.objects.in_order()))
-    answers = {a.pk: a for a in answers}
+    answers = {a.pk: a for a in Answer.objects.filter(pk__in=ids).select_related("question").prefetch_related("question__choices")}
     for item in req.items.all():
         item.answer_obj = answers.get(item.answer_id)
         item.current_display = display_value(item.answer_obj.value, item.answer_obj.snapshot) if item.answer_obj else ""

@@ -217,7 +217,7 @@ def assessment_autosave(request, pk):
     # One question (keys are unique in a set): by pk, not Question's default order, which joins the
     # set and the section to every background save.
     question = (
-        assessment.question_set.questions.filter(key=key).with_choices().order_by("pk").first()
+        assessment.question_set.questions.filter(key=key).prefetch_related("choices").order_by("pk").first()
         if isinstance(key, str)
         else None
     )
