@@ -27,7 +27,7 @@ minimal view's throughput, cached report p95 ≤ 50 ms, no 5xx). Exits 1 when an
 no answer. Traffic goes to 127.0.0.1 only. The load generator is this Python process (threads over
 urllib, one connection per request, as gunicorn's sync workers close each connection) on the same
 machine as the server: it takes CPU from the server, and more from the cheap ``ping`` than from the
-pages, so the ratios are a lower bound on what a separate load generator would show. The server
+pages, so the ratios are if anything higher than a separate load generator would show. The server
 runs as in production (`scripts/dev.sh serve`): DXPIA_DEBUG=false, static files collected and
 served by WhiteNoise, gunicorn with the repository's dxpia/gunicorn_conf.py (its request log on
 stderr included), each worker's database connection kept for a minute as

@@ -55,6 +55,12 @@ keepalive = 5
 max_requests = _env_int("DXPIA_MAX_REQUESTS", 1000, 0)
 max_requests_jitter = max_requests // 10
 
+# The master imports the app (Django, WeasyPrint: about 1 s of CPU) and warms it up once; each
+# worker, the first ones and every fresh one after max_requests, is a fork of it, ready at once.
+# Each importing and warming itself instead, the replacements took a busy server's CPU from its
+# requests (README, "Under load"). New code therefore needs a restart of the master, not a HUP.
+preload_app = True
+
 # The request log is dxpia's own (dxpia.request on stderr: method, path, status, duration, user),
 # so gunicorn's access log would say everything twice; DXPIA_ACCESS_LOG=- prints it on stdout
 # (or names a file), as key=value pairs that also time streamed downloads to their last byte.
@@ -68,3 +74,24 @@ loglevel = os.environ.get("DXPIA_GUNICORN_LOG_LEVEL", "info")
 # gunicorn 25+ opens a control socket in ~/.gunicorn by default: two servers on one machine would
 # fight over it, and nothing here uses it.
 control_socket_disable = True
+
+
+def when_ready(server):
+    """In the master, after the app is loaded and before the first fork: warm it up (dxpia/warm_up.py),
+    then put everything it holds out of the cyclic garbage collector's reach (gc.freeze), so that a
+    worker's collections neither scan nor copy the objects every worker inherits."""
+    import gc
+
+    from dxpia.warm_up import warm_up
+
+    warm_up()
+    gc.collect()
+    gc.freeze()
+
+
+def pre_fork(server, worker):
+    """No database connection crosses a fork: a socket shared by two processes would mix their
+    queries. Nothing opens one in the master; this keeps it so if something ever does."""
+    from django.db import connections
+
+    connections.close_all()

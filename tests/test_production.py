@@ -5,7 +5,9 @@ import json
 import logging
 import os
 import secrets
+import subprocess
 import sys
+import textwrap
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -183,6 +185,67 @@ def test_gunicorn_settings_from_the_environment_are_read_strictly(monkeypatch):
             gunicorn_conf._env_int("DXPIA_WORKERS", 9, 1)
 
 
+WARM_UP_SCRIPT = textwrap.dedent("""
+    import gc, json, sys
+    import dxpia.wsgi  # what gunicorn's master loads first (preload_app)
+    from django.db import connections
+    from django.template import engines
+    from django.utils.translation import trans_real
+    from dxpia import gunicorn_conf
+    from dxpia.warm_up import project_template_names
+
+    before = {"urlconf": "dxpia.urls" in sys.modules, "frozen": gc.get_freeze_count()}
+    gunicorn_conf.when_ready(None)
+    cache = engines["django"].engine.template_loaders[0].get_template_cache
+    print(json.dumps({
+        "before": before,
+        "urlconf": "dxpia.urls" in sys.modules,
+        "templates": project_template_names(),
+        "compiled": sorted(name for name, template in cache.items() if hasattr(template, "render")),
+        "catalogues": sorted(trans_real._translations),
+        "active language": getattr(trans_real._active, "value", None) is not None,
+        "frozen": gc.get_freeze_count(),
+        "connected": connections["default"].connection is not None,
+    }))
+""")
+
+
+def test_the_master_warms_the_app_up_and_freezes_it_for_its_workers_without_a_database_connection(tmp_path):
+    """gunicorn's master loads the app (preload_app) and runs when_ready before its first fork, so
+    a worker, also one replaced after max_requests, starts with the views imported, both
+    languages' catalogues read and every template of the project compiled. Nothing may connect to
+    the database there: here it is a port where nothing listens, so a query would raise."""
+    env = bench.django_environment("postgres://nobody@127.0.0.1:9/none", str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", WARM_UP_SCRIPT], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    state = json.loads(result.stdout.splitlines()[-1])
+    assert state["before"] == {"urlconf": False, "frozen": 0}
+    assert state["urlconf"] is True
+    assert {"base.html", "assessments/section.html", "reports/report.html", "risks/_report.css"} <= set(state["templates"])
+    assert set(state["templates"]) <= set(state["compiled"])
+    assert {"ja", "en"} <= set(state["catalogues"])
+    assert state["active language"] is False  # none left active for the forks
+    assert state["frozen"] > 50_000
+    assert state["connected"] is False
+
+
+def test_gunicorn_loads_the_app_once_in_the_master():
+    assert gunicorn_conf.preload_app is True
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
+def test_no_database_connection_of_the_master_is_carried_into_a_worker():
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("Django never closes an in-memory SQLite database (the test database)")
+    connection.ensure_connection()
+    gunicorn_conf.pre_fork(None, None)
+    assert connection.connection is None
+
+
 def test_log_levels_are_read_strictly(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
 
@@ -217,6 +280,9 @@ def test_gunicorn_with_the_repositorys_config_serves_health_pages_and_static_fil
             "DXPIA_EMAIL_URL": "console://",
             "DXPIA_DEFAULT_FROM_EMAIL": "dxpia@example.jp",
             "DXPIA_STATIC_ROOT": os.path.join(workdir, "static"),
+            # Workers replaced every three requests: the later requests are served by forks of
+            # the warmed-up master (preload_app), database and all.
+            "DXPIA_MAX_REQUESTS": "3",
         }
         bench._run(env, ["manage.py", "migrate", "--noinput", "-v0"], "migrate")
         bench._run(env, ["manage.py", "collectstatic", "--noinput", "-v0"], "collectstatic")
@@ -252,3 +318,4 @@ def test_gunicorn_with_the_repositorys_config_serves_health_pages_and_static_fil
         assert "logger=dxpia.request event=request method=GET path=/healthz status=" in log
         assert "path=/ status=200 duration_ms=" in log
         assert f"Listening at: {base_url}" in log
+        assert log.count("Autorestarting worker after current request.") >= 2
