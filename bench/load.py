@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py [--workers 2 4] [--clients 8] [--seconds 10] [--max-requests 5000]
                                    [--database-url postgres://user@host:port/any] [--sqlite] [--debug]
+                                   [--generator python|wrk]
 
 For each gunicorn worker count: a fresh PostgreSQL database (on a throwaway cluster this script
 starts on a free loopback port, as `scripts/dev.sh test` does, or on the server of ``--database-url``;
@@ -35,6 +36,14 @@ stderr included), each worker's database connection kept for a minute as
 default); only DXPIA_SSL_REDIRECT=false, as nothing terminates TLS on loopback,
 and the clients send the session's Secure cookies over plain HTTP as a browser does for 127.0.0.1.
 ``--debug`` runs it with DXPIA_DEBUG=true instead (as the figures before 2026-12-05 were taken).
+
+``--generator wrk`` sends the same phases with wrk (Debian's package; bench/load.lua: a thread and a
+connection per signed-in client, the same sessions, the saves' versions followed the same way), a C
+program that costs the machine a small part of what these Python threads cost, so that more of the
+two cores is left to the server. Its phases are bounded by ``--seconds`` only (wrk's rate would be
+wrong if its threads stopped early), its latencies are wrk's (from the request's first byte sent,
+not counting the connection's set-up), and the load generator's CPU is wrk's (the children's
+rusage).
 """
 
 import argparse
@@ -42,8 +51,11 @@ import contextlib
 import http.cookiejar
 import json
 import os
+import resource
 import secrets
+import shutil
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -57,6 +69,7 @@ from bench import concurrent_saves as cs  # noqa: E402
 from bench._postgres import throwaway_postgres  # noqa: E402
 
 PASSWORD = "load-test-password-2026"
+WRK_SCRIPT = Path(__file__).resolve().with_name("load.lua")
 TARGETS = {"section": 0.50, "background save": 0.40}
 CACHED_P95_MS = 50.0
 
@@ -93,13 +106,21 @@ class Phase:
     seconds: float = 0.0
     bytes: int = 0
     server_cpu: float = 0.0  # seconds of CPU of gunicorn (master and workers) during the phase
-    client_cpu: float = 0.0  # seconds of CPU of this process (the load generator) during the phase
+    client_cpu: float = 0.0  # seconds of CPU of the load generator during the phase
+    count: int | None = None  # answered requests, when the generator reports a count (wrk), not latencies
+    reported: dict = field(default_factory=dict)  # percentile -> ms, as the generator reported them (wrk)
+
+    @property
+    def answered(self) -> int:
+        return self.count if self.count is not None else len(self.latencies)
 
     @property
     def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        return self.answered / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float:
+        if p in self.reported:
+            return self.reported[p]
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)
@@ -107,7 +128,7 @@ class Phase:
 
     def cpu_ms(self, seconds: float) -> float:
         """CPU per answered request, in ms."""
-        return seconds / len(self.latencies) * 1000 if self.latencies else float("nan")
+        return seconds / self.answered * 1000 if self.answered else float("nan")
 
     @property
     def server_errors(self) -> int:
@@ -198,7 +219,35 @@ def _run_phase(name: str, browsers: list, send, seconds: float, max_requests: in
     return phase
 
 
-def measure(base_url: str, prepared: dict, clients: int, seconds: float, max_requests: int) -> list[Phase]:
+def _wrk_phase(name: str, base_url: str, clients: list[str], mode: str, path: str, seconds: float) -> Phase:
+    """One phase sent by wrk with bench/load.lua, a thread and a connection per line of ``clients``."""
+    command = ["wrk", "-t", str(len(clients)), "-c", str(len(clients)), "-d", f"{seconds:g}s",
+               "--timeout", f"{cs.REQUEST_TIMEOUT}s", "-s", str(WRK_SCRIPT), base_url, "--", mode, path]
+    server_before = server_cpu_seconds()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = subprocess.run(command, env={**os.environ, "LOAD_CLIENTS": "\n".join(clients)}, capture_output=True,
+                            text=True, timeout=seconds + 2 * cs.REQUEST_TIMEOUT)
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = server_cpu_seconds() - server_before
+    reports = [line for line in result.stdout.splitlines() if line.startswith('{"requests"')]
+    if result.returncode != 0 or not reports:
+        raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    report = json.loads(reports[-1])
+    statuses = Counter()
+    for per_thread in report["statuses"]:
+        statuses.update({int(status): n for status, n in per_thread.items()})
+    unanswered = sum(report["errors"][kind] for kind in ("connect", "read", "write", "timeout"))
+    if unanswered:
+        statuses[0] += unanswered
+    return Phase(name, statuses=statuses, seconds=report["duration_us"] / 1e6, bytes=report["bytes"],
+                 server_cpu=server_cpu, count=report["requests"],
+                 client_cpu=(children_after.ru_utime + children_after.ru_stime)
+                 - (children_before.ru_utime + children_before.ru_stime),
+                 reported={p: report[f"p{p}_us"] / 1000 for p in (50, 95, 99)})
+
+
+def measure(base_url: str, prepared: dict, clients: int, seconds: float, max_requests: int,
+            generator: str = "python") -> list[Phase]:
     pk = prepared["assessment"]
     browsers = []
     for _ in range(clients):
@@ -239,6 +288,19 @@ def measure(base_url: str, prepared: dict, clients: int, seconds: float, max_req
     section = f"/assessments/{pk}/sections/{prepared['section']}/"
     for path in ("/-/ping", section, f"/assessments/{pk}/summary/", report):  # one warm-up each
         browsers[0].request(path)
+    if generator == "wrk":
+        signed_in = [
+            f"sessionid={b.cookie('sessionid')}; csrftoken={b.cookie('csrftoken')}\t{b.cookie('csrftoken')}\t"
+            f"{questions[i % len(questions)][0]}\t{bases[i]}" for i, b in enumerate(browsers)
+        ]
+        anonymous_lines = [f"\t\t{questions[0][0]}\t0"] * clients
+        return [
+            _wrk_phase("ping", base_url, anonymous_lines, "get", "/-/ping", seconds),
+            _wrk_phase("section", base_url, signed_in, "get", section, seconds),
+            _wrk_phase("summary", base_url, signed_in, "get", f"/assessments/{pk}/summary/", seconds),
+            _wrk_phase("report (cached)", base_url, signed_in, "get", report, seconds),
+            _wrk_phase("background save", base_url, signed_in, "save", f"/assessments/{pk}/autosave/", seconds),
+        ]
     return [
         _run_phase("ping", anonymous, get("/-/ping"), seconds, max_requests),
         _run_phase("section", browsers, get(section), seconds, max_requests),
@@ -256,7 +318,7 @@ def table(workers: int, phases: list[Phase]) -> list[str]:
              "|---|---|---|---|---|---|---|---|---|---|"]
     for p in phases:
         statuses = ", ".join(f"{s or 'no answer'}: {n}" for s, n in sorted(p.statuses.items()))
-        lines.append(f"| {p.name} | {len(p.latencies)} | {p.rate:,.1f} | {p.rate / ping:.0%} | {p.percentile(50):.1f} "
+        lines.append(f"| {p.name} | {p.answered} | {p.rate:,.1f} | {p.rate / ping:.0%} | {p.percentile(50):.1f} "
                      f"| {p.percentile(95):.1f} | {p.percentile(99):.1f} | {p.cpu_ms(p.server_cpu):.1f} "
                      f"| {p.cpu_ms(p.client_cpu):.1f} | {statuses} |")
     return lines
@@ -286,7 +348,8 @@ def production_environment(env: dict, workdir: str) -> dict:
 
 
 def run(*, workers: list[int], clients: int, seconds: float, max_requests: int, server_url: str | None,
-        sqlite: bool = False, debug: bool = False, conn_max_age: int = 60, out=print) -> dict:
+        sqlite: bool = False, debug: bool = False, conn_max_age: int = 60, generator: str = "python",
+        out=print) -> dict:
     results = {}
     for count in workers:
         with cs.fresh_database(None if sqlite else server_url) as (url, workdir, kind):
@@ -301,7 +364,7 @@ def run(*, workers: list[int], clients: int, seconds: float, max_requests: int, 
             out(f"\n{kind}, DEBUG {'on' if debug else 'off'}, DXPIA_DB_CONN_MAX_AGE={conn_max_age}: migrated, seeded, demo assessment "
                 f"{prepared['assessment']} ({prepared['status']}) in {time.monotonic() - started:.1f} s")
             with cs.gunicorn(env, count, workdir, config=not debug, ready_path="/-/ping") as (base_url, _log):
-                phases = measure(base_url, prepared, clients, seconds, max_requests)
+                phases = measure(base_url, prepared, clients, seconds, max_requests, generator)
             for line in table(count, phases) + verdicts(phases):
                 out(line)
             results[count] = phases
@@ -322,18 +385,24 @@ def main(argv=None) -> int:
     parser.add_argument("--conn-max-age", type=int, default=60,
                         help="DXPIA_DB_CONN_MAX_AGE for the server: 60 (the default, as `dev.sh serve`) keeps "
                              "each worker's database connection for 60 s; 0 opens one per request")
+    parser.add_argument("--generator", choices=["python", "wrk"], default="python",
+                        help="the load generator: this process's client threads (python), or wrk with "
+                             "bench/load.lua (Debian's package wrk; phases bounded by --seconds only)")
     args = parser.parse_args(argv)
+    if args.generator == "wrk" and not shutil.which("wrk"):
+        parser.error("--generator wrk needs wrk (as root: apt-get install wrk)")
     if not (1 <= args.clients <= 64 and 0 < args.seconds <= 120 and 1 <= args.max_requests <= 100_000
             and all(1 <= w <= 32 for w in args.workers)):
         parser.error("--clients 1..64, --seconds ≤ 120, --max-requests ≤ 100000, --workers 1..32")
-    print(f"{args.clients} clients, phases of {args.seconds:g} s or {args.max_requests} requests at most")
+    bound = "" if args.generator == "wrk" else f" or {args.max_requests} requests at most"
+    print(f"{args.clients} clients ({args.generator}), phases of {args.seconds:g} s{bound}")
     with contextlib.ExitStack() as stack:
         server = args.database_url
         if not server and not args.sqlite:
             server = stack.enter_context(throwaway_postgres())
         results = run(workers=args.workers, clients=args.clients, seconds=args.seconds,
                       max_requests=args.max_requests, server_url=server, sqlite=args.sqlite, debug=args.debug,
-                      conn_max_age=args.conn_max_age)
+                      conn_max_age=args.conn_max_age, generator=args.generator)
     errors = sum(p.server_errors for phases in results.values() for p in phases)
     return 1 if errors else 0
 
