@@ -82,6 +82,10 @@ def when_ready(server):
     worker's collections neither scan nor copy the objects every worker inherits."""
     import gc
 
+    from django.conf import settings
+
+    if not settings.configured:  # preload_app turned off: the master has no app to warm up
+        return
     from dxpia.warm_up import warm_up
 
     warm_up()
@@ -92,6 +96,10 @@ def when_ready(server):
 def pre_fork(server, worker):
     """No database connection crosses a fork: a socket shared by two processes would mix their
     queries. Nothing opens one in the master; this keeps it so if something ever does."""
+    from django.conf import settings
+
+    if not settings.configured:  # preload_app turned off: the master has no app, and no connection
+        return
     from django.db import connections
 
     connections.close_all()

@@ -234,6 +234,18 @@ def test_gunicorn_loads_the_app_once_in_the_master():
     assert gunicorn_conf.preload_app is True
 
 
+def test_the_masters_hooks_leave_a_master_without_the_app_alone(tmp_path):
+    """With preload_app turned off (a configuration of one's own on top of this one), the master has
+    not loaded Django: its hooks must not start it, nor fail gunicorn's start-up."""
+    env = bench.django_environment("postgres://nobody@127.0.0.1:9/none", str(tmp_path))
+    script = ("import sys\nfrom dxpia import gunicorn_conf\ngunicorn_conf.when_ready(None)\n"
+              "gunicorn_conf.pre_fork(None, None)\nprint('django' in sys.modules and "
+              "sys.modules['django.conf'].settings.configured)")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
 def test_no_database_connection_of_the_master_is_carried_into_a_worker():
