@@ -40,10 +40,12 @@ and the clients send the session's Secure cookies over plain HTTP as a browser d
 ``--generator wrk`` sends the same phases with wrk (Debian's package; bench/load.lua: a thread and a
 connection per signed-in client, the same sessions, the saves' versions followed the same way), a C
 program that costs the machine a small part of what these Python threads cost, so that more of the
-two cores is left to the server. Its phases are bounded by ``--seconds`` only (wrk's rate would be
-wrong if its threads stopped early), its latencies are wrk's (from the request's first byte sent,
-not counting the connection's set-up), and the load generator's CPU is wrk's (the children's
-rusage).
+two cores is left to the server. Its phases are bounded by whole ``--seconds`` only (wrk's rate
+would be wrong if its threads stopped early). Its latencies are timed by bench/load.lua, from when
+wrk asks it for the request (its connection made and writable) to the whole answer, so without the
+connection's set-up; wrk's own percentiles are not used, as wrk adds made-up samples to them
+(stats_correct). The load generator's CPU is wrk's (the children's rusage); it includes handing
+each answer, bodies and all, to Lua, which the statuses and the saves' versions need.
 """
 
 import argparse
@@ -107,20 +109,15 @@ class Phase:
     bytes: int = 0
     server_cpu: float = 0.0  # seconds of CPU of gunicorn (master and workers) during the phase
     client_cpu: float = 0.0  # seconds of CPU of the load generator during the phase
-    count: int | None = None  # answered requests, when the generator reports a count (wrk), not latencies
-    reported: dict = field(default_factory=dict)  # percentile -> ms, as the generator reported them (wrk)
-
     @property
     def answered(self) -> int:
-        return self.count if self.count is not None else len(self.latencies)
+        return len(self.latencies)
 
     @property
     def rate(self) -> float:
         return self.answered / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float:
-        if p in self.reported:
-            return self.reported[p]
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)
@@ -221,7 +218,7 @@ def _run_phase(name: str, browsers: list, send, seconds: float, max_requests: in
 
 def _wrk_phase(name: str, base_url: str, clients: list[str], mode: str, path: str, seconds: float) -> Phase:
     """One phase sent by wrk with bench/load.lua, a thread and a connection per line of ``clients``."""
-    command = ["wrk", "-t", str(len(clients)), "-c", str(len(clients)), "-d", f"{seconds:g}s",
+    command = ["wrk", "-t", str(len(clients)), "-c", str(len(clients)), "-d", f"{int(seconds)}s",
                "--timeout", f"{cs.REQUEST_TIMEOUT}s", "-s", str(WRK_SCRIPT), base_url, "--", mode, path]
     server_before = server_cpu_seconds()
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -233,17 +230,21 @@ def _wrk_phase(name: str, base_url: str, clients: list[str], mode: str, path: st
     if result.returncode != 0 or not reports:
         raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     report = json.loads(reports[-1])
-    statuses = Counter()
-    for per_thread in report["statuses"]:
-        statuses.update({int(status): n for status, n in per_thread.items()})
-    unanswered = sum(report["errors"][kind] for kind in ("connect", "read", "write", "timeout"))
+    statuses, latencies = Counter(), []
+    for thread in report["threads"]:
+        statuses.update({int(status): n for status, n in thread["statuses"].items()})
+        latencies += [us / 1e6 for us in thread["latencies_us"]]
+    if len(latencies) != report["requests"]:
+        raise RuntimeError(f"wrk answered {report['requests']} requests, bench/load.lua timed {len(latencies)}")
+    # A request wrk gave up on (its --timeout) is answered late, and so counted among the answers
+    # and statuses; one that never got an answer is not reported by wrk at all.
+    unanswered = sum(report["errors"][kind] for kind in ("connect", "read", "write"))
     if unanswered:
         statuses[0] += unanswered
-    return Phase(name, statuses=statuses, seconds=report["duration_us"] / 1e6, bytes=report["bytes"],
-                 server_cpu=server_cpu, count=report["requests"],
+    return Phase(name, latencies=latencies, statuses=statuses, seconds=report["duration_us"] / 1e6,
+                 bytes=report["bytes"], server_cpu=server_cpu,
                  client_cpu=(children_after.ru_utime + children_after.ru_stime)
-                 - (children_before.ru_utime + children_before.ru_stime),
-                 reported={p: report[f"p{p}_us"] / 1000 for p in (50, 95, 99)})
+                 - (children_before.ru_utime + children_before.ru_stime))
 
 
 def measure(base_url: str, prepared: dict, clients: int, seconds: float, max_requests: int,
@@ -391,6 +392,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.generator == "wrk" and not shutil.which("wrk"):
         parser.error("--generator wrk needs wrk (as root: apt-get install wrk)")
+    if args.generator == "wrk" and args.seconds != int(args.seconds):
+        parser.error("--generator wrk takes whole --seconds (wrk's -d)")
     if not (1 <= args.clients <= 64 and 0 < args.seconds <= 120 and 1 <= args.max_requests <= 100_000
             and all(1 <= w <= 32 for w in args.workers)):
         parser.error("--clients 1..64, --seconds ≤ 120, --max-requests ≤ 100000, --workers 1..32")

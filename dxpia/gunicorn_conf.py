@@ -56,9 +56,10 @@ max_requests = _env_int("DXPIA_MAX_REQUESTS", 1000, 0)
 max_requests_jitter = max_requests // 10
 
 # The master imports the app (Django, WeasyPrint: about 1 s of CPU) and warms it up once; each
-# worker, the first ones and every fresh one after max_requests, is a fork of it, ready at once.
-# Each importing and warming itself instead, the replacements took a busy server's CPU from its
-# requests (README, "Under load"). New code therefore needs a restart of the master, not a HUP.
+# worker, the first ones and every fresh one after max_requests, is a fork of it that imports
+# nothing. Each importing and warming itself instead, the replacements took a busy server's CPU
+# from its requests (README, "Under load"). A HUP only forks new workers of the same app (this
+# module is not read again either): new code, settings or static files need a restart.
 preload_app = True
 
 # The request log is dxpia's own (dxpia.request on stderr: method, path, status, duration, user),

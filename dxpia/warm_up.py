@@ -4,15 +4,24 @@ master before it forks the workers (``when_ready`` in dxpia/gunicorn_conf.py).
 A worker is replaced after ``max_requests``; without this, each new one spent 100–400 ms of CPU on
 the first request of each kind (importing the URLconf and its views, reading the translation
 catalogues, compiling the templates) while requests queued behind it. Nothing here touches the
-database: a connection opened in the master would be shared by every fork.
+database: a connection opened in the master would be shared by every fork. Nothing here may stop
+the server either: a template that does not compile is logged and left to the request that uses it,
+as without the warm-up.
 """
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.template import engines
+from django.template import TemplateSyntaxError, engines
 from django.urls import get_resolver
 from django.utils import translation
+
+logger = logging.getLogger("dxpia.warm_up")
+
+# What dxpia/templates holds: pages, e-mails and letters, and the style sheets pages include.
+TEMPLATE_SUFFIXES = {".html", ".txt", ".css"}
+
 
 def warm_up() -> None:
     resolver = get_resolver()
@@ -27,15 +36,16 @@ def warm_up() -> None:
 
 
 def project_template_names() -> list[str]:
-    """The names of the files in the project's own template folders (not Django's or the apps'):
-    pages, e-mails, letters and the style sheets that pages include."""
+    """The names of the templates in the project's own template folders (not Django's or the
+    apps'), without hidden files or anything else a checkout may leave there."""
     names = []
     for engine in settings.TEMPLATES:
         for folder in map(Path, engine.get("DIRS", [])):
             names += sorted(
                 path.relative_to(folder).as_posix()
                 for path in folder.rglob("*")
-                if path.is_file()
+                if path.suffix in TEMPLATE_SUFFIXES and path.is_file()
+                and not any(part.startswith(".") for part in path.relative_to(folder).parts)
             )
     return names
 
@@ -44,4 +54,7 @@ def compile_project_templates() -> None:
     """Compile each of the project's templates into the cached loader, which the forks share."""
     engine = engines["django"]
     for name in project_template_names():
-        engine.get_template(name)
+        try:
+            engine.get_template(name)
+        except (TemplateSyntaxError, UnicodeDecodeError) as error:
+            logger.warning("template %s does not compile: %s", name, error)

@@ -190,6 +190,7 @@ WARM_UP_SCRIPT = textwrap.dedent("""
     import dxpia.wsgi  # what gunicorn's master loads first (preload_app)
     from django.db import connections
     from django.template import engines
+    from django.urls import get_resolver
     from django.utils.translation import trans_real
     from dxpia import gunicorn_conf
     from dxpia.warm_up import project_template_names
@@ -203,6 +204,7 @@ WARM_UP_SCRIPT = textwrap.dedent("""
         "templates": project_template_names(),
         "compiled": sorted(name for name, template in cache.items() if hasattr(template, "render")),
         "catalogues": sorted(trans_real._translations),
+        "reverse tables": sorted(get_resolver()._reverse_dict),
         "active language": getattr(trans_real._active, "value", None) is not None,
         "frozen": gc.get_freeze_count(),
         "connected": connections["default"].connection is not None,
@@ -225,9 +227,33 @@ def test_the_master_warms_the_app_up_and_freezes_it_for_its_workers_without_a_da
     assert {"base.html", "assessments/section.html", "reports/report.html", "risks/_report.css"} <= set(state["templates"])
     assert set(state["templates"]) <= set(state["compiled"])
     assert {"ja", "en"} <= set(state["catalogues"])
+    assert {"ja", "en"} <= set(state["reverse tables"])
     assert state["active language"] is False  # none left active for the forks
     assert state["frozen"] > 50_000
     assert state["connected"] is False
+
+
+def test_a_template_that_does_not_compile_or_a_stray_file_does_not_stop_the_warm_up(settings, tmp_path, caplog):
+    """The warm-up is only a head start: a broken template fails the page that uses it, as before,
+    not the server's start; files that are not templates are not read."""
+    from django.template import engines
+
+    from dxpia import warm_up
+
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "good.html").write_text("{% load i18n %}{% translate 'はい' %}")
+    (tmp_path / "pages" / "broken.html").write_text("{% if %}")
+    (tmp_path / "pages" / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x01\xff\xfe")
+    (tmp_path / "pages" / "good.html.rej").write_text("{% endif %}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    assert warm_up.project_template_names() == ["pages/broken.html", "pages/good.html", "pages/latin1.txt"]
+    caplog.set_level(logging.WARNING, logger="dxpia.warm_up")
+    warm_up.compile_project_templates()
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "template pages/broken.html does not compile", "template pages/latin1.txt does not compile"]
+    cache = engines["django"].engine.template_loaders[0].get_template_cache
+    assert hasattr(cache["pages/good.html"], "render")
 
 
 def test_gunicorn_loads_the_app_once_in_the_master():
@@ -326,6 +352,9 @@ def test_gunicorn_with_the_repositorys_config_serves_health_pages_and_static_fil
             assert "immutable" in headers["Cache-Control"]  # WhiteNoise: hashed files cached for good
             assert headers["Content-Security-Policy"].startswith("default-src 'self'")
             assert _get(f"{base_url}/static/bootstrap/css/bootstrap.rtl.css", https)[0] == 404  # not collected
+            # Enough requests that each of the two workers is replaced at least once, whichever
+            # takes which request.
+            assert {_get(f"{base_url}/-/ping", https)[0] for _ in range(6)} == {200}
         log = Path(log_path).read_text()
         assert "logger=dxpia.request event=request method=GET path=/healthz status=" in log
         assert "path=/ status=200 duration_ms=" in log
