@@ -239,6 +239,7 @@ def test_simultaneous_first_downloads_of_a_revision_render_it_once(catalogue, pu
     release.set()
     for thread in threads:
         thread.join(30)
+    assert not any(thread.is_alive() for thread in threads), "a download still waits at the lock"
     assert len(entered) == 1, f"{len(entered)} renders of one revision"
     assert results == [b"%PDF 1\n%%EOF\n"] * 3
     assert RenderLock.objects.count() == 0
@@ -276,21 +277,45 @@ def test_a_busy_lock_table_while_taking_over_an_expired_lock_means_try_again(dem
     assert busy and len(renders) == 1 and not RenderLock.objects.exists()
 
 
-def test_a_lock_that_cannot_be_released_for_a_busy_table_still_gives_the_download(demo, renders, monkeypatch, caplog):
-    """The PDF is made; a release that finds the lock table busy leaves the row to expire (the next
-    one takes over then) and says so in the log, rather than failing the download."""
+def _lock_table_busy(monkeypatch, times):
+    """The lock table answers "database table is locked" to the next ``times`` deletes of a lock row
+    (None: to every one); returns the list of refusals made."""
     from django.db import OperationalError
     from django.db.models import QuerySet
 
-    real_delete = QuerySet.delete
+    real_delete, refused = QuerySet.delete, []
 
     def delete_busy(queryset):
-        if queryset.model is RenderLock:
+        if queryset.model is RenderLock and (times is None or len(refused) < times):
+            refused.append(True)
             raise OperationalError("database table is locked")
         return real_delete(queryset)
 
     monkeypatch.setattr(QuerySet, "delete", delete_busy)
+    return refused
+
+
+def test_a_release_that_finds_the_lock_table_busy_tries_again(demo, renders, monkeypatch, caplog):
+    """A release at the same instant as another request's insert finds the table busy (on the
+    shared-cache SQLite test database at once, without waiting): it tries again, so the next
+    download of the revision does not wait for the row to expire (it waited 60 s before)."""
+    refused = _lock_table_busy(monkeypatch, times=2)
+    monkeypatch.setattr(render, "LOCK_POLL_SECONDS", 0)
     assert render.report_pdf(demo).startswith(b"%PDF")
+    assert len(refused) == 2 and len(renders) == 1
+    assert not RenderLock.objects.exists()
+    assert "could not release the render lock" not in caplog.text
+
+
+def test_a_lock_that_cannot_be_released_for_a_busy_table_still_gives_the_download(demo, renders, monkeypatch, caplog):
+    """The PDF is made; a release that finds the lock table busy for longer than it tries leaves the
+    row to expire (the next one takes over then) and says so in the log, rather than failing the
+    download."""
+    refused = _lock_table_busy(monkeypatch, times=None)
+    monkeypatch.setattr(render, "LOCK_POLL_SECONDS", 0)
+    monkeypatch.setattr(render, "RELEASE_TRY_SECONDS", 0.05)
+    assert render.report_pdf(demo).startswith(b"%PDF")
+    assert len(refused) >= 2, "tried again before giving up"
     assert len(renders) == 1 and RenderLock.objects.count() == 1
     assert "could not release the render lock" in caplog.text
 

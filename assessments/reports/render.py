@@ -236,6 +236,8 @@ RENDER_LOCK_SECONDS = 90
 # the work, never a request that times out behind a holder that is alive but stuck).
 LOCK_WAIT_SECONDS = 60
 LOCK_POLL_SECONDS = 0.1
+# A release that finds the lock table busy tries again for this long before leaving the row to expire.
+RELEASE_TRY_SECONDS = 5
 
 
 def _lock_wait() -> None:
@@ -298,12 +300,23 @@ def render_lock(key: str):
 
 
 def _release(key: str, holder: str) -> None:
-    try:
-        RenderLock.objects.filter(key=key, holder=holder).delete()
-    except OperationalError as error:  # the document is made; the row expires and the next one takes over
-        _raise_unless_locked(error)
-        logger.warning("could not release the render lock of %s (%s): it expires in %s s",
-                       key, error, RENDER_LOCK_SECONDS)
+    """Delete our lock row. A lock table busy just now (another request's insert or delete at the
+    same instant; on SQLite's shared-cache test database that fails at once instead of waiting) is
+    tried again for up to RELEASE_TRY_SECONDS: a row left behind makes every download of this
+    revision wait for it to expire. Past that, the document is made anyway: the row is left to
+    expire (RENDER_LOCK_SECONDS) and the next one takes over then."""
+    give_up_at = time.monotonic() + RELEASE_TRY_SECONDS
+    while True:
+        try:
+            RenderLock.objects.filter(key=key, holder=holder).delete()
+            return
+        except OperationalError as error:
+            _raise_unless_locked(error)
+            if time.monotonic() >= give_up_at:
+                logger.warning("could not release the render lock of %s (%s): it expires in %s s",
+                               key, error, RENDER_LOCK_SECONDS)
+                return
+        _lock_wait()
 
 
 def documents():
