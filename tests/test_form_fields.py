@@ -6,6 +6,7 @@ import re
 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django import forms
 from django.forms import formset_factory
 from django.urls import reverse
 
@@ -65,6 +66,57 @@ def test_a_field_with_an_error_is_left_to_crispy_forms():
     assert 'class="dateinput form-control is-invalid"' in str(fast) and "invalid-feedback" in str(fast)
 
 
+class ChoicesForm(forms.Form):
+    one = forms.ChoiceField(choices=[("a", HOSTILE), (HOSTILE, "二"), ("c", "三")], required=False,
+                            widget=forms.RadioSelect(attrs={"class": "form-check-input", "data-autosave": "1"}))
+    many = forms.MultipleChoiceField(choices=[("a", "一"), (HOSTILE, HOSTILE), ("c", "三")], required=False,
+                                     widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
+    text = forms.CharField(required=False, widget=forms.TextInput(attrs={"inputmode": "decimal", "aria-labelledby": "x"}))
+    long = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    number = forms.IntegerField(required=False)
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+CHOSEN = {"one": HOSTILE, "many": ["a", HOSTILE], "text": HOSTILE, "long": f"\n{HOSTILE}\n二行目", "number": "12",
+          "hidden": HOSTILE}
+
+
+@pytest.mark.parametrize("data", [None, CHOSEN, {"number": "x"}], ids=["unbound", "chosen", "refused"])
+def test_each_option_and_widget_is_written_as_django_writes_it(data):
+    form = ChoicesForm(data) if data is not None else ChoicesForm(initial={"one": "c", "many": ["c"], "long": "初期"})
+    form.is_valid() if data is not None else None
+    written = 0
+    for name in ("one", "many"):
+        for option in form[name]:
+            fast, django = form_fields.option_input(option), option.tag()
+            assert str(fast) == str(django), (name, option.data["value"])
+            written += 1
+    for name in ("text", "long", "number", "hidden"):
+        assert str(form_fields.widget_html(form[name])) == str(form[name]), name
+    assert written == 6
+    rendered = "".join(str(form_fields.option_input(option)) for option in form["one"])
+    assert "<script>" not in rendered and (data is not CHOSEN or rendered.count(" checked") == 1)
+
+
+def test_a_localized_field_is_left_to_django():
+    class Localized(forms.Form):
+        amount = forms.DecimalField(localize=True, widget=forms.TextInput)
+
+    field = Localized(initial={"amount": "1234.5"})["amount"]
+    assert str(form_fields.widget_html(field)) == str(field)
+
+
+@pytest.mark.parametrize("data", [None, {"f-TOTAL_FORMS": "2", "f-INITIAL_FORMS": "1", "f-MIN_NUM_FORMS": "0",
+                                         "f-MAX_NUM_FORMS": "1000"}, {"f-TOTAL_FORMS": "x"}],
+                         ids=["unbound", "bound", "broken"])
+def test_a_management_form_is_written_as_django_writes_it(data):
+    formset = Evidence(data, prefix="f") if data is not None else Evidence(prefix="f")
+    management = formset.management_form
+    assert str(form_fields.hidden_inputs(management)) == str(management)
+    if data is None:
+        assert str(form_fields.hidden_inputs(management)).count('type="hidden"') == 4
+
+
 def _section_pages(client, assessment):
     pages = {}
     for section in assessment.question_set.sections.all():
@@ -79,12 +131,13 @@ def _without_tokens(html: str) -> str:
 
 
 @pytest.mark.django_db
-def test_whole_section_pages_are_the_same_as_with_crispy_forms_alone(client, catalogue, published_set, monkeypatch):
+def test_whole_section_pages_are_the_same_as_with_django_and_crispy_forms_alone(client, catalogue, published_set, monkeypatch):
     demo = create_demo_assessment()
     client.force_login(demo.owner)
     fast = _section_pages(client, demo)
     assert sum(page.count('class="form-check-label"') for page in fast.values()) > 10  # source rows are there
     monkeypatch.setattr(form_fields, "_plain", lambda field: False)
+    monkeypatch.setattr(form_fields, "_written_out", lambda widget, kinds: False)
     crispy = _section_pages(client, demo)
     assert fast.keys() == crispy.keys()
     for key in fast:

@@ -1,12 +1,19 @@
-"""``form_field``: a form field in Bootstrap 5 markup, as crispy-forms' ``as_crispy_field`` renders it,
-for the plain fields the wizard repeats on every question (a source row's six fields, the note).
+"""The wizard's form markup written out directly instead of through Django's and crispy-forms'
+templates, for the shapes the section page repeats:
 
-The wizard's section page renders about a hundred such fields; crispy-forms' field template, with
-its includes and filters, took about half of the page's time (profiled with cProfile). Here the
-few shapes those fields have are written out directly, producing the same markup (tests/
-test_form_fields.py compares the two, field by field and on whole section pages). Anything else —
-a field with errors, help text, a required mark, extra CSS classes, a hidden or any other widget —
-goes to crispy-forms itself, so the fast path never has to know its rarer cases.
+- ``form_field``: a field in Bootstrap 5 markup, as crispy-forms' ``as_crispy_field`` renders it,
+  for the plain fields of every question (a source row's six fields, the note);
+- ``widget_html``: ``{{ field }}`` (the widget alone) of a text, number, date or hidden field;
+- ``option_input``: ``{{ option.tag }}`` (one radio button or checkbox of a choice, without its
+  label);
+- ``hidden_inputs``: ``{{ form }}`` of a form of hidden fields only (a formset's management form).
+
+The wizard's section page renders a few hundred of these; the templates, with their includes and
+filters, took most of the page's time (profiled with cProfile). Here the few shapes are written out,
+producing the same markup (tests/test_form_fields.py compares them, field by field and on whole
+section pages with every fast path turned off). Anything else — a field with errors, help text, a
+required mark, extra CSS classes, a widget class not listed here — goes to Django or crispy-forms
+itself, so the fast path never has to know their rarer cases.
 """
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
@@ -39,25 +46,75 @@ def _text(value) -> str:
     return conditional_escape(value) if isinstance(value, SafeData) else conditional_escape(str(value))
 
 
-def _widget(field: forms.BoundField) -> str:
-    """What ``str(field)`` (BoundField.as_widget and the widget's template) gives, for the widgets
-    in _plain: the same attributes in the same order."""
-    widget = field.field.widget
-    attrs = field.build_widget_attrs({}, widget)
-    if field.auto_id and "id" not in widget.attrs:
-        attrs.setdefault("id", field.auto_id)
-    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+# Widgets whose template is Django's input.html (through text.html, number.html …) or textarea.html,
+# by exact class (a subclass may have a template of its own).
+INPUT_WIDGETS = (forms.TextInput, forms.NumberInput, forms.DateInput, forms.HiddenInput, forms.CheckboxInput,
+                 forms.Textarea)
+# Choice widgets whose options are Django's input_option.html (an <input> when not wrapped in its label).
+OPTION_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
+
+
+def _written_out(widget: forms.Widget, kinds: tuple) -> bool:
+    """``widget`` is one of ``kinds`` (by exact class), whose markup is written here (tests turn
+    this off to compare with Django's own)."""
+    return type(widget) in kinds
+
+
+def _input_html(context: dict, textarea: bool = False) -> str:
+    """What Django's input.html (or textarea.html) makes of a widget's template context ``widget``:
+    the same attributes in the same order, each escaped as the template escapes it."""
     written = "".join(
         "" if value is False else f" {conditional_escape(name)}" if value is True
         else f' {conditional_escape(name)}="{_text(value)}"'
         for name, value in context["attrs"].items()
     )
     name = conditional_escape(context["name"])
-    if type(widget) is forms.Textarea:
+    if textarea:
         value = conditional_escape(context["value"]) if context["value"] else ""
         return mark_safe(f'<textarea name="{name}"{written}>\n{value}</textarea>')
     value = "" if context["value"] is None else f' value="{_text(context["value"])}"'
     return mark_safe(f'<input type="{conditional_escape(context["type"])}" name="{name}"{value}{written}>')
+
+
+def _widget(field: forms.BoundField) -> str:
+    """What ``str(field)`` (BoundField.as_widget and the widget's template) gives, for INPUT_WIDGETS."""
+    widget = field.field.widget
+    attrs = field.build_widget_attrs({}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    return _input_html(context, textarea=type(widget) is forms.Textarea)
+
+
+@register.filter
+def widget_html(field: forms.BoundField):
+    """``{{ field }}``: the field's widget alone."""
+    if not _written_out(field.field.widget, INPUT_WIDGETS) or field.field.localize:
+        return str(field)
+    return _widget(field)
+
+
+@register.filter
+def option_input(option):
+    """``{{ option.tag }}`` of one option of a choice field (a BoundWidget): its radio button or
+    checkbox without the label, which the wizard's templates write themselves."""
+    if not _written_out(option.parent_widget, OPTION_WIDGETS):
+        return option.tag()
+    return _input_html(option.data)
+
+
+@register.filter
+def hidden_inputs(form: forms.Form):
+    """``{{ form }}`` of a form whose fields are all hidden (a formset's management form): their
+    inputs one after another, as Django's div.html writes them when there is nothing else. A form
+    with errors, or with a field that is not hidden, is Django's to render."""
+    fields = [form[name] for name in form.fields]
+    if form.errors or not all(
+        _written_out(field.field.widget, (forms.HiddenInput,)) and not field.field.localize
+        for field in fields
+    ):
+        return str(form)
+    return mark_safe("".join(_widget(field) for field in fields))
 
 
 def _add_class(widget: forms.Widget, extra: str) -> None:
