@@ -142,3 +142,47 @@ def test_whole_section_pages_are_the_same_as_with_django_and_crispy_forms_alone(
     assert fast.keys() == crispy.keys()
     for key in fast:
         assert normalised(_without_tokens(fast[key])) == normalised(_without_tokens(crispy[key])), key
+
+
+def test_what_the_fast_paths_do_not_know_is_left_to_django():
+    """A hidden initial value beside the widget, a widget or form with templates of its own, a form
+    with another renderer: each is rendered by Django itself, so the markup stays Django's."""
+    from django.forms.renderers import DjangoTemplates
+
+    class Other(DjangoTemplates):
+        pass
+
+    class Shapes(forms.Form):
+        initial = forms.CharField(required=False, show_hidden_initial=True)
+        own = forms.CharField(required=False, widget=forms.TextInput)
+        one = forms.ChoiceField(choices=[("a", "一")], required=False, widget=forms.RadioSelect)
+
+    form = Shapes(initial={"initial": "前", "own": "x"})
+    form.fields["own"].widget.template_name = "django/forms/widgets/textarea.html"
+    form.fields["one"].widget.option_template_name = "django/forms/widgets/select_option.html"
+    assert 'name="initial-initial"' in str(form_fields.widget_html(form["initial"]))
+    assert str(form_fields.widget_html(form["own"])) == str(form["own"]) and "<textarea" in str(form["own"])
+    assert not form_fields._plain(form["initial"]) and not form_fields._plain(form["own"])
+    option = next(iter(form["one"]))
+    assert str(form_fields.option_input(option)) == str(option.tag()) and "<option" in str(option.tag())
+
+    from django.forms.formsets import ManagementForm
+
+    assert form_fields._plain(EvidenceForm()["title"]) and not form_fields._plain(EvidenceForm(renderer=Other())["title"])
+    other = ManagementForm(prefix="f", initial={"TOTAL_FORMS": 1, "INITIAL_FORMS": 0}, renderer=Other())
+    assert not form_fields._plain_widget(other["TOTAL_FORMS"], (forms.HiddenInput,))
+    assert str(form_fields.hidden_inputs(other)) == str(other)
+    class InParagraphs(ManagementForm):
+        template_name = "django/forms/p.html"
+
+    management = InParagraphs(prefix="g", initial={"TOTAL_FORMS": 1, "INITIAL_FORMS": 0})
+    written = []
+    real_widget = form_fields._widget
+    form_fields._widget = lambda field: written.append(field) or real_widget(field)
+    try:
+        assert str(form_fields.hidden_inputs(management)) == str(management)
+        assert written == []  # Django's p.html wrote it (the same markup for hidden fields alone)
+        form_fields.hidden_inputs(Evidence(prefix="h").management_form)
+        assert len(written) == 4  # the spy sees the fast path when it is taken
+    finally:
+        form_fields._widget = real_widget

@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from assessments import answer_saving, render_ahead, services
 from assessments.demo import create_demo_assessment
-from assessments.models import RenderLock, WorkerHeartbeat
+from assessments.models import Assessment, RenderLock, WorkerHeartbeat
 from assessments.reports import render
 from tests.conftest import save_now
 from tests.test_reports import pdf_text, squash
@@ -305,6 +305,55 @@ def test_a_release_that_finds_the_lock_table_busy_tries_again(demo, renders, mon
     assert len(refused) == 2 and len(renders) == 1
     assert not RenderLock.objects.exists()
     assert "could not release the render lock" not in caplog.text
+
+
+def test_a_release_refused_by_the_database_inside_a_transaction_tries_again_and_leaves_it_usable(demo, monkeypatch):
+    """The refusal comes from the database cursor, inside the DELETE's own atomic block, within a
+    caller's transaction: the next attempt must not find that transaction broken (it raised
+    TransactionManagementError and failed the download before each attempt had a savepoint)."""
+    from django.db import OperationalError, transaction
+    from django.db.backends.utils import CursorWrapper
+
+    key = "dxpia:report:test-release"
+    RenderLock.objects.create(key=key, holder="me", expires_at=timezone.now() + timedelta(seconds=90))
+    real_execute, refused = CursorWrapper.execute, []
+
+    def execute(self, sql, params=None):
+        if sql.startswith("DELETE") and RenderLock._meta.db_table in sql and not refused:
+            refused.append(sql)
+            raise OperationalError("database table is locked")
+        return real_execute(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", execute)
+    monkeypatch.setattr(render, "LOCK_POLL_SECONDS", 0)
+    with transaction.atomic():
+        render._release(key, "me")
+        assert refused and not RenderLock.objects.filter(key=key).exists()
+    assert Assessment.objects.filter(pk=demo.pk).exists()  # the connection still answers
+
+
+def test_an_expired_lock_whose_delete_is_refused_inside_a_transaction_is_taken_over_on_the_next_look(demo, renders, monkeypatch):
+    """The same for the delete of an expired lock while waiting: refused once by the cursor, within a
+    caller's transaction, the waiter looks again and takes the lock over."""
+    from django.db import OperationalError, transaction
+    from django.db.backends.utils import CursorWrapper
+
+    html = render.report_html(demo)
+    key = render._cache_key("report", demo, html)
+    RenderLock.objects.create(key=key, holder="dead", expires_at=timezone.now() - timedelta(seconds=1))
+    real_execute, refused = CursorWrapper.execute, []
+
+    def execute(self, sql, params=None):
+        if sql.startswith("DELETE") and RenderLock._meta.db_table in sql and not refused:
+            refused.append(sql)
+            raise OperationalError("database table is locked")
+        return real_execute(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", execute)
+    monkeypatch.setattr(render, "LOCK_POLL_SECONDS", 0)
+    with transaction.atomic():
+        assert render.report_pdf(demo).startswith(b"%PDF")
+    assert refused and len(renders) == 1 and not RenderLock.objects.exists()
 
 
 def test_a_lock_that_cannot_be_released_for_a_busy_table_still_gives_the_download(demo, renders, monkeypatch, caplog):

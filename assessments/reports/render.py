@@ -254,7 +254,8 @@ def _raise_unless_locked(error: OperationalError) -> None:
 
 def _delete_expired_lock(key: str, now) -> None:
     try:
-        RenderLock.objects.filter(key=key, expires_at__lt=now).delete()
+        with transaction.atomic():  # a savepoint: a refusal must not break a caller's transaction
+            RenderLock.objects.filter(key=key, expires_at__lt=now).delete()
     except OperationalError as error:  # someone else is writing the lock table: look again later
         _raise_unless_locked(error)
 
@@ -303,12 +304,16 @@ def _release(key: str, holder: str) -> None:
     """Delete our lock row. A lock table busy just now (another request's insert or delete at the
     same instant; on SQLite's shared-cache test database that fails at once instead of waiting) is
     tried again for up to RELEASE_TRY_SECONDS: a row left behind makes every download of this
-    revision wait for it to expire. Past that, the document is made anyway: the row is left to
-    expire (RENDER_LOCK_SECONDS) and the next one takes over then."""
+    revision wait for it to expire. (On an SQLite file a refusal comes only after the busy timeout,
+    which is past that already: no second try.) Past that, the document is made anyway: the row is
+    left to expire (RENDER_LOCK_SECONDS) and the next one takes over then."""
     give_up_at = time.monotonic() + RELEASE_TRY_SECONDS
     while True:
         try:
-            RenderLock.objects.filter(key=key, holder=holder).delete()
+            # Each attempt in a savepoint of its own: inside a caller's transaction a failed DELETE
+            # would otherwise leave that transaction unusable, and the next attempt would raise.
+            with transaction.atomic():
+                RenderLock.objects.filter(key=key, holder=holder).delete()
             return
         except OperationalError as error:
             _raise_unless_locked(error)

@@ -18,6 +18,7 @@ itself, so the fast path never has to know their rarer cases.
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
+from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 
@@ -29,8 +30,11 @@ TEXT_WIDGETS = (forms.TextInput, forms.DateInput, forms.Textarea)
 
 def _plain(field: forms.BoundField) -> bool:
     """The field has none of the cases left to crispy-forms."""
+    widget = field.field.widget
     return (
-        type(field.field.widget) in (*TEXT_WIDGETS, forms.CheckboxInput)
+        type(widget) in (*TEXT_WIDGETS, forms.CheckboxInput)
+        and _own_templates(widget)
+        and _default_renderer(field.form)
         and not field.is_hidden
         and not field.errors
         and not field.help_text
@@ -38,6 +42,7 @@ def _plain(field: forms.BoundField) -> bool:
         and bool(field.label)
         and not field.css_classes()
         and not field.field.localize
+        and not field.field.show_hidden_initial
     )
 
 
@@ -55,9 +60,28 @@ OPTION_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
 
 
 def _written_out(widget: forms.Widget, kinds: tuple) -> bool:
-    """``widget`` is one of ``kinds`` (by exact class), whose markup is written here (tests turn
-    this off to compare with Django's own)."""
-    return type(widget) in kinds
+    """``widget`` is one of ``kinds`` (by exact class) with its class's own templates, whose markup
+    is written here (tests turn this off to compare with Django's own)."""
+    return type(widget) in kinds and _own_templates(widget)
+
+
+def _own_templates(widget: forms.Widget) -> bool:
+    """``widget`` renders with its class's templates (none set on the instance)."""
+    kind = type(widget)
+    return (widget.template_name == kind.template_name
+            and getattr(widget, "option_template_name", None) == getattr(kind, "option_template_name", None))
+
+
+def _default_renderer(form: forms.BaseForm) -> bool:
+    """The form renders with Django's own templates (no renderer of the project's or the form's)."""
+    return type(form.renderer) is DjangoTemplates
+
+
+def _plain_widget(field: forms.BoundField, kinds: tuple) -> bool:
+    """``field``'s widget alone is written here: one of ``kinds``, Django's templates, and nothing
+    that ``str(field)`` adds beside the widget (a hidden initial value) or formats otherwise (localize)."""
+    return (_written_out(field.field.widget, kinds) and _default_renderer(field.form)
+            and not field.field.localize and not field.field.show_hidden_initial)
 
 
 def _input_html(context: dict, textarea: bool = False) -> str:
@@ -89,7 +113,7 @@ def _widget(field: forms.BoundField) -> str:
 @register.filter
 def widget_html(field: forms.BoundField):
     """``{{ field }}``: the field's widget alone."""
-    if not _written_out(field.field.widget, INPUT_WIDGETS) or field.field.localize:
+    if not _plain_widget(field, INPUT_WIDGETS):
         return str(field)
     return _widget(field)
 
@@ -98,7 +122,7 @@ def widget_html(field: forms.BoundField):
 def option_input(option):
     """``{{ option.tag }}`` of one option of a choice field (a BoundWidget): its radio button or
     checkbox without the label, which the wizard's templates write themselves."""
-    if not _written_out(option.parent_widget, OPTION_WIDGETS):
+    if not _written_out(option.parent_widget, OPTION_WIDGETS) or type(option.renderer) is not DjangoTemplates:
         return option.tag()
     return _input_html(option.data)
 
@@ -109,10 +133,8 @@ def hidden_inputs(form: forms.Form):
     inputs one after another, as Django's div.html writes them when there is nothing else. A form
     with errors, or with a field that is not hidden, is Django's to render."""
     fields = [form[name] for name in form.fields]
-    if form.errors or not all(
-        _written_out(field.field.widget, (forms.HiddenInput,)) and not field.field.localize
-        for field in fields
-    ):
+    if (form.errors or not _default_renderer(form) or form.template_name != "django/forms/div.html"
+            or not all(_plain_widget(field, (forms.HiddenInput,)) for field in fields)):
         return str(form)
     return mark_safe("".join(_widget(field) for field in fields))
 
