@@ -278,20 +278,22 @@ def test_a_busy_lock_table_while_taking_over_an_expired_lock_means_try_again(dem
 
 
 def _lock_table_busy(monkeypatch, times):
-    """The lock table answers "database table is locked" to the next ``times`` deletes of a lock row
-    (None: to every one); returns the list of refusals made."""
+    """The database answers "database table is locked" to the next ``times`` DELETEs of a lock row
+    (None: to every one), at the cursor, so inside the DELETE's own atomic block as a real refusal
+    is; returns the list of refusals made."""
     from django.db import OperationalError
-    from django.db.models import QuerySet
+    from django.db.backends.utils import CursorWrapper
 
-    real_delete, refused = QuerySet.delete, []
+    real_execute, refused = CursorWrapper.execute, []
 
-    def delete_busy(queryset):
-        if queryset.model is RenderLock and (times is None or len(refused) < times):
-            refused.append(True)
+    def execute(self, sql, params=None):
+        if (sql.startswith("DELETE") and RenderLock._meta.db_table in sql
+                and (times is None or len(refused) < times)):
+            refused.append(sql)
             raise OperationalError("database table is locked")
-        return real_delete(queryset)
+        return real_execute(self, sql, params)
 
-    monkeypatch.setattr(QuerySet, "delete", delete_busy)
+    monkeypatch.setattr(CursorWrapper, "execute", execute)
     return refused
 
 
@@ -311,20 +313,11 @@ def test_a_release_refused_by_the_database_inside_a_transaction_tries_again_and_
     """The refusal comes from the database cursor, inside the DELETE's own atomic block, within a
     caller's transaction: the next attempt must not find that transaction broken (it raised
     TransactionManagementError and failed the download before each attempt had a savepoint)."""
-    from django.db import OperationalError, transaction
-    from django.db.backends.utils import CursorWrapper
+    from django.db import transaction
 
     key = "dxpia:report:test-release"
     RenderLock.objects.create(key=key, holder="me", expires_at=timezone.now() + timedelta(seconds=90))
-    real_execute, refused = CursorWrapper.execute, []
-
-    def execute(self, sql, params=None):
-        if sql.startswith("DELETE") and RenderLock._meta.db_table in sql and not refused:
-            refused.append(sql)
-            raise OperationalError("database table is locked")
-        return real_execute(self, sql, params)
-
-    monkeypatch.setattr(CursorWrapper, "execute", execute)
+    refused = _lock_table_busy(monkeypatch, times=1)
     monkeypatch.setattr(render, "LOCK_POLL_SECONDS", 0)
     with transaction.atomic():
         render._release(key, "me")
@@ -335,21 +328,12 @@ def test_a_release_refused_by_the_database_inside_a_transaction_tries_again_and_
 def test_an_expired_lock_whose_delete_is_refused_inside_a_transaction_is_taken_over_on_the_next_look(demo, renders, monkeypatch):
     """The same for the delete of an expired lock while waiting: refused once by the cursor, within a
     caller's transaction, the waiter looks again and takes the lock over."""
-    from django.db import OperationalError, transaction
-    from django.db.backends.utils import CursorWrapper
+    from django.db import transaction
 
     html = render.report_html(demo)
     key = render._cache_key("report", demo, html)
     RenderLock.objects.create(key=key, holder="dead", expires_at=timezone.now() - timedelta(seconds=1))
-    real_execute, refused = CursorWrapper.execute, []
-
-    def execute(self, sql, params=None):
-        if sql.startswith("DELETE") and RenderLock._meta.db_table in sql and not refused:
-            refused.append(sql)
-            raise OperationalError("database table is locked")
-        return real_execute(self, sql, params)
-
-    monkeypatch.setattr(CursorWrapper, "execute", execute)
+    refused = _lock_table_busy(monkeypatch, times=1)
     monkeypatch.setattr(render, "LOCK_POLL_SECONDS", 0)
     with transaction.atomic():
         assert render.report_pdf(demo).startswith(b"%PDF")
