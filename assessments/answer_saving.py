@@ -21,6 +21,7 @@ from assessments.models import (
     Question,
     QuestionSet,
 )
+from assessments.reports import document_stamp
 
 UNCHANGED = object()
 
@@ -190,7 +191,6 @@ def _same(part: str, new, old) -> bool:
     return new == old
 
 
-@transaction.atomic
 def answers_save(*, assessment: Assessment, user, changes: dict[Question, AnswerChange]) -> SaveOutcome:
     """Save ``changes`` in one transaction, part by part.
 
@@ -198,7 +198,17 @@ def answers_save(*, assessment: Assessment, user, changes: dict[Question, Answer
     whose base version is older than the stored one, and whose content differs from what is stored,
     is refused and returned as a Conflict; every other part is stored. Nothing is ever overwritten by
     input that was based on an older version of the same part.
+
+    What it writes renews the document stamp of this assessment only (document_stamp.answers_of):
+    the stored reports of other assessments stay served as they are.
     """
+    # The scope inside the transaction: what runs on its commit (the stamp's renewal, the render
+    # ahead) is outside it.
+    with transaction.atomic(), document_stamp.answers_of(assessment.pk):
+        return _answers_save(assessment, user, changes)
+
+
+def _answers_save(assessment: Assessment, user, changes: dict[Question, AnswerChange]) -> SaveOutcome:
     # Take the assessment's row lock first (an UPDATE locks on PostgreSQL and takes SQLite's write
     # lock), so that the answers read below cannot change before this transaction commits.
     Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())

@@ -12,9 +12,11 @@ throughput ratio to ``ping`` (the minimal view of bench/load.py).
 What it shows: how far a page is from the floor of any signed-in request (the session, the user
 and the access helper, then a 404), and so which of bench/load.py's ratio targets a given page
 could reach at all. Use it before and after a change to a page's code; bench/load.py measures the
-same pages under load through gunicorn. The cached report is measured twice: as a repeated download,
-and right after a save to another assessment (not timed), which renews the document stamp and so
-sends the download back to building the report's HTML, as on a site where someone is saving.
+same pages under load through gunicorn. The cached report is measured three times: as a repeated
+download; right after a save of answers to another assessment (not timed), as on a site where
+someone is always saving (that save renews only the other assessment's document stamp); and right
+after a change elsewhere that renews the site's stamp (another project's title, not timed), which
+sends the download back to building the report's HTML.
 """
 
 import argparse
@@ -68,7 +70,7 @@ def measure(runs):
 
     from assessments.demo import create_demo_assessment
     from assessments.forms import MAX_INVENTORY_ROWS
-    from assessments.models import Answer, Question
+    from assessments.models import Answer, Project, Question
 
     call_command("collectstatic", interactive=False, verbosity=0)  # WhiteNoise's manifest, as in production
     owner = get_user_model().objects.create_user("cpu", password=PASSWORD)
@@ -95,6 +97,7 @@ def measure(runs):
     elsewhere = create_demo_assessment(user=owner).pk  # another assessment, saved to between downloads
     other_answer = Answer.objects.filter(assessment_id=elsewhere, question=question).first()
     other_base = [other_answer.note_version if other_answer else 0]
+    other_project = Project.objects.exclude(pk=assessment.project_id).values_list("pk", flat=True).first()
 
     kinds = [
         ("ping", lambda: anonymous.get("/-/ping")),
@@ -104,10 +107,13 @@ def measure(runs):
         (f"section b ({MAX_INVENTORY_ROWS} rows, the limit)", lambda: signed_in.get(f"/assessments/{full}/sections/b/")),
         ("summary", lambda: signed_in.get(f"/assessments/{pk}/summary/")),
         ("report (cached)", lambda: signed_in.get(f"/assessments/{pk}/report.pdf")),
-        # Any save renews the document stamp (one for the whole site): the next download builds
-        # the report's HTML to find its stored PDF. The save itself is not timed.
+        # A save of answers renews only its own assessment's document stamp; any other change renews
+        # the site's, and the next download builds the report's HTML to find its stored PDF. The
+        # change itself is not timed.
         ("report (cached), after a save elsewhere", lambda: signed_in.get(f"/assessments/{pk}/report.pdf"),
          lambda: save(elsewhere, other_base)),
+        ("report (cached), after another project changed", lambda: signed_in.get(f"/assessments/{pk}/report.pdf"),
+         lambda: Project.objects.filter(pk=other_project).update(title=f"別の事業 {time.perf_counter_ns()}")),
         ("background save", save),
     ]
     print(f"{'request':<48} {'CPU ms':>8} {'queries':>8} {'ratio to ping':>14}  status")

@@ -2,13 +2,15 @@
 building the report again, and any committed write — through a model, ``QuerySet.update()``, raw
 SQL or the admin — makes the next download show it; a download itself changes nothing."""
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from assessments.models import DocumentStamp, Municipality, Project, StaffAccess
+from assessments.models import Answer, AssessmentStamp, DocumentStamp, Municipality, Project, Question, StaffAccess
 from assessments.reports import document_stamp, render
 from tests.test_reports import pdf_text, squash
 
@@ -170,3 +172,113 @@ def test_a_statement_that_fails_still_counts_as_a_change(monkeypatch):
         document_stamp._watch(failing, 'INSERT INTO "assessments_answer" ("note") VALUES (%s)', [], True,
                               {"connection": Autocommit()})
     assert renewed == [True]
+
+
+def autosave(client, assessment, question, part, value):
+    """The wizard's background save of one part, based on the version stored now."""
+    answer = Answer.objects.filter(assessment=assessment, question=question).first()
+    response = client.post(
+        reverse("assessment_autosave", args=[assessment.pk]), content_type="application/json",
+        data=json.dumps({"question": question.key, "part": part, "value": value, "mark": "",
+                         "base": getattr(answer, f"{part}_version") if answer else 0}))
+    assert response.status_code == 200, response.content
+    assert response.json()["changed"] is True
+
+
+@pytest.fixture
+def built_reports(monkeypatch):
+    """The pks of the assessments whose report HTML was built (not served by the stamp)."""
+    built = []
+    report_html = render.report_html
+    monkeypatch.setattr(render, "report_html", lambda a, *args: built.append(a.pk) or report_html(a, *args))
+    return built
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
+def test_a_save_of_answers_renews_the_stamp_of_its_own_assessment_only(cast, built_reports):
+    from assessments.answer_saving import assessment_create
+
+    saved_to = cast["assessment"]
+    other = assessment_create(user=cast["editor"], project=saved_to.project, question_set=saved_to.question_set,
+                              title="同じ事業の別の評価", standpoint="resident", organisation=cast["group"])
+    owner = Client()
+    owner.force_login(cast["owner"])
+    for assessment in (saved_to, other):
+        owner.get(reverse("report_pdf", args=[assessment.pk]))
+    site_token = document_stamp.current()
+    built_reports.clear()
+
+    question = saved_to.question_set.questions.exclude(type=Question.Type.INVENTORY).order_by(
+        "section__position", "position").first()
+    autosave(owner, saved_to, question, "note", "保存のたびに再作成されるべき補足（架空）")
+    assert document_stamp.current() == site_token  # the site's token is kept …
+    assert AssessmentStamp.objects.filter(assessment_id=saved_to.pk).exists()  # … this assessment's renewed
+
+    assert owner.get(reverse("report_pdf", args=[other.pk])).status_code == 200
+    assert built_reports == []  # the other assessment's stored report is still served as it is
+    assert squash("保存のたびに再作成されるべき補足（架空）") in report_text(owner, saved_to)
+    assert built_reports == [saved_to.pk]
+
+    # Inside a save's scope, a write to any other table renews the site's token: every report is built again.
+    with document_stamp.answers_of(saved_to.pk):
+        Project.objects.filter(pk=saved_to.project_id).update(title="こどもデータ連携実証事業（範囲外の変更）")
+    assert document_stamp.current() != site_token
+    assert squash("こどもデータ連携実証事業（範囲外の変更）") in report_text(owner, other)
+    assert built_reports == [saved_to.pk, other.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
+def test_a_save_to_the_previous_assessment_renews_the_report_of_its_reassessment(cast, built_reports):
+    """The chapter 「前回からの変化」 of a re-assessment compares with the previous assessment's answers."""
+    from assessments.reassessment import reassessment_start
+
+    previous = cast["assessment"]
+    question = (previous.question_set.questions.filter(type=Question.Type.SINGLE)
+                .order_by("section__position", "position").first())
+    owner = Client()
+    owner.force_login(cast["owner"])
+    first_choice, second_choice = question.choices.order_by("position")[:2]
+    autosave(owner, previous, question, "value", first_choice.key)
+    reassessment = reassessment_start(user=cast["owner"], previous=previous, title="再評価",
+                                      standpoint="resident", organisation=cast["group"])
+    before = owner.get(reverse("report_pdf", args=[reassessment.pk])).content
+    assert owner.get(reverse("report_pdf", args=[reassessment.pk])).content == before
+    built_reports.clear()
+
+    autosave(owner, previous, question, "value", second_choice.key)
+    after = owner.get(reverse("report_pdf", args=[reassessment.pk])).content
+    assert built_reports == [reassessment.pk]  # built again, not served by the stamp
+    assert after != before
+
+
+def test_which_writes_renew_only_an_assessments_stamp(monkeypatch):
+    """Inside answers_of: a write to the answer tables renews that assessment's stamp; any other
+    change, and any change outside the scope, renews the site's."""
+    renewed = []
+    monkeypatch.setattr(document_stamp, "_renew_after_commit", lambda: renewed.append("site"))
+    monkeypatch.setattr(document_stamp._AnswersRenewal, "__call__", lambda self: renewed.append(self.assessment_pk))
+
+    class Autocommit:
+        in_atomic_block = False
+
+    def run(sql, scope=None):
+        connection = Autocommit()
+        connection.dxpia_answers_of = scope
+        document_stamp._watch(lambda *args: None, sql, [], False, {"connection": connection})
+
+    run('UPDATE "assessments_answer" SET "note" = %s WHERE "id" = %s', scope=7)
+    run('INSERT INTO "assessments_answerhistory" ("old") VALUES (%s)', scope=7)
+    run('DELETE FROM "assessments_inventoryrow" WHERE "answer_id" = %s', scope=7)
+    assert renewed == [7, 7, 7]
+    renewed.clear()
+    run('UPDATE "assessments_project" SET "title" = %s', scope=7)
+    run('UPDATE "assessments_answer" SET "note" = %s WHERE "id" = %s')
+    run('TRUNCATE "assessments_answer"', scope=7)
+    run('UPDATE "assessments_answer" SET "note" = %s; UPDATE "assessments_project" SET "title" = %s', scope=7)
+    assert renewed == ["site"] * 4
+    renewed.clear()
+    run('SELECT * FROM "assessments_answer"', scope=7)
+    run('UPDATE "django_session" SET "expire_date" = %s', scope=7)
+    assert renewed == []

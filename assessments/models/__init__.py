@@ -1,6 +1,6 @@
 from .accounts import Profile
 from .assessments import Answer, Assessment, Evidence, InventoryRow, LetterDetails, StaffAccess
-from .documents import DocumentStamp, RenderLock, WorkerHeartbeat
+from .documents import AssessmentStamp, DocumentStamp, RenderLock, WorkerHeartbeat
 from .catalogue import Category, DataItem, Municipality, Partner, Project, Source, Topic
 from .reviews import (
     AnswerHistory,
@@ -37,6 +37,7 @@ from .questionsets import (
 )
 
 __all__ = [
+    "AssessmentStamp",
     "DocumentStamp",
     "RenderLock",
     "WorkerHeartbeat",

@@ -49,3 +49,20 @@ class DocumentStamp(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class AssessmentStamp(models.Model):
+    """A token per assessment that changes after every committed save of its answers
+    (assessments/reports/document_stamp.py, ``answers_of``): what its documents and those of its
+    re-assessments print changed, and nothing else did. Rows are never removed: a deleted
+    assessment's row names nothing (its deletion renewed the site's stamp)."""
+
+    assessment_id = models.BigIntegerField(_("評価のID"), primary_key=True)
+    token = models.CharField(_("変更の印"), max_length=32)
+
+    class Meta:
+        verbose_name = _("評価ごとの文書の変更の印")
+        verbose_name_plural = _("評価ごとの文書の変更の印")
+
+    def __str__(self):
+        return f"{self.assessment_id}: {self.token}"

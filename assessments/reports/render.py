@@ -420,7 +420,7 @@ def _forget_documents_after_delete(sender, instance, **kwargs):
 
 
 class _Served:
-    """Which stored PDF this process served for (kind, assessment, document stamp, date, variant):
+    """Which stored PDF this process served for (kind, assessment, document stamp tokens, date, variant):
     the most recent SERVED_ENTRIES of them. While the stamp has not changed, nothing any document
     prints has (reports/document_stamp.py), so the same stored PDF is still exact."""
 
@@ -467,7 +467,9 @@ def _served_key(kind: str, assessment: Assessment, variant: str) -> tuple | None
     be trusted here: this connection has written something not yet committed (it must read it)."""
     if document_stamp.unsettled():
         return None
-    return (kind, assessment.pk, document_stamp.current(), timezone.localdate().isoformat(), variant)
+    # The site's token, this assessment's, and its previous assessment's (compared in 「前回からの変化」).
+    pks = (assessment.pk,) if assessment.previous_id is None else (assessment.pk, assessment.previous_id)
+    return (kind, assessment.pk, document_stamp.tokens(*pks), timezone.localdate().isoformat(), variant)
 
 
 def cached_pdf(kind: str, assessment: Assessment, make_html, variant: str = "") -> tuple[bytes, bool]:
