@@ -135,6 +135,31 @@ def test_documents_changed_renews_the_stamp_and_an_uncommitted_write_is_read(cas
     assert len(built) == 2
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
+def test_a_save_of_answers_not_yet_committed_is_read_by_its_own_connection(cast, built_reports):
+    """Within the transaction of a save of answers, the stamp is not used: every download in it
+    builds the HTML and shows what was written."""
+    from assessments.answer_saving import AnswerChange, answers_save
+
+    assessment = cast["assessment"]
+    owner = Client()
+    owner.force_login(cast["owner"])
+    for _ in range(2):
+        owner.get(reverse("report_pdf", args=[assessment.pk]))
+    assert built_reports == [assessment.pk]  # the second was served by the stamp
+    question = assessment.question_set.questions.exclude(type=Question.Type.INVENTORY).order_by(
+        "section__position", "position").first()
+    with transaction.atomic():
+        answers_save(assessment=assessment, user=cast["owner"],
+                     changes={question: AnswerChange(note="未確定の補足（架空）", base={"note": 0})})
+        assert document_stamp.unsettled()
+        built_reports.clear()
+        for _ in range(2):
+            assert squash("未確定の補足（架空）") in report_text(owner, assessment)
+        assert built_reports == [assessment.pk, assessment.pk]
+
+
 @pytest.mark.django_db
 def test_a_stamp_that_cannot_be_renewed_makes_the_process_forget_what_it_served(monkeypatch, caplog):
     render._served.put(("report", 1, "t", "2026-12-06", ""), "report/1/x.pdf")
@@ -207,25 +232,39 @@ def test_a_save_of_answers_renews_the_stamp_of_its_own_assessment_only(cast, bui
     for assessment in (saved_to, other):
         owner.get(reverse("report_pdf", args=[assessment.pk]))
     site_token = document_stamp.current()
+    assessment_token = document_stamp.tokens(saved_to.pk)[1]
     built_reports.clear()
 
     question = saved_to.question_set.questions.exclude(type=Question.Type.INVENTORY).order_by(
         "section__position", "position").first()
     autosave(owner, saved_to, question, "note", "保存のたびに再作成されるべき補足（架空）")
     assert document_stamp.current() == site_token  # the site's token is kept …
-    assert AssessmentStamp.objects.filter(assessment_id=saved_to.pk).exists()  # … this assessment's renewed
+    assert AssessmentStamp.objects.get(assessment_id=saved_to.pk).token not in ("", assessment_token)  # … its own renewed
 
     assert owner.get(reverse("report_pdf", args=[other.pk])).status_code == 200
     assert built_reports == []  # the other assessment's stored report is still served as it is
     assert squash("保存のたびに再作成されるべき補足（架空）") in report_text(owner, saved_to)
     assert built_reports == [saved_to.pk]
 
-    # Inside a save's scope, a write to any other table renews the site's token: every report is built again.
-    with document_stamp.answers_of(saved_to.pk):
-        Project.objects.filter(pk=saved_to.project_id).update(title="こどもデータ連携実証事業（範囲外の変更）")
+    # In a save's transaction, after its answers were written, a write to any other table renews the
+    # site's token: every report is built again. Inside the scope …
+    with transaction.atomic(), document_stamp.answers_of(saved_to.pk):
+        Answer.objects.filter(assessment=saved_to, question=question).update(note="範囲内の補足（架空）")
+        Project.objects.filter(pk=saved_to.project_id).update(title="こどもデータ連携実証事業（範囲内の別の表）")
     assert document_stamp.current() != site_token
-    assert squash("こどもデータ連携実証事業（範囲外の変更）") in report_text(owner, other)
+    assert squash("こどもデータ連携実証事業（範囲内の別の表）") in report_text(owner, other)
     assert built_reports == [saved_to.pk, other.pk]
+
+    # … and after it, as a caller that saves answers and then changes something else does.
+    from assessments.answer_saving import AnswerChange, answers_save
+
+    site_token = document_stamp.current()
+    with transaction.atomic():
+        answers_save(assessment=saved_to, user=cast["owner"], changes={question: AnswerChange(
+            note="保存の後で事業名も変える（架空）", base={"note": Answer.objects.get(assessment=saved_to, question=question).note_version})})
+        Project.objects.filter(pk=saved_to.project_id).update(title="こどもデータ連携実証事業（保存の後の変更）")
+    assert document_stamp.current() != site_token
+    assert squash("こどもデータ連携実証事業（保存の後の変更）") in report_text(owner, other)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -271,7 +310,10 @@ def test_which_writes_renew_only_an_assessments_stamp(monkeypatch):
     run('UPDATE "assessments_answer" SET "note" = %s WHERE "id" = %s', scope=7)
     run('INSERT INTO "assessments_answerhistory" ("old") VALUES (%s)', scope=7)
     run('DELETE FROM "assessments_inventoryrow" WHERE "answer_id" = %s', scope=7)
-    assert renewed == [7, 7, 7]
+    run('INSERT INTO "assessments_evidence" ("title") VALUES (%s)', scope=7)
+    run('UPDATE "assessments_assessment" SET "revision" = %s WHERE "id" = %s', scope=7)
+    run('UPDATE "assessments_reviewer" SET "withdrawn_at" = %s WHERE "assessment_id" = %s', scope=7)
+    assert renewed == [7] * 6
     renewed.clear()
     run('UPDATE "assessments_project" SET "title" = %s', scope=7)
     run('UPDATE "assessments_answer" SET "note" = %s WHERE "id" = %s')
@@ -282,3 +324,17 @@ def test_which_writes_renew_only_an_assessments_stamp(monkeypatch):
     run('SELECT * FROM "assessments_answer"', scope=7)
     run('UPDATE "django_session" SET "expire_date" = %s', scope=7)
     assert renewed == []
+
+
+def test_an_assessment_stamp_that_cannot_be_renewed_renews_the_sites(monkeypatch, caplog):
+    renewed = []
+
+    def broken(pk):
+        from django.db import OperationalError
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(document_stamp, "renew_assessment", broken)
+    monkeypatch.setattr(document_stamp, "_renew_after_commit", lambda: renewed.append("site"))
+    document_stamp._AnswersRenewal(7)()
+    assert renewed == ["site"]
+    assert "could not renew the document stamp of assessment 7" in caplog.text

@@ -138,7 +138,9 @@ def watch(connection, **kwargs) -> None:
 def _changed_on(connection) -> None:
     if not connection.in_atomic_block:
         _renew_after_commit()  # autocommit: the statement is already committed
-    elif not unsettled(connection):
+    elif not any(func is _renew_after_commit for _sids, func, _robust in connection.run_on_commit):
+        # (not ``unsettled``: an assessment's renewal queued by an earlier write of this transaction
+        # does not renew the site's token)
         connection.on_commit(_renew_after_commit)
 
 
