@@ -16,6 +16,11 @@ requests as fast as the server answers, one kind of request at a time, each phas
 - ``section``: the wizard's first section page of the demo (GET),
 - ``summary``: its summary page,
 - ``report (cached)``: its PDF report, after one download outside the measurement filled the cache,
+- ``report (cached), N clients saving elsewhere`` (not with ``--generator wrk``): the same download by half of the clients while
+  the other half save notes to another demonstration assessment (the saves are not in the row's
+  requests and latencies, but their CPU is in its server CPU column), as on a site where people are
+  writing: a save renews only its own assessment's document stamp, so the report stays served from
+  what the process remembers (reports/document_stamp.py),
 - ``background save``: the wizard's autosave POST (JSON, as static/js/wizard.js sends it) of a new
   note on the client's own question, based on the version it last got (so each is accepted: 200; a
   409 would be counted and its stored version adopted). Last, because a save changes the report.
@@ -95,8 +100,13 @@ questions = list(
 versions = dict(Answer.objects.filter(assessment=assessment, question__key__in=questions)
                 .values_list("question__key", "note_version"))
 section = assessment.question_set.sections.order_by("position").values_list("key", flat=True).first()
+elsewhere = create_demo_assessment(user=owner)  # saved to while the report of the first is downloaded
+elsewhere_versions = dict(Answer.objects.filter(assessment=elsewhere, question__key__in=questions)
+                          .values_list("question__key", "note_version"))
 print({cs.MARKER!r} + json.dumps({{"assessment": assessment.pk, "section": section, "status": assessment.status,
-                                  "questions": [[q, versions.get(q, 0)] for q in questions]}}))
+                                  "questions": [[q, versions.get(q, 0)] for q in questions],
+                                  "elsewhere": elsewhere.pk,
+                                  "elsewhere_questions": [[q, elsewhere_versions.get(q, 0)] for q in questions]}}))
 """
 
 
@@ -170,8 +180,9 @@ def server_cpu_seconds() -> float:
 
 
 def _run_phase(name: str, browsers: list, send, seconds: float, max_requests: int) -> Phase:
-    """Every browser sends ``send(i, browser)`` (which returns (status, body length)) in a loop until
-    the time or the shared request budget is spent."""
+    """Every browser sends ``send(i, browser)`` (which returns (status, body length), or None for a
+    request of the background that is not measured) in a loop until the time or the shared request
+    budget is spent."""
     phase = Phase(name)
     lock = threading.Lock()
     budget = {"left": max_requests}
@@ -188,10 +199,13 @@ def _run_phase(name: str, browsers: list, send, seconds: float, max_requests: in
                 budget["left"] -= 1
             started = time.perf_counter()
             try:
-                status, length = send(i, browser)
+                answer = send(i, browser)
             except OSError:
-                status, length = 0, 0
+                answer = (0, 0)
             elapsed = time.perf_counter() - started
+            if answer is None:  # a request of the background, not measured
+                continue
+            status, length = answer
             local_statuses[status] += 1
             if status:
                 local_latencies.append(elapsed)
@@ -268,19 +282,33 @@ def measure(base_url: str, prepared: dict, clients: int, seconds: float, max_req
             return status, len(body)
         return send
 
-    def save(i, browser):
-        question = questions[i % len(questions)][0]
-        counter[i] += 1
-        body = json.dumps({"question": question, "part": "note", "base": bases[i],
-                           "value": f"負荷試験の補足 {i}-{counter[i]}", "mark": ""}).encode()
-        status, raw, _headers = browser.request(
-            f"/assessments/{pk}/autosave/", body,
-            {"Content-Type": "application/json", "X-CSRFToken": browser.cookie("csrftoken")})
-        with contextlib.suppress(ValueError, AttributeError):
-            version = json.loads(raw).get("version")
-            if status in (200, 409) and isinstance(version, int):
-                bases[i] = version
-        return status, len(raw)
+    def saver(on, bases, questions):
+        def save(i, browser):
+            question = questions[i % len(questions)][0]
+            counter[i] += 1
+            body = json.dumps({"question": question, "part": "note", "base": bases[i],
+                               "value": f"負荷試験の補足 {i}-{counter[i]}", "mark": ""}).encode()
+            status, raw, _headers = browser.request(
+                f"/assessments/{on}/autosave/", body,
+                {"Content-Type": "application/json", "X-CSRFToken": browser.cookie("csrftoken")})
+            with contextlib.suppress(ValueError, AttributeError):
+                version = json.loads(raw).get("version")
+                if status in (200, 409) and isinstance(version, int):
+                    bases[i] = version
+            return status, len(raw)
+        return save
+
+    save = saver(pk, bases, questions)
+    elsewhere_bases = {i: prepared["elsewhere_questions"][i % len(questions)][1] for i in range(clients)}
+    save_elsewhere = saver(prepared["elsewhere"], elsewhere_bases, prepared["elsewhere_questions"])
+
+    def report_beside_saves(i, browser):
+        """Even clients download the report; odd ones save to another assessment, not measured
+        (counted only when the save fails: a 5xx or no answer)."""
+        if i % 2 == 0:
+            return get(report)(i, browser)
+        status, length = save_elsewhere(i, browser)
+        return None if status in (200, 409) else (status, length)
 
     report = f"/assessments/{pk}/report.pdf"
     status, body, _ = browsers[0].request(report)  # fills the cache: the render is not measured
@@ -307,6 +335,8 @@ def measure(base_url: str, prepared: dict, clients: int, seconds: float, max_req
         _run_phase("section", browsers, get(section), seconds, max_requests),
         _run_phase("summary", browsers, get(f"/assessments/{pk}/summary/"), seconds, max_requests),
         _run_phase("report (cached)", browsers, get(report), seconds, max_requests),
+        _run_phase(f"report (cached), {clients // 2} clients saving elsewhere", browsers, report_beside_saves,
+                   seconds, max_requests),
         _run_phase("background save", browsers, save, seconds, max_requests),
     ]
 
