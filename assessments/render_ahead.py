@@ -40,10 +40,17 @@ HEARTBEAT_SECONDS = 30
 def report_changed(assessment_pk: int) -> None:
     """What ``assessment_pk``'s documents print has changed (call inside the write's transaction):
     once it commits, queue a render of both for when nothing more has changed for
-    RENDER_AHEAD_SECONDS. A queue that cannot be reached loses only the render ahead, never the
-    save (``robust``: the error is logged)."""
+    RENDER_AHEAD_SECONDS, and of those of its re-assessments, whose chapter 「前回からの変化」
+    compares with it. A queue that cannot be reached loses only the render ahead, never the save
+    (``robust``: the error is logged)."""
     if settings.RENDER_AHEAD:
-        transaction.on_commit(lambda: enqueue(assessment_pk), robust=True)
+        transaction.on_commit(lambda: _enqueue_with_reassessments(assessment_pk), robust=True)
+
+
+def _enqueue_with_reassessments(assessment_pk: int) -> None:
+    enqueue(assessment_pk)
+    for reassessment_pk in Assessment.objects.filter(previous_id=assessment_pk).order_by("pk").values_list("pk", flat=True):
+        enqueue(reassessment_pk)
 
 
 def enqueue(assessment_pk: int):

@@ -78,6 +78,20 @@ def test_a_save_queues_a_render_for_when_it_has_settled(demo, settings, django_c
     assert before + timedelta(seconds=30) <= queued.task.run_after <= timezone.now() + timedelta(seconds=30)
 
 
+def test_a_save_queues_a_render_of_the_reassessments_too(demo, django_capture_on_commit_callbacks):
+    """A re-assessment's report compares with its previous assessment (「前回からの変化」): a change
+    to the previous one queues its render as well, so its next download is served from storage."""
+    from assessments.reassessment import reassessment_start
+
+    reassessment = reassessment_start(user=demo.owner, previous=demo, title="再評価（架空）", standpoint="resident")
+    default_task_backend.results.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_answer(demo, "第69条第2項第3号（再評価の後の変更）")
+    demo.refresh_from_db()
+    assert sorted(r.args for r in default_task_backend.results) == sorted(
+        [[demo.pk, demo.revision], [reassessment.pk, reassessment.revision]])
+
+
 def test_nothing_is_queued_when_rendering_ahead_is_off(demo, settings, django_capture_on_commit_callbacks):
     settings.RENDER_AHEAD = False
     default_task_backend.results.clear()
