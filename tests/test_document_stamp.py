@@ -2,8 +2,6 @@
 building the report again, and any committed write — through a model, ``QuerySet.update()``, raw
 SQL or the admin — makes the next download show it; a download itself changes nothing."""
 
-import json
-
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -13,6 +11,7 @@ from django.urls import reverse
 from assessments.models import Answer, AssessmentStamp, DocumentStamp, Municipality, Project, Question, StaffAccess
 from assessments.reports import document_stamp, render
 from tests.test_reports import pdf_text, squash
+from tests.test_wizard import autosave as post_autosave
 
 
 @pytest.mark.parametrize("sql, change", [
@@ -202,10 +201,8 @@ def test_a_statement_that_fails_still_counts_as_a_change(monkeypatch):
 def autosave(client, assessment, question, part, value):
     """The wizard's background save of one part, based on the version stored now."""
     answer = Answer.objects.filter(assessment=assessment, question=question).first()
-    response = client.post(
-        reverse("assessment_autosave", args=[assessment.pk]), content_type="application/json",
-        data=json.dumps({"question": question.key, "part": part, "value": value, "mark": "",
-                         "base": getattr(answer, f"{part}_version") if answer else 0}))
+    response = post_autosave(client, assessment, question=question.key, part=part, value=value, mark="",
+                             base=getattr(answer, f"{part}_version") if answer else 0)
     assert response.status_code == 200, response.content
     assert response.json()["changed"] is True
 
@@ -338,3 +335,12 @@ def test_an_assessment_stamp_that_cannot_be_renewed_renews_the_sites(monkeypatch
     document_stamp._AnswersRenewal(7)()
     assert renewed == ["site"]
     assert "could not renew the document stamp of assessment 7" in caplog.text
+
+
+@pytest.mark.django_db
+def test_without_a_site_token_yet_one_is_made_and_the_assessments_token_still_read():
+    DocumentStamp.objects.all().delete()
+    assessment_token = document_stamp.renew_assessment(7)
+    site_token, token_of_7, token_of_8 = document_stamp.tokens(7, 8)
+    assert site_token == DocumentStamp.objects.get().token != ""
+    assert (token_of_7, token_of_8) == (assessment_token, "")

@@ -136,20 +136,21 @@ def watch(connection, **kwargs) -> None:
 
 
 def _changed_on(connection) -> None:
-    if not connection.in_atomic_block:
-        _renew_after_commit()  # autocommit: the statement is already committed
-    elif not any(func is _renew_after_commit for _sids, func, _robust in connection.run_on_commit):
-        # (not ``unsettled``: an assessment's renewal queued by an earlier write of this transaction
-        # does not renew the site's token)
-        connection.on_commit(_renew_after_commit)
+    _renew_once(connection, _renew_after_commit)
 
 
 def _answers_changed_on(connection, assessment_pk: int) -> None:
+    _renew_once(connection, _AnswersRenewal(assessment_pk))
+
+
+def _renew_once(connection, renewal) -> None:
+    """Run ``renewal`` now (autocommit: the statement is already committed), or once when the
+    transaction commits, unless the same renewal is queued already (an assessment's renewal does
+    not stand for the site's, nor one assessment's for another's)."""
     if not connection.in_atomic_block:
-        _AnswersRenewal(assessment_pk)()
-    elif not any(isinstance(func, _AnswersRenewal) and func.assessment_pk == assessment_pk
-                 for _sids, func, _robust in connection.run_on_commit):
-        connection.on_commit(_AnswersRenewal(assessment_pk))
+        renewal()
+    elif not any(func == renewal for _sids, func, _robust in connection.run_on_commit):
+        connection.on_commit(renewal)
 
 
 class _AnswersRenewal:
@@ -157,6 +158,12 @@ class _AnswersRenewal:
 
     def __init__(self, assessment_pk: int):
         self.assessment_pk = assessment_pk
+
+    def __eq__(self, other):
+        return isinstance(other, _AnswersRenewal) and other.assessment_pk == self.assessment_pk
+
+    def __hash__(self):
+        return hash(self.assessment_pk)
 
     def __call__(self) -> None:
         try:
@@ -242,7 +249,7 @@ def tokens(*assessment_pks: int) -> tuple[str, ...]:
            .annotate(**{name: Subquery(AssessmentStamp.objects.filter(assessment_id=pk).values("token")[:1])
                         for name, pk in zip(names, assessment_pks)})
            .values_list("token", *names).first())
-    if row is None:
-        row = (renew(), *(AssessmentStamp.objects.filter(assessment_id=pk).values_list("token", flat=True).first()
-                          for pk in assessment_pks))
+    if row is None:  # no site token yet: made now
+        renew()
+        return tokens(*assessment_pks)
     return tuple(token or "" for token in row)
