@@ -42,6 +42,49 @@ def _one_hash_per_password():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_render_per_html():
+    """The app's renders (``render.html_to_pdf``) are real, but the same HTML is rendered once per
+    run: a PDF is a function of its HTML alone (tests/test_engine.py: the same HTML gives the same
+    bytes, in any thread), and some 60 tests print the same demo report, at 1-2 s a render. A test
+    that counts or slows renders wraps this and sees every call. Not shared: a render whose fetcher
+    refused a URL (rendered again each time, so that a test spying on the fetcher sees it asked),
+    and the renderer's own tests (tests/test_engine.py calls ``engine.html_to_pdf``)."""
+    import hashlib
+    import logging
+    from unittest import mock
+
+    from assessments.reports import engine, render
+
+    real = render.html_to_pdf
+    known = {}
+
+    class Refusals(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.WARNING)
+            self.seen = False
+
+        def emit(self, record):
+            self.seen = True
+
+    def html_to_pdf(html, **options):
+        key = (hashlib.sha256(html.encode()).digest(), tuple(sorted(options.items())))
+        if key in known:
+            return known[key]
+        refusals = Refusals()
+        engine.logger.addHandler(refusals)
+        try:
+            pdf = real(html, **options)
+        finally:
+            engine.logger.removeHandler(refusals)
+        if not refusals.seen:
+            known[key] = pdf
+        return pdf
+
+    with mock.patch.object(render, "html_to_pdf", html_to_pdf):
+        yield
+
+
 def named(user):
     """The cast's display names are their user names, so that pages name them as the tests expect
     (made by a test, their e-mail addresses count as confirmed). Tests that check that a login is

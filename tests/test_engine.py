@@ -80,8 +80,7 @@ def test_a_thread_reuses_its_font_configuration_and_the_pdf_stays_the_same():
     config = engine.font_configuration()
     second = engine.html_to_pdf(PAGE)
     assert engine.font_configuration() is config
-    assert page_text(second) == page_text(first)
-    assert len(second) == len(first)  # same fonts, same subsets
+    assert second == first  # byte for byte (which lets tests/conftest.py render the same HTML once a run)
 
 
 def test_threads_render_at_the_same_time_each_with_its_own_fonts():
@@ -94,3 +93,29 @@ def test_threads_render_at_the_same_time_each_with_its_own_fonts():
         results = list(pool.map(render, pages))
     assert [text for _, text in results] == [page_text(engine.html_to_pdf(page)) for page in pages]
     assert engine.font_configuration() not in {config for config, _ in results}
+
+
+def test_the_suite_renders_the_same_html_once_unless_its_fetcher_refused_a_url(monkeypatch):
+    """tests/conftest.py's ``_one_render_per_html``, which every other test uses: the second render
+    of the same HTML through the app's ``render.html_to_pdf`` gives the first's bytes without
+    rendering; HTML whose render refused a URL is rendered each time, so that a test spying on the
+    fetcher sees what was asked."""
+    from assessments.reports import fetcher, render
+
+    asked = []
+    original = fetcher.StaticOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        asked.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(fetcher.StaticOnlyFetcher, "fetch", spy)
+    page = PAGE.replace("本文", "この試験だけの本文").replace("<body>", "<head><link rel='stylesheet' href='/static/css/dxpia.css'></head><body>")
+    first = render.html_to_pdf(page)
+    once = list(asked)
+    assert once and render.html_to_pdf(page) == first and asked == once  # not rendered again
+    refused = PAGE.replace("本文", "<img src='http://127.0.0.1:9/x.png' alt=''>本文")
+    asked.clear()
+    render.html_to_pdf(refused)
+    render.html_to_pdf(refused)
+    assert asked.count("http://127.0.0.1:9/x.png") == 2
