@@ -70,15 +70,16 @@ def assessments_visible_to(user):
     ).distinct()
 
 
-def get_assessment_for_request(request, pk, *, need: str = VIEW) -> Assessment:
+def get_assessment_for_request(request, pk, *, need: str = VIEW, relations: tuple[str, ...] = selectors.PAGE_RELATIONS) -> Assessment:
     """The assessment ``pk`` with ``assessment.rights`` set, if the request's user has the right
     ``need``; a staff member's look at an unpublished one that they reach only as staff is recorded.
+    ``relations``: what is read with it (``selectors.assessments_with_relations``).
 
     404 for anyone with no relation to it, 403 for a member or reviewer without that right.
     """
     user = request.user
     try:
-        assessment = selectors.assessments_with_relations().get(pk=pk)
+        assessment = selectors.assessments_with_relations(relations).get(pk=pk)
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     rights = rights_of(user, assessment)

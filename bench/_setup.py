@@ -11,10 +11,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def fresh_database() -> str:
-    """Point Django at a new database and cache in a temporary folder, migrate and seed it."""
+def fresh_database(database_url: str | None = None) -> str:
+    """Point Django at a new database (an SQLite file in a temporary folder, or the empty database
+    of ``database_url``) and a cache in that folder, migrate and seed it. Returns the folder."""
     workdir = tempfile.mkdtemp(prefix="dxpia-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir}/bench.sqlite3"
     os.environ["DXPIA_CACHE_DIR"] = f"{workdir}/cache"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dxpia.settings")
     import django

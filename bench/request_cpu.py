@@ -1,10 +1,14 @@
 """CPU time of one request of each kind, in one process, without HTTP or a load generator.
 
-    .venv/bin/python bench/request_cpu.py [--runs 40]
+    .venv/bin/python bench/request_cpu.py [--runs 40] [--postgresql | --database-url postgres://user@host:port/any]
 
 A fresh SQLite database (in a temporary folder), migrated and seeded, one user who owns the
 demonstration assessment; Django's test client sends each request ``--runs`` times after one
-warm-up, with the production settings `bench/load.py` uses (DXPIA_DEBUG=false). Prints, per kind,
+warm-up, with the production settings `bench/load.py` uses (DXPIA_DEBUG=false). ``--postgresql``:
+a new database on a throwaway PostgreSQL cluster on a free loopback port (as bench/load.py starts
+one), or on the server of ``--database-url``, with each connection kept as `dev.sh serve` keeps it
+(DXPIA_DB_CONN_MAX_AGE=60, health checks on): the CPU a gunicorn worker spends there, psycopg's
+share of each query included (the server's own CPU is not in it). Prints, per kind,
 the median CPU time of this process per request (``time.process_time``: what a gunicorn worker
 would spend, whatever else the machine runs) and the number of SQL queries, and each as a
 throughput ratio to ``ping`` (the minimal view of bench/load.py).
@@ -20,6 +24,7 @@ sends the download back to building the report's HTML.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -40,25 +45,41 @@ PASSWORD = "request-cpu-password-2026"
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--postgresql", action="store_true",
+                        help="a new database on a throwaway PostgreSQL cluster instead of SQLite")
+    parser.add_argument("--database-url", help="postgres://… of a server to create the new database on (PostgreSQL)")
     args = parser.parse_args()
     static_root = tempfile.mkdtemp(prefix="dxpia-bench-static-")
     workdir = None
     try:
-        workdir = fresh_database_with_settings(static_root)
-        measure(args.runs)
+        with contextlib.ExitStack() as stack:
+            database_url = None
+            if args.postgresql or args.database_url:
+                from bench import concurrent_saves
+                from bench._postgres import throwaway_postgres
+
+                server = args.database_url or stack.enter_context(throwaway_postgres())
+                database_url, _folder, _kind = stack.enter_context(concurrent_saves.fresh_database(server))
+                os.environ["DXPIA_DB_CONN_MAX_AGE"] = "60"
+            workdir = fresh_database_with_settings(static_root, database_url)
+            print("postgresql, connections kept 60 s" if database_url else "sqlite")
+            measure(args.runs)
+            from django.db import connections
+
+            connections.close_all()  # before the database is dropped
     finally:
         for folder in (static_root, workdir):
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
-def fresh_database_with_settings(static_root):
+def fresh_database_with_settings(static_root, database_url=None):
     os.environ.update({
         "DXPIA_DEBUG": "false", "DXPIA_SECRET_KEY": secrets.token_urlsafe(50), "DXPIA_ALLOWED_HOSTS": "testserver",
         "DXPIA_SSL_REDIRECT": "false", "DXPIA_EMAIL_URL": "console://", "DXPIA_DEFAULT_FROM_EMAIL": "dxpia@example.jp",
         "DXPIA_STATIC_ROOT": static_root,
     })
-    return fresh_database()
+    return fresh_database(database_url)
 
 
 def measure(runs):

@@ -21,9 +21,15 @@ def download_response(content: bytes, content_type: str, filename: str) -> HttpR
     return response
 
 
+# What a PDF download reads before it knows whether the PDF is served as stored: the file name's
+# project and municipality. Building the document reads the assessment again with everything it
+# prints (reports/render.py, cached_pdf).
+DOWNLOAD_RELATIONS = ("project__municipality",)
+
+
 @login_required
 def report_pdf(request, pk):
-    assessment = get_assessment_for_request(request, pk)
+    assessment = get_assessment_for_request(request, pk, relations=DOWNLOAD_RELATIONS)
     return download_response(documents.report_pdf(assessment), "application/pdf", documents.report_filename(assessment, "report", "pdf"))
 
 
@@ -35,7 +41,7 @@ def report_preview(request, pk):
 
 @login_required
 def letter_pdf(request, pk):
-    assessment = get_assessment_for_request(request, pk)
+    assessment = get_assessment_for_request(request, pk, relations=DOWNLOAD_RELATIONS)
     return download_response(documents.letter_pdf(assessment), "application/pdf", documents.report_filename(assessment, "letter", "pdf"))
 
 
