@@ -336,6 +336,22 @@ def sign_in(page, base, username):
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+@pytest.fixture
+def fetched(monkeypatch) -> list[str]:
+    """Every URL the renderer's fetcher is asked for during the test (it still answers as it would)."""
+    from assessments.reports import fetcher
+
+    asked = []
+    original = fetcher.StaticOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        asked.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(fetcher.StaticOnlyFetcher, "fetch", spy)
+    return asked
+
+
 def save_now(assessment, user, changes: dict):
     """Save ``changes`` (question -> AnswerChange) as a page opened just now would: each part based
     on its stored version. Fails the test on any conflict."""

@@ -95,21 +95,14 @@ def test_threads_render_at_the_same_time_each_with_its_own_fonts():
     assert engine.font_configuration() not in {config for config, _ in results}
 
 
-def test_the_suite_renders_the_same_html_once_unless_its_fetcher_refused_a_url(monkeypatch):
+def test_the_suite_renders_the_same_html_once_unless_its_fetcher_refused_a_url(fetched):
     """tests/conftest.py's ``_one_render_per_html``, which every other test uses: the second render
     of the same HTML through the app's ``render.html_to_pdf`` gives the first's bytes without
     rendering; HTML whose render refused a URL is rendered each time, so that a test spying on the
     fetcher sees what was asked."""
-    from assessments.reports import fetcher, render
+    from assessments.reports import render
 
-    asked = []
-    original = fetcher.StaticOnlyFetcher.fetch
-
-    def spy(self, url, headers=None):
-        asked.append(url)
-        return original(self, url, headers)
-
-    monkeypatch.setattr(fetcher.StaticOnlyFetcher, "fetch", spy)
+    asked = fetched
     page = PAGE.replace("本文", "この試験だけの本文").replace("<body>", "<head><link rel='stylesheet' href='/static/css/dxpia.css'></head><body>")
     first = render.html_to_pdf(page)
     once = list(asked)

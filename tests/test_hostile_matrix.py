@@ -1067,19 +1067,10 @@ def test_the_admin_lists_the_imported_projects_escaped(world, client):
     assert escape(SCRIPT) in page
 
 
-def test_one_report_pdf_renders_with_hostile_sources_and_fetches_none_of_them(world, client, monkeypatch):
+def test_one_report_pdf_renders_with_hostile_sources_and_fetches_none_of_them(world, client, fetched):
     """The only PDF of the module: the assessment whose sources, notes and answers hold the cloud
     metadata address. The report itself loads no resource, so any fetch of these would be the input's."""
-    from assessments.reports import fetcher
-
-    asked = []
-    original = fetcher.StaticOnlyFetcher.fetch
-
-    def spy(self, url, headers=None):
-        asked.append(url)
-        return original(self, url, headers)
-
-    monkeypatch.setattr(fetcher.StaticOnlyFetcher, "fetch", spy)
+    asked = fetched
     client.force_login(world["bob"])
     assessment = world["scenarios"]["url-metadata"].assessment
     response = client.get(reverse("report_pdf", args=[assessment.pk]))
