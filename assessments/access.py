@@ -98,12 +98,11 @@ def get_assessment_for_request(request, pk, *, need: str = VIEW, relations: tupl
     return assessment
 
 
-def get_published_assessment(pk) -> Assessment:
-    """A published assessment for anyone, signed in or not; anything else is 404."""
+def get_published_assessment(pk, *, relations: tuple[str, ...] = selectors.PAGE_RELATIONS) -> Assessment:
+    """A published assessment for anyone, signed in or not; anything else is 404. ``relations``:
+    what is read with it (``selectors.assessments_with_relations``)."""
     try:
-        return Assessment.objects.select_related(
-            "project__municipality", "question_set", "owner__profile", "organisation", "review_schedule"
-        ).get(pk=pk, status=Assessment.Status.PUBLISHED)
+        return selectors.assessments_with_relations(relations).get(pk=pk, status=Assessment.Status.PUBLISHED)
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

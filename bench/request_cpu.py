@@ -16,11 +16,12 @@ throughput ratio to ``ping`` (the minimal view of bench/load.py).
 What it shows: how far a page is from the floor of any signed-in request (the session, the user
 and the access helper, then a 404), and so which of bench/load.py's ratio targets a given page
 could reach at all. Use it before and after a change to a page's code; bench/load.py measures the
-same pages under load through gunicorn. The cached report is measured three times: as a repeated
+same pages under load through gunicorn. The cached report is measured four times: as a repeated
 download; right after a save of answers to another assessment (not timed), as on a site where
 someone is always saving (that save renews only the other assessment's document stamp); and right
 after a change elsewhere that renews the site's stamp (another project's title, not timed), which
-sends the download back to building the report's HTML.
+sends the download back to building the report's HTML; and as a resident downloads a published
+assessment's report without signing in.
 """
 
 import argparse
@@ -91,7 +92,7 @@ def measure(runs):
 
     from assessments.demo import create_demo_assessment
     from assessments.forms import MAX_INVENTORY_ROWS
-    from assessments.models import Answer, Project, Question
+    from assessments.models import Answer, Assessment, Project, Question
 
     call_command("collectstatic", interactive=False, verbosity=0)  # WhiteNoise's manifest, as in production
     owner = get_user_model().objects.create_user("cpu", password=PASSWORD)
@@ -119,6 +120,8 @@ def measure(runs):
     other_answer = Answer.objects.filter(assessment_id=elsewhere, question=question).first()
     other_base = [other_answer.note_version if other_answer else 0]
     other_project = Project.objects.exclude(pk=assessment.project_id).values_list("pk", flat=True).first()
+    published = create_demo_assessment(user=owner).pk  # read by residents without signing in
+    Assessment.objects.filter(pk=published).update(status=Assessment.Status.PUBLISHED)
 
     kinds = [
         ("ping", lambda: anonymous.get("/-/ping")),
@@ -128,6 +131,7 @@ def measure(runs):
         (f"section b ({MAX_INVENTORY_ROWS} rows, the limit)", lambda: signed_in.get(f"/assessments/{full}/sections/b/")),
         ("summary", lambda: signed_in.get(f"/assessments/{pk}/summary/")),
         ("report (cached)", lambda: signed_in.get(f"/assessments/{pk}/report.pdf")),
+        ("public report (cached), not signed in", lambda: anonymous.get(f"/public/{published}/report.pdf")),
         # A save of answers renews only its own assessment's document stamp; any other change renews
         # the site's, and the next download builds the report's HTML to find its stored PDF. The
         # change itself is not timed.

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from assessments.models import Answer, AssessmentStamp, DocumentStamp, Municipality, Project, Question, StaffAccess
+from assessments.models import Answer, Assessment, AssessmentStamp, DocumentStamp, Municipality, Project, Question, StaffAccess
 from assessments.reports import document_stamp, render
 from tests.test_reports import pdf_text, squash
 from tests.test_wizard import autosave as post_autosave
@@ -104,25 +104,30 @@ def test_a_repeated_download_is_served_by_the_stamp_until_anything_changes(cast,
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("sync_orm_beside_playwright")  # transactional: run after the browser tests
-@pytest.mark.parametrize("name", ["report_pdf", "letter_pdf"])
-def test_a_download_served_as_stored_reads_only_what_its_file_name_needs(cast, name):
-    """Served by the stamp, a download reads the session, the user, the assessment with its project
-    and municipality (the file name), the reader's membership and reviewer seat, and the tokens:
-    six queries, none of them for the question set, the owner's profile, the group or the review
-    schedule that the pages show beside the assessment (reading those cost the ORM about 2 ms of
-    the download's 5 on PostgreSQL). The file still names the municipality and the project."""
+@pytest.mark.parametrize("name, expected", [("report_pdf", 6), ("letter_pdf", 6),
+                                            ("public_report_pdf", 2), ("public_letter_pdf", 2)])
+def test_a_download_served_as_stored_reads_only_what_its_file_name_needs(cast, name, expected):
+    """Served by the stamp, a download reads the assessment with its project and municipality (the
+    file name) and the tokens, and for a member the session, the user and the member's membership and
+    reviewer seat: six queries, two for a resident reading a published assessment without signing
+    in. None of them is for the question set, the owner's profile, the group or the review schedule
+    that the pages show beside the assessment (reading those cost the ORM about 2 ms of the
+    download's 5 on PostgreSQL). The file still names the municipality and the project."""
     from django.test.utils import CaptureQueriesContext
 
-    owner = Client()
-    owner.force_login(cast["owner"])
+    reader = Client()
+    if name.startswith("public_"):
+        Assessment.objects.filter(pk=cast["assessment"].pk).update(status=Assessment.Status.PUBLISHED)
+    else:
+        reader.force_login(cast["owner"])
     url = reverse(name, args=[cast["assessment"].pk])
-    first = owner.get(url)
+    first = reader.get(url)
     with CaptureQueriesContext(connection) as queries:
-        again = owner.get(url)
-    assert again.status_code == 200 and again.content == first.content
+        again = reader.get(url)
+    assert again.status_code == 200 and again.content == first.content and first.content.startswith(b"%PDF")
     assert "%E7%BE%8E%E9%87%8C%E7%94%BA" in again["Content-Disposition"]  # 美里町, as filename*=UTF-8''…
     sql = [query["sql"] for query in queries.captured_queries]
-    assert len(sql) == 6, sql
+    assert len(sql) == expected, sql
     read = " ".join(sql)
     assert "assessments_municipality" in read
     for table in ("assessments_questionset", "assessments_profile", "assessments_organisation", "assessments_reviewschedule"):

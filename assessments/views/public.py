@@ -12,7 +12,7 @@ from assessments.models import Assessment
 from assessments.reports import render as documents
 from assessments.views import action_plan as action_plan_views
 from assessments.reports import risk_map
-from assessments.views.documents import download_response
+from assessments.views.documents import DOWNLOAD_RELATIONS, download_response
 
 
 def public_list(request):
@@ -50,13 +50,13 @@ def public_assessment(request, pk):
 
 
 def public_report_pdf(request, pk):
-    assessment = get_published_assessment(pk)
+    assessment = get_published_assessment(pk, relations=DOWNLOAD_RELATIONS)
     return download_response(documents.report_pdf(assessment), "application/pdf",
                      documents.report_filename(assessment, "report", "pdf"))
 
 
 def public_letter_pdf(request, pk):
-    assessment = get_published_assessment(pk)
+    assessment = get_published_assessment(pk, relations=DOWNLOAD_RELATIONS)
     return download_response(documents.letter_pdf(assessment), "application/pdf",
                      documents.report_filename(assessment, "letter", "pdf"))
 
