@@ -251,33 +251,40 @@ class PlainFindingsError(ValueError):
 
 def seed_plain_findings(report: SeedReport, folder: Path = FIXTURES / "plain") -> None:
     """The やさしい日本語 findings of each question set (``{"key", "version", "findings": {question
-    key: {answer class: text}}}``). They are reading aids kept beside the frozen questions, so a
-    changed text updates the stored one; a question key or class the set does not have is an error,
-    and a class a question needs but the file lacks is noted (that finding is left out of summaries)."""
-    from assessments import plain_language, selectors
-
+    key: {answer class: text}}}``, or ``"versions": [3, 4]`` for versions with the same questions and
+    choices). They are reading aids kept beside the frozen questions, so a changed text updates the
+    stored one; a question key or class the set does not have is an error, and a class a question
+    needs but the file lacks is noted (that finding is left out of summaries)."""
     for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        question_set = QuestionSet.objects.filter(key=data.get("key"), version=data.get("version")).first()
-        if question_set is None:
-            raise PlainFindingsError(f"{path.name}: 質問セット {data.get('key')} v{data.get('version')} がありません。")
-        sections = selectors.questionset_structure(question_set)
-        specs = {spec.key: spec for spec in selectors.question_specs(sections)}
-        questions = {q.key: q for section in sections for q in section.questions.all()}
-        findings = data.get("findings") or {}
-        for key, texts in findings.items():
-            if key not in questions:
-                raise PlainFindingsError(f"{path.name}: 質問 {key} は {question_set} にありません。")
-            wanted = plain_language.classes_for(specs[key])
-            for cls, text in texts.items():
-                if cls not in wanted:
-                    raise PlainFindingsError(f"{path.name}: {key} に分類 {cls} はありません（{', '.join(wanted)}）。")
-                _save_if_changed(PlainFinding, {"question": questions[key], "answer_class": cls},
-                                 {"text": text.strip()}, report, "plain findings")
-        missing = [f"{key}:{cls}" for key, spec in specs.items() for cls in plain_language.classes_for(spec)
-                   if cls not in findings.get(key, {})]
-        if missing:
-            report.notes.append(f"{path.name}: やさしい日本語の文がない分類 {len(missing)} 件（{', '.join(missing[:5])} …）")
+        versions = data["versions"] if isinstance(data.get("versions"), list) else [data.get("version")]
+        for version in versions:
+            _seed_plain_findings_of(report, path, data, version)
+
+
+def _seed_plain_findings_of(report: SeedReport, path: Path, data: dict, version) -> None:
+    from assessments import plain_language, selectors
+
+    question_set = QuestionSet.objects.filter(key=data.get("key"), version=version).first()
+    if question_set is None:
+        raise PlainFindingsError(f"{path.name}: 質問セット {data.get('key')} v{version} がありません。")
+    sections = selectors.questionset_structure(question_set)
+    specs = {spec.key: spec for spec in selectors.question_specs(sections)}
+    questions = {q.key: q for section in sections for q in section.questions.all()}
+    findings = data.get("findings") or {}
+    for key, texts in findings.items():
+        if key not in questions:
+            raise PlainFindingsError(f"{path.name}: 質問 {key} は {question_set} にありません。")
+        wanted = plain_language.classes_for(specs[key])
+        for cls, text in texts.items():
+            if cls not in wanted:
+                raise PlainFindingsError(f"{path.name}: {key} に分類 {cls} はありません（{', '.join(wanted)}）。")
+            _save_if_changed(PlainFinding, {"question": questions[key], "answer_class": cls},
+                             {"text": text.strip()}, report, "plain findings")
+    missing = [f"{key}:{cls}" for key, spec in specs.items() for cls in plain_language.classes_for(spec)
+               if cls not in findings.get(key, {})]
+    if missing:
+        report.notes.append(f"{path.name}: やさしい日本語の文がない分類 {len(missing)} 件（{', '.join(missing[:5])} …）")
 
 
 DISCLOSURE_COLUMNS = (

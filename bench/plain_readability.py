@@ -1,6 +1,6 @@
 """The readability of every やさしい日本語 finding of the shipped question sets (issue 19).
 
-    .venv/bin/python bench/plain_readability.py [dxpia/fixtures/plain/dx-pia-v3.json …]
+    .venv/bin/python bench/plain_readability.py [dxpia/fixtures/plain/dx-pia.json …]
 
 Scores each hand-written text with jreadability (Lee & Hasebe's formula; 0.5–6.5, higher is easier)
 and prints, per question, each class's score and length, then the spread per class and how many
@@ -32,7 +32,7 @@ def main(paths):
     print(f"jreadability {version('jreadability')}, threshold {THRESHOLD} (易しい)")
     for path in paths:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        print(f"\n{Path(path).name}: {data['key']} v{data['version']}")
+        print(f"\n{Path(path).name}: {data['key']} v{', v'.join(map(str, data.get('versions') or [data['version']]))}")
         by_class: dict[str, list[float]] = {}
         below = []
         for key, texts in data["findings"].items():

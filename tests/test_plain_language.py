@@ -35,7 +35,7 @@ from tests.conftest import save_now
 # jreadability 1.1.5 (Lee & Hasebe's formula): 4.5 and above is 「初級後半」, shown as 「易しい」 by
 # jreadability.net; 5.5 and above 「初級前半」(とても易しい). The summaries must be 易しい or better.
 READABILITY_THRESHOLD = 4.5
-PLAIN_FILE = seed.FIXTURES / "plain" / "dx-pia-v3.json"
+PLAIN_FILE = seed.FIXTURES / "plain" / "dx-pia.json"
 
 CHOICES = (
     scoring.ChoiceSpec("yes", "実施", 2),

@@ -53,12 +53,12 @@ def test_the_file_is_sound_and_keeps_v1_readable(v2_data, questionset_data):
     assert v1_keys <= v2_keys
 
 
-def test_the_seed_keeps_v2_published_beside_v3_the_default_for_new_assessments(catalogue, bob, misato):
+def test_the_seed_keeps_v2_published_beside_the_later_versions(catalogue, bob, misato):
     report = seed.SeedReport()
     seed.seed_questionsets(report)
-    v1, v2, v3 = (QuestionSet.objects.get(key="dx-pia", version=v) for v in (1, 2, 3))
-    assert v1.status == v2.status == v3.status == QuestionSet.Status.PUBLISHED  # none is retired
-    assert AssessmentStartForm(project=misato, user=bob).fields["question_set"].initial == v3.pk
+    v1, v2, v3, v4 = (QuestionSet.objects.get(key="dx-pia", version=v) for v in (1, 2, 3, 4))
+    assert v1.status == v2.status == v3.status == v4.status == QuestionSet.Status.PUBLISHED  # none is retired
+    assert AssessmentStartForm(project=misato, user=bob).fields["question_set"].initial == v4.pk
     again = seed.SeedReport()
     seed.seed_questionsets(again)
     assert again.created == {} and again.notes == []

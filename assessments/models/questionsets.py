@@ -482,7 +482,7 @@ class PlainFinding(models.Model):
     by hand, shown on a published assessment's public page and in its plain summary.
 
     A reading aid, not part of what a question asks or how it scores: it is kept beside the frozen
-    question (so it can be improved after publication, in the admin or the set's ``*.plain.json``
+    question (so it can be improved after publication, in the admin or in ``dxpia/fixtures/plain/``
     fixture) and does not change any answer, score or level."""
 
     class AnswerClass(models.TextChoices):
