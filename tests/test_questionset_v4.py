@@ -1,7 +1,8 @@
 """dx-pia v4: v3's questions, choices, scores and risk part, with texts that name only the choices
 their question offers (v3 still named the generic choices v2 retired, and told an assessor that an
-internal check only was 「未実施」 where the choice for it is the middle one), quotation marks only
-around quotations, and a changelog that corrects v2's entry about 「心の天気」「虫歯の数」."""
+internal check only was 「未実施」 where the choice for it is the middle one), each document of the
+letter's requests under one name, quotation marks only around quotations, and a changelog that
+corrects v2's entry about 「心の天気」「虫歯の数」."""
 
 import copy
 import re
@@ -50,15 +51,28 @@ def misnamed_choices(data) -> list[tuple[str, str, str]]:
 
 
 def without_texts(data):
-    """The set as scoring, screening, conditions and risks see it: no guidance, description,
-    changelog or version."""
+    """The set as scoring, screening, conditions and risks see it: no guidance, documents to
+    request, description, changelog or version."""
     data = copy.deepcopy(data)
     for key in ("version", "description", "changelog"):
         data.pop(key)
     for section in data["sections"]:
         for question in section["questions"]:
             question.pop("guidance")
+            question.pop("documents_to_request")
     return data
+
+
+# Names of which one holds the other and that are still different documents.
+DIFFERENT_DOCUMENTS = {("仕様書", "データ連携の仕様書"), ("議会の会議録", "審議会の会議録"), ("運用手順書", "障害時運用手順書"),
+                       ("事業計画書", "意見募集に付した事業計画書（案）")}
+
+
+def documents_named_twice(data) -> set[tuple[str, str]]:
+    """Pairs of document names of the letter's requests where one holds the other (「同意書の様式」
+    and 「申請書・同意書の様式」): the same document under two names, unless known to differ."""
+    names = {doc for s in data["sections"] for q in s["questions"] for doc in q.get("documents_to_request") or []}
+    return {(a, b) for a in names for b in names if a != b and a in b} - DIFFERENT_DOCUMENTS
 
 
 def test_the_file_is_sound_and_published(v4_data):
@@ -66,7 +80,7 @@ def test_the_file_is_sound_and_published(v4_data):
     assert (v4_data["key"], v4_data["version"], v4_data["status"]) == ("dx-pia", 4, "published")
 
 
-def test_only_guidance_and_the_record_of_changes_differ_from_v3(v3_data, v4_data):
+def test_only_guidance_documents_and_the_record_of_changes_differ_from_v3(v3_data, v4_data):
     # The same questions, choices, scores, red flags, conditions, screening, levels and risk part:
     # an answer means and scores the same on v3 and v4, and a re-assessment compares like with like.
     assert without_texts(v4_data) == without_texts(v3_data)
@@ -82,6 +96,13 @@ def test_every_choice_a_text_names_is_one_its_question_offers(v3_data, v4_data):
     wrong = misnamed_choices(v3_data)
     assert ("f-review-body", "guidance", "未実施") in wrong and ("b-alternatives", "guidance", "未実施") in wrong
     assert len(wrong) == 14
+
+
+def test_the_letter_requests_each_document_under_one_name(v3_data, v4_data):
+    assert documents_named_twice(v4_data) == set()
+    assert ("同意書の様式", "申請書・同意書の様式") in documents_named_twice(v3_data)  # what v4 corrects
+    names = {doc for s in v4_data["sections"] for q in s["questions"] for doc in q.get("documents_to_request") or []}
+    assert "標準化移行計画" not in names and "標準化・ガバメントクラウド移行計画" in names
 
 
 def test_an_internal_check_only_is_the_middle_answer_as_its_choice_says(v4_data):

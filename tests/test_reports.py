@@ -280,7 +280,7 @@ def test_demo_assessment_prints_the_new_id(catalogue, published_set, capsys):
     call_command("demo_assessment")
     assessment_id = int(capsys.readouterr().out.strip())
     assessment = Assessment.objects.get(pk=assessment_id)
-    assert assessment.is_demo and (assessment.question_set.key, assessment.question_set.version) == ("dx-pia", 3)
+    assert assessment.is_demo and (assessment.question_set.key, assessment.question_set.version) == ("dx-pia", 4)
     assert assessment.answers.count() == assessment.question_set.questions.count()
 
 
@@ -325,3 +325,4 @@ def test_the_inventory_pages_read_item_by_item(demo, tmp_path):
         if row.necessity:
             reason = squash(row.necessity)[:15]
             assert here < text.index(reason, here) < following, row.data_item
+
