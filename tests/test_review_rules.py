@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from assessments import reviewing
 from assessments.access import REVIEW, rights_of
-from assessments.models import Assessment, Membership, Profile, ResidentViewsChange, Reviewer, StatusChange
+from assessments.models import Assessment, Membership, Profile, ResidentViews, ResidentViewsChange, Reviewer, StatusChange
 from assessments.reports import render
 from tests.conftest import PASSWORD, answer_every_question, ready_for_approval, save_now
 from tests.forms_helper import admin_add_reviewer
@@ -192,3 +192,46 @@ def test_a_reviewer_is_named_only_with_consent_and_a_body_without_outsiders_is_s
     Membership.objects.create(organisation=cast["group"], user=cast["reviewer"], role="viewer")
     page = client.get(reverse("public_assessment", args=[pk])).content.decode()
     assert "この審査体には、評価を行った団体の外からの委員がいません。" in page
+
+
+def field_block(page: str, field_id: str) -> str:
+    """The HTML crispy-forms renders for one field (label, input, its errors)."""
+    start = page.index(f'id="div_id_{field_id}"')
+    following = page.find('id="div_id_', start + 1)
+    return page[start:following if following != -1 else None]
+
+
+def test_a_refused_opinion_keeps_the_reviewers_words_beside_the_missing_verdict(cast):
+    reviewer = Client()
+    reviewer.force_login(cast["reviewer"])
+    reason = "説明会が一度だけで、こども本人の意見を聴いていないため<b>条件付き</b>とする理由"
+    response = reviewer.post(reverse("opinion_save", args=[cast["assessment"].pk]),
+                             {"prefix": "op-overall", "op-overall-section": "", "op-overall-text": reason})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "このフィールドは必須です。" in field_block(page, "op-overall-verdict")
+    assert "説明会が一度だけで、こども本人の意見を聴いていないため&lt;b&gt;条件付き&lt;/b&gt;とする理由" in field_block(page, "op-overall-text")
+    assert not cast["assessment"].opinions.exists()
+
+
+def test_a_refused_seat_keeps_the_name_typed_beside_the_reason(cast):
+    owner = Client()
+    owner.force_login(cast["owner"])
+    response = owner.post(reverse("reviewer_add", args=[cast["assessment"].pk]), {"username": "nobody-here", "kind": "expert"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    block = field_block(page, "username")
+    assert 'value="nobody-here"' in block and "そのユーザー名の人はいません。" in block
+    assert list(cast["assessment"].reviewers.values_list("user__username", flat=True)) == ["rita"]
+
+
+def test_refused_residents_views_keep_what_was_written(cast):
+    editor = Client()
+    editor.force_login(cast["editor"])
+    response = editor.post(reverse("resident_views_save", args=[cast["assessment"].pk]),
+                           {"sought": "no", "summary": "保護者会で出た意見の要旨", "response": "", "reason_not_sought": ""})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "意見を聴かなかった場合は、その理由を書いてください。" in field_block(page, "reason_not_sought")
+    assert "保護者会で出た意見の要旨" in field_block(page, "summary")
+    assert not ResidentViews.objects.filter(assessment=cast["assessment"]).exists()

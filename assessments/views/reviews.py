@@ -16,11 +16,15 @@ from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, Tran
 from assessments.models import Answer, AnswerHistory, Comment, Question, ResidentViews, Reviewer, ReviewOpinion, Section
 
 
-def _apply(request, assessment, write, success: str):
-    """Run one service call; report its validation errors or its success; back to the review page."""
+def _apply(request, assessment, write, success: str, form=None, **forms):
+    """Run one service call; on success say so and go back to the review page. Its validation
+    errors are shown next to the fields of ``form`` (the user's input kept) on the review page shown
+    again; without a form, as messages after going back."""
     try:
         write()
     except ValidationError as error:
+        if form is not None:
+            return _refused(request, assessment, form, error, **forms)
         for message in error.messages:
             messages.error(request, message)
     else:
@@ -28,9 +32,27 @@ def _apply(request, assessment, write, success: str):
     return redirect("assessment_review", pk=assessment.pk)
 
 
+def _refused(request, assessment, form, error: ValidationError | None = None, **forms):
+    """The review page again, status 400, with the refused ``form`` (passed in ``forms`` under its
+    place on the page) bound to the user's input and its errors next to its fields, each error
+    also as a message at the top."""
+    if error is not None:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+    _report_form_errors(request, form)
+    return _review_page(request, assessment, status=400, **forms)
+
+
 @login_required
 def review_page(request, pk):
-    assessment = get_assessment_for_request(request, pk, need=VIEW)
+    return _review_page(request, get_assessment_for_request(request, pk, need=VIEW))
+
+
+def _review_page(request, assessment, *, transition_form=None, opinion_form=None, reviewer_form=None,
+                 resident_form=None, status=200):
     rights = assessment.rights
     reviewers = list(assessment.reviewers.select_related("user__profile"))
     my_seat = next((r for r in reviewers if r.user_id == request.user.pk), None)
@@ -43,10 +65,14 @@ def review_page(request, pk):
     opinion_forms = []
     if REVIEW in rights and my_seat:
         for section in [None, *sections]:
+            prefix = opinion_prefix(section)
+            if opinion_form is not None and opinion_form.prefix == prefix:
+                opinion_forms.append((section, opinion_form))  # refused: the reviewer's input, with its errors
+                continue
             existing = mine.get(section.pk if section else None)
             initial = {"section": section.pk if section else "", "verdict": existing.verdict if existing else "",
                        "text": existing.text if existing else ""}
-            opinion_forms.append((section, OpinionForm(initial=initial, prefix=f"op-{section.key if section else 'overall'}")))
+            opinion_forms.append((section, OpinionForm(initial=initial, prefix=prefix)))
     return render(
         request,
         "assessments/review.html",
@@ -54,21 +80,27 @@ def review_page(request, pk):
             "assessment": assessment,
             "rights": rights,
             "actions": reviewing.allowed_actions(assessment.status, rights),
-            "transition_form": TransitionForm(),
+            "transition_form": transition_form or TransitionForm(),
             "history": assessment.status_changes.select_related("user__profile"),
             "reviewers": reviewers,
             "composition": selectors.review_body_composition(reviewers),
             "opinions": opinions,
             "opinion_forms": opinion_forms,
-            "reviewer_form": ReviewerForm() if OWN in rights else None,
+            "reviewer_form": (reviewer_form or ReviewerForm()) if OWN in rights else None,
             "my_seat": my_seat,
             "resident_views_changes": assessment.resident_views_changes.select_related("user__profile")[:50],
             "review_body": selectors.review_body(assessment),
             "approval": reviewing.approval_check(assessment) if assessment.status == "in_review" else None,
             "resident_views": resident_views,
-            "resident_form": ResidentViewsForm(instance_data=resident_views) if EDIT in rights else None,
+            "resident_form": (resident_form or ResidentViewsForm(instance_data=resident_views)) if EDIT in rights else None,
         },
+        status=status,
     )
+
+
+def opinion_prefix(section) -> str:
+    """The prefix of the opinion form on ``section`` (None: the opinion on the whole)."""
+    return f"op-{section.key if section else 'overall'}"
 
 
 def _report_form_errors(request, form) -> None:
@@ -99,7 +131,7 @@ def transition(request, pk):
     return _apply(request, assessment, lambda: reviewing.assessment_transition(
         assessment=assessment, user=request.user, rights=assessment.rights,
         action=form.cleaned_data["action"], note=form.cleaned_data["note"],
-    ), _("状態を変更しました。"))
+    ), _("状態を変更しました。"), form, transition_form=form)
 
 
 @login_required
@@ -108,10 +140,9 @@ def reviewer_add(request, pk):
     assessment = get_assessment_for_request(request, pk, need=OWN)
     form = ReviewerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("ユーザー名と区分を入力してください。"))
-        return redirect("assessment_review", pk=assessment.pk)
+        return _refused(request, assessment, form, reviewer_form=form)
     return _apply(request, assessment, lambda: reviewing.reviewer_add(assessment=assessment, **form.cleaned_data),
-                  _("審査委員を加えました。"))
+                  _("審査委員を加えました。"), form, reviewer_form=form)
 
 
 @login_required
@@ -142,8 +173,7 @@ def opinion_save(request, pk):
     prefix = request.POST.get("prefix", "")
     form = OpinionForm(request.POST, prefix=prefix)
     if not form.is_valid():
-        _report_form_errors(request, form)
-        return redirect("assessment_review", pk=assessment.pk)
+        return _refused(request, assessment, form, opinion_form=form)
     section_id = form.cleaned_data["section"]
     section = None
     if section_id:
@@ -153,7 +183,7 @@ def opinion_save(request, pk):
     return _apply(request, assessment, lambda: reviewing.opinion_save(
         assessment=assessment, user=request.user, section=section,
         verdict=form.cleaned_data["verdict"], text=form.cleaned_data["text"],
-    ), _("意見を保存しました。"))
+    ), _("意見を保存しました。"), form, opinion_form=form)
 
 
 @login_required
@@ -162,10 +192,9 @@ def resident_views_save(request, pk):
     assessment = get_assessment_for_request(request, pk, need=EDIT)
     form = ResidentViewsForm(request.POST)
     if not form.is_valid():
-        _report_form_errors(request, form)
-        return redirect("assessment_review", pk=assessment.pk)
+        return _refused(request, assessment, form, resident_form=form)
     return _apply(request, assessment, lambda: reviewing.resident_views_save(assessment=assessment, user=request.user, **form.cleaned_data),
-                  _("住民・当事者の意見を保存しました。"))
+                  _("住民・当事者の意見を保存しました。"), form, resident_form=form)
 
 
 @login_required
