@@ -149,6 +149,11 @@ ACTIONS = (
 )
 
 
+# Who looked into the project, by the assessment's standpoint (Assessment.Standpoint); "other"
+# says nobody in particular: 「…を、調べた結果です。」
+WHO_LOOKED = {"resident": "住民が", "council": "議員が", "staff": "{市}の職員が"}
+
+
 def municipality_word(kind: str) -> str:
     """市, 町 or 村 for a Municipality.kind (a designated city is a 市)."""
     return {"town": "町", "village": "村"}.get(kind, "市")
@@ -169,12 +174,14 @@ def build_summary(
     texts: Mapping[tuple[str, str], str],
     persons: int | None = None,
     data_items: Sequence[str] = (),
+    standpoint: str = "resident",
 ) -> PlainSummary:
     """The plain summary of one assessment.
 
     ``texts`` maps (question key, answer class) to the hand-written sentence; a question whose class
     has no sentence is left out (never replaced by a generated one). ``persons`` is the answer to the
-    persons-covered question, ``data_items`` the names in the data inventory."""
+    persons-covered question, ``data_items`` the names in the data inventory, ``standpoint`` the
+    assessment's (Assessment.Standpoint): who looked into the project, as the first sentence says."""
     word = municipality_word(municipality_kind)
     visible = scoring.visible_keys(questions, answers)
     items = [d if len(d) <= ITEM_LIMIT else d[: ITEM_LIMIT - 1] + "…" for d in data_items if d]
@@ -196,7 +203,7 @@ def build_summary(
     summary.actions = tuple(_place(a, word) for a in ACTIONS)
 
     where = f"{municipality}の" if municipality else ""
-    head = [f"これは、{where}「{project}」を、住民が調べた結果です。"]
+    head = [f"これは、{where}「{project}」を、{_place(WHO_LOOKED.get(standpoint, ''), word)}調べた結果です。"]
     if persons:
         head.append(f"この事業は、{persons:,}人の情報を使います。")
     else:
@@ -251,6 +258,7 @@ READING_FIXES: dict[str, str] = {
     "時な": "ときな",  # 時など
     "違うこ": "ちがうこ",  # 違うこと
     "何で": "なんで",  # 何でしょうか
+    "要介": "ようかい",  # 要介護: pykakasi reads 要介 as the given name ようすけ (then 護 ご)
 }
 
 
@@ -346,7 +354,8 @@ def fixed_texts(findings: Mapping[str, Mapping[str, str]]) -> list[str]:
     texts += [title for title, _findings in PlainSummary(sentences=[]).groups()]
     texts += [PlainSummary.data_heading, PlainSummary.actions_heading, "何人の情報を使うかは、まだ分かりません。",
               "まだ、答えが、ありません。", "守られていることが、", "足りないことが、", "まだ分からないことが、",
-              "こ、あります。", "ほかに、", "を、住民が調べた結果です。", "この事業は、", "人の情報を使います。"]
+              "こ、あります。", "ほかに、", "調べた結果です。", "この事業は、", "人の情報を使います。"]
+    texts += [_place(who, word) for who in WHO_LOOKED.values() for word in ("市", "町", "村")]
     return texts
 
 

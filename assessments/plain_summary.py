@@ -55,4 +55,5 @@ def summary_for(workspace: Workspace) -> plain_language.PlainSummary | None:
         texts=texts,
         persons=_persons(workspace),
         data_items=data_items,
+        standpoint=assessment.standpoint,
     )

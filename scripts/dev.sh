@@ -103,6 +103,8 @@ cmd_run() {
     mkdir -p var/static
     prepare_database
     manage ensure_admin
+    # Links the app prints (the plain summary's address, reminder mails) name the port it serves on.
+    export DXPIA_SITE_URL=${DXPIA_SITE_URL:-http://127.0.0.1:${DXPIA_PORT:-8000}}
     say "dxpia: http://127.0.0.1:${DXPIA_PORT:-8000}/ (admin: /admin/)"
     exec "$VENV/bin/python" manage.py runserver "127.0.0.1:${DXPIA_PORT:-8000}"
 }

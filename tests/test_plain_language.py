@@ -100,6 +100,18 @@ def test_the_summary_names_the_town_as_a_town_and_sorts_the_findings():
     assert summary({"q": "no"}, municipality_kind="city").lacking[0].text == "市は、説明していません。"
 
 
+@pytest.mark.parametrize("standpoint, kind, who", [
+    ("resident", "town", "美里町の「実証事業」を、住民が調べた結果です。"),
+    ("council", "town", "美里町の「実証事業」を、議員が調べた結果です。"),
+    ("staff", "town", "美里町の「実証事業」を、町の職員が調べた結果です。"),
+    ("staff", "city", "美里町の「実証事業」を、市の職員が調べた結果です。"),
+    ("other", "town", "美里町の「実証事業」を、調べた結果です。"),
+])
+def test_the_summary_says_who_looked_into_the_project_as_the_assessment_does(standpoint, kind, who):
+    made = summary({"q": "no"}, standpoint=standpoint, municipality_kind=kind)
+    assert made.text.startswith(f"これは、{who}")
+
+
 def test_a_finding_without_a_written_sentence_is_left_out_not_made_up():
     made = summary({"q": "some"})  # no text for PARTLY
     assert made.lacking == [] and "説明" not in made.text
@@ -125,6 +137,9 @@ def test_readings_go_on_words_with_kanji_above_grade_one_and_user_text_is_escape
     assert ruby_html("守られています") == "<ruby>守<rt>まも</rt></ruby>られています"
     assert "<ruby>" not in ruby_html("大人と子ども")  # grade-1 kanji only: no reading
     assert ruby_html("何人") == "<ruby>何人<rt>なんにん</rt></ruby>"
+    # A data item of the inventory: 要介護 is ようかいご, not the given name 要介 (ようすけ) and 護.
+    assert re.sub(r"</?ruby>|<rt>|</rt>", "|", ruby_html("要介護認定調査票")).count("ようかい|") == 1
+    assert "ようすけ" not in ruby_html("要介護認定調査票")
     made = plain_html("<script>alert(1)</script>の情報です。")
     assert "<script>" not in made and "&lt;script&gt;" in made
     assert "<wbr>" in plain_html("市は、住民に、説明しました。")
@@ -270,6 +285,12 @@ def test_the_public_page_opens_with_the_summary_with_furigana_and_a_switch(clien
     assert "<wbr>" in block and 'id="furigana-toggle"' in block
     assert "ほかに、" in block and "住民が、できること" in re.sub(r"<rt>[^<]*</rt>|<[^>]+>", "", block)
     assert "js/plain.js" in page
+
+
+def test_a_council_members_assessment_says_a_council_member_looked(client, published_demo):
+    Assessment.objects.filter(pk=published_demo.pk).update(standpoint=Assessment.Standpoint.COUNCIL)
+    body = client.get(reverse("public_plain_text", args=[published_demo.pk])).content.decode()
+    assert "を、議員が調べた結果です。" in body and "住民が調べた" not in body
 
 
 def test_the_summary_as_text_and_as_one_pdf_page(client, published_demo):
