@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.test import Client
 from pypdf import PdfReader
 
 from assessments import answer_saving, selectors
@@ -326,3 +327,15 @@ def test_the_inventory_pages_read_item_by_item(demo, tmp_path):
             reason = squash(row.necessity)[:15]
             assert here < text.index(reason, here) < following, row.data_item
 
+
+def test_the_summary_and_the_public_page_put_the_questions_as_the_letter_does(demo, client):
+    """The set writes the addressee as 貴団体; the letter to 美里町 says 貴町, and so do the pages
+    that list the same questions."""
+    client.force_login(demo.owner)
+    page = client.get(reverse("assessment_summary", args=[demo.pk])).content.decode()
+    questions = page[page.index('id="letter-heading"'):]
+    questions = questions[:questions.index("</ol>")]
+    assert "貴町" in questions and "貴団体" not in questions
+    Assessment.objects.filter(pk=demo.pk).update(status=Assessment.Status.PUBLISHED)
+    public = Client().get(reverse("public_assessment", args=[demo.pk])).content.decode()
+    assert "貴町" in public and "貴団体" not in public

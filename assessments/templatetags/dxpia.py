@@ -126,6 +126,14 @@ def with_data(text, data, autoescape=True):
 
 
 @register.filter
+def addressed_to(text, municipality):
+    """A question to the municipality as its letter puts it: the set's 貴団体 as 貴市, 貴町 or 貴村."""
+    from assessments.reports.letter import GENERIC_HONORIFIC, honorific
+
+    return str(text).replace(GENERIC_HONORIFIC, honorific(municipality))
+
+
+@register.filter
 def view_methods(methods):
     """The stored ways residents' views were sought (ResidentViews.METHODS), as the interface names them."""
     from assessments.forms import RESIDENT_VIEW_METHODS
