@@ -234,4 +234,5 @@ def test_refused_residents_views_keep_what_was_written(cast):
     assert response.status_code == 400
     assert "意見を聴かなかった場合は、その理由を書いてください。" in field_block(page, "reason_not_sought")
     assert "保護者会で出た意見の要旨" in field_block(page, "summary")
+    assert "<details open><summary>記録・修正する" in page  # the refused form is shown, not folded away
     assert not ResidentViews.objects.filter(assessment=cast["assessment"]).exists()
