@@ -230,8 +230,8 @@ def clean_date(raw) -> str | None:
             raise _date_error()
         try:
             day = datetime.date(int(match["year"]), int(match["month"]), int(match["day"]))
-        except ValueError:
-            raise _date_error() from None
+        except ValueError:  # written right, but no such day (2026-02-30, 2026年13月1日)
+            raise ValidationError(_("%(date)s という日付はありません。"), code="no_such_date", params={"date": text}) from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise ValidationError(
             _("%(first)s年から%(last)s年までの日付を入力してください。"),
