@@ -1,0 +1,50 @@
+"""The pages a refused or failed request shows are the site's, in the reader's language: a 403 says
+why in the site's layout (not Django's bare English 「403 Forbidden」), a 404 says the page is not
+there or not to be seen, and 400 and 500 have pages of their own."""
+
+import re
+
+import pytest
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.views import defaults
+
+from assessments.models import Assessment
+
+pytestmark = pytest.mark.django_db
+
+
+def lang_of(page: str) -> str:
+    return re.search(r'<html lang="([^"]+)"', page)[1]
+
+
+def test_a_refused_change_says_why_in_the_sites_page(cast):
+    Assessment.objects.filter(pk=cast["assessment"].pk).update(status=Assessment.Status.SUBMITTED)
+    editor = Client()
+    editor.force_login(cast["editor"])
+    response = editor.get(reverse("inventory_import", args=[cast["assessment"].pk]))
+    page = response.content.decode()
+    assert response.status_code == 403 and lang_of(page) == "ja"
+    assert "この操作はできません" in page and "提出後の回答は、差し戻されるまで変更できません。" in page
+    assert 'id="main"' in page and "Forbidden" not in page
+
+
+def test_an_assessment_one_may_not_see_is_a_page_not_found_in_the_readers_language(cast):
+    outsider = Client()
+    outsider.force_login(cast["outsider"])
+    url = reverse("assessment_summary", args=[cast["assessment"].pk])
+    page = outsider.get(url).content.decode()
+    assert lang_of(page) == "ja" and "ページが見つかりません" in page and "Not Found" not in page
+    outsider.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = outsider.get(url)
+    assert english.status_code == 404 and lang_of(english.content.decode()) == "en"
+    assert "Page not found" in english.content.decode()
+
+
+def test_a_bad_request_and_a_server_error_have_pages_of_their_own(cast):
+    request = RequestFactory().get("/")
+    bad = defaults.bad_request(request, Exception("malformed"))
+    assert bad.status_code == 400 and "送信内容を受け付けられませんでした" in bad.content.decode()
+    failed = defaults.server_error(request)
+    page = failed.content.decode()
+    assert failed.status_code == 500 and lang_of(page) == "ja" and "サーバーで問題が起きました" in page
