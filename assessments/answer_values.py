@@ -162,6 +162,15 @@ def clean_number(raw, unit: str = "") -> str | None:
     elif written == "千円" and text.endswith("円") and len(text) > 1:
         text, power = text[:-1], -3
     elif (match := _WITH_SUFFIX.fullmatch(text)) is not None and _NUMBER.fullmatch(match["number"]):
+        # The right unit with words after it (「1億円くらい」, 「24時間ほど」): the words are what is wrong.
+        accepted = (*units, "円") if written == "千円" else units
+        right = next((u for u in accepted if match["suffix"].startswith(u) and len(match["suffix"]) > len(u)), None)
+        if right is not None:
+            raise ValidationError(
+                _("数値と単位だけを入力してください（「%(extra)s」は入れられません）。"),
+                code="words_after_unit",
+                params={"extra": match["suffix"][len(right):]},
+            )
         if unit:
             raise ValidationError(
                 _("単位は「%(unit)s」です。「%(unit)s」で入力するか、数値だけを入力してください。"),
