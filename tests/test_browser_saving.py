@@ -224,6 +224,12 @@ def test_a_failed_background_save_is_marked_at_the_field_and_understood_input_sa
     saved(page)
     expect(page.locator("#warn-g-total-cost")).to_contain_text("値を確認してください")
     assert stored(assessment, "g-total-cost").value == "12000000"
+    # Input refused after it: its error alone is shown, not the warning about the value it replaced.
+    field.fill("<script>x</script>")
+    field.blur()
+    expect(error).to_contain_text("数値で入力してください")
+    expect(page.locator("#warn-g-total-cost")).to_be_hidden()
+    assert stored(assessment, "g-total-cost").value == "12000000"
 
 
 def test_the_status_line_stays_in_view_on_a_phone(browser, browser_context_args, live_server, cast):

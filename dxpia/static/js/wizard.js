@@ -241,6 +241,8 @@
         } else {
           failed.set(id, { message: data.error || String(response.status), network: false });
           setError(key, part, data.error || String(response.status));
+          // The warning is about the stored value, which the refused input no longer shows.
+          if (part === "value") showWarning(key, "");
           if (data.rows) setRowErrors(key, part, data.rows);
         }
         render();
