@@ -236,3 +236,20 @@ def test_refused_residents_views_keep_what_was_written(cast):
     assert "保護者会で出た意見の要旨" in field_block(page, "summary")
     assert "<details open><summary>記録・修正する" in page  # the refused form is shown, not folded away
     assert not ResidentViews.objects.filter(assessment=cast["assessment"]).exists()
+
+
+def test_a_refused_comment_comes_back_in_its_field_once(cast):
+    member = Client()
+    member.force_login(cast["viewer"])
+    pk = cast["assessment"].pk
+    text = "長すぎる<コメント>" + "あ" * 5000
+    response = member.post(reverse("comment_add", args=[pk]), {"question": "a-public-comment", "text": text}, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200 and not cast["assessment"].comments.exists()
+    field = page[page.index('id="comment-text-a-public-comment"'):]
+    field = field[:field.index("</textarea>")]
+    assert "長すぎる&lt;コメント&gt;" + "あ" * 5000 in field and 'aria-invalid="true"' in field
+    error = page[page.index('id="comment-error-a-public-comment"'):]
+    assert "5,000文字以内で入力してください（現在5,010文字）。" in error[:200]
+    again = member.get(response.redirect_chain[-1][0]).content.decode()
+    assert "長すぎる" not in again  # shown once

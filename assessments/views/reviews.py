@@ -14,6 +14,10 @@ from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, get_assessment_
 from assessments.answer_values import display_snapshot
 from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, TransitionForm
 from assessments.models import Answer, AnswerHistory, Comment, Question, ResidentViews, Reviewer, ReviewOpinion, Section
+from assessments.views.wizard import REFUSED_COMMENT
+
+# How much of a refused comment is kept for the page it goes back to (the limit is 5,000 characters).
+REFUSED_COMMENT_KEPT = 20_000
 
 
 def _apply(request, assessment, write, success: str, form=None, **forms):
@@ -211,12 +215,15 @@ def comment_add(request, pk):
                                         assessment=assessment).first()
         if parent is None:
             raise Http404
+    text = request.POST.get("text", "")
     try:
-        reviewing.comment_add(assessment=assessment, user=request.user, question=question,
-                              text=request.POST.get("text", ""), parent=parent)
+        reviewing.comment_add(assessment=assessment, user=request.user, question=question, text=text, parent=parent)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
+        # Shown again in its field, with the error beside it, on the section page it goes back to.
+        request.session[REFUSED_COMMENT] = {"assessment": assessment.pk, "question": question.key,
+                                            "text": text[:REFUSED_COMMENT_KEPT], "error": " ".join(error.messages)}
     else:
         messages.success(request, _("コメントを投稿しました。"))
     url = reverse("assessment_section", args=[assessment.pk, question.section.key])

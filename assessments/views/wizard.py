@@ -79,6 +79,7 @@ def _section_context(request, workspace, section, page, **extra):
         "can_edit": can_edit,
         "can_comment": COMMENT in assessment.rights,
         "comments": selectors.comments_by_question(assessment),
+        "comment_draft": _refused_comment(request, assessment),
         "assessment": workspace.assessment,
         "workspace": workspace,
         "section": section,
@@ -94,6 +95,19 @@ def _section_context(request, workspace, section, page, **extra):
         "inventory_yes_no_words": inventory_io.YES_NO_WORDS if has_inventory else None,
         **extra,
     }
+
+
+REFUSED_COMMENT = "refused_comment"  # the session key under which comment_add keeps a refused comment
+
+
+def _refused_comment(request, assessment) -> dict | None:
+    """The comment that comment_add refused on this assessment ({question, text, error}), shown
+    once in its field with its error; None when there is none."""
+    draft = request.session.get(REFUSED_COMMENT)
+    if not isinstance(draft, dict) or draft.get("assessment") != assessment.pk:
+        return None
+    del request.session[REFUSED_COMMENT]
+    return draft
 
 
 def _inventory_links(assessment, can_edit) -> dict:
