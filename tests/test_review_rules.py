@@ -253,3 +253,33 @@ def test_a_refused_comment_comes_back_in_its_field_once(cast):
     assert "5,000文字以内で入力してください（現在5,010文字）。" in error[:200]
     again = member.get(response.redirect_chain[-1][0]).content.decode()
     assert "長すぎる" not in again  # shown once
+
+
+def test_a_refused_section_opinion_is_shown_open_with_its_words(cast):
+    from assessments.models import Section
+
+    section = Section.objects.filter(question_set=cast["assessment"].question_set).order_by("position").last()
+    reviewer = Client()
+    reviewer.force_login(cast["reviewer"])
+    prefix = f"op-{section.key}"
+    response = reviewer.post(reverse("opinion_save", args=[cast["assessment"].pk]),
+                             {"prefix": prefix, f"{prefix}-section": str(section.pk), f"{prefix}-text": "節への意見の理由"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    block = page[page.rindex("<details", 0, page.index(f'id="div_id_{prefix}-verdict"')):]
+    assert block.startswith('<details class="mb-2" open>')
+    assert "このフィールドは必須です。" in field_block(page, f"{prefix}-verdict")
+    assert "節への意見の理由" in field_block(page, f"{prefix}-text")
+
+
+def test_a_refused_transition_keeps_its_note_beside_the_reason(cast):
+    editor = Client()
+    editor.force_login(cast["editor"])
+    note = "提出のメモ" + "い" * 5000
+    response = editor.post(reverse("assessment_transition", args=[cast["assessment"].pk]), {"action": "submit", "note": note})
+    page = response.content.decode()
+    assert response.status_code == 400
+    block = field_block(page, "note")
+    assert note in block and "5,000文字以内で入力してください" in block
+    cast["assessment"].refresh_from_db()
+    assert cast["assessment"].status == Assessment.Status.DRAFT

@@ -36,16 +36,21 @@ def _apply(request, assessment, write, success: str, form=None, **forms):
     return redirect("assessment_review", pk=assessment.pk)
 
 
+# Where a refused form's errors that name no field of it are shown: beside the field the user wrote.
+MAIN_FIELDS = {TransitionForm: "note", OpinionForm: "text", ReviewerForm: "username", ResidentViewsForm: "summary"}
+
+
 def _refused(request, assessment, form, error: ValidationError | None = None, **forms):
     """The review page again, status 400, with the refused ``form`` (passed in ``forms`` under its
-    place on the page) bound to the user's input and its errors next to its fields, each error
-    also as a message at the top."""
+    place on the page) bound to the user's input and its errors next to its fields (an error that
+    names none of them beside the form's main field), each error also as a message at the top."""
+    main = MAIN_FIELDS[type(form)]
     if error is not None:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
+        errors = error.error_dict.items() if hasattr(error, "error_dict") else [(None, error.error_list)]
+        for field, messages_of_field in errors:
+            form.add_error(field if field in form.fields else main, messages_of_field)
+    for message in form.errors.pop("__all__", []):
+        form.add_error(main, message)
     _report_form_errors(request, form)
     return _review_page(request, assessment, status=400, **forms)
 

@@ -241,8 +241,9 @@
         } else {
           failed.set(id, { message: data.error || String(response.status), network: false });
           setError(key, part, data.error || String(response.status));
-          // The warning is about the stored value, which the refused input no longer shows.
-          if (part === "value") showWarning(key, "");
+          // The warning is about the stored value, which input refused as invalid no longer shows
+          // (a refusal for another reason, 403 or 429, leaves the page as it was).
+          if (part === "value" && response.status === 400) showWarning(key, "");
           if (data.rows) setRowErrors(key, part, data.rows);
         }
         render();
