@@ -63,6 +63,14 @@ def questionset_retire(*, question_set: QuestionSet) -> QuestionSet:
 LETTER_FIELDS = ("form", "addressed_to", "sender_name", "sender_organisation", "sender_contact", "reply_by")
 
 
+def letter_honorific(assessment) -> str:
+    """How the assessment's letter names its addressee (貴町, 貴教育委員会 …), for the pages that
+    list the same questions."""
+    from assessments.reports.letter import honorific
+
+    return honorific(assessment.project.municipality, letter_details_of(assessment).addressed_to)
+
+
 def letter_details_of(assessment) -> LetterDetails:
     """The stored details, or unsaved defaults (a letter to the body the project names as 所管; a
     council member's assessment starts as a council question)."""

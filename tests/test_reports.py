@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from assessments import answer_saving, selectors
 from assessments.demo import DEMO_FILE, create_demo_assessment
-from assessments.models import Answer, Assessment, InventoryRow, Municipality, Question
+from assessments.models import Answer, Assessment, InventoryRow, LetterDetails, Municipality, Question
 from assessments.reports import charts, letter, render
 from assessments.reports.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
 from tests.conftest import save_now
@@ -339,3 +339,8 @@ def test_the_summary_and_the_public_page_put_the_questions_as_the_letter_does(de
     Assessment.objects.filter(pk=demo.pk).update(status=Assessment.Status.PUBLISHED)
     public = Client().get(reverse("public_assessment", args=[demo.pk])).content.decode()
     assert "貴町" in public and "貴団体" not in public
+    # A letter to the board of education puts them to 貴教育委員会, and so do the pages.
+    LetterDetails.objects.update_or_create(assessment=demo, defaults={"addressed_to": "education"})
+    page = client.get(reverse("assessment_summary", args=[demo.pk])).content.decode()
+    assert "貴教育委員会" in page[page.index('id="letter-heading"'):] and "貴町（" not in page
+    assert "貴教育委員会" in render.letter_text(demo)

@@ -28,13 +28,19 @@ def honorific(municipality, body: str = HEAD) -> str:
     return HONORIFICS.get(municipality.kind, GENERIC_HONORIFIC)
 
 
+def put_to(text: str, name: str) -> str:
+    """A question of the set as put to the addressee ``name`` (貴市, 貴町 …; see ``honorific``): the
+    set writes the addressee as 貴団体."""
+    return text.replace(GENERIC_HONORIFIC, name)
+
+
 def letter_questions(questions, not_disclosed_keys: set[str], municipality=None, body: str = HEAD) -> list[LetterQuestion]:
     """One numbered question for each unknown or not-disclosed answer, in question-set order.
     ``questions`` are objects with key, municipality_question and section title. A question set
     writes the addressee as 貴団体 (v2); the letter says 貴市, 貴町, 貴村 or 貴教育委員会."""
     name = honorific(municipality, body)
     return [
-        LetterQuestion(number=index, text=q.municipality_question.replace(GENERIC_HONORIFIC, name),
+        LetterQuestion(number=index, text=put_to(q.municipality_question, name),
                        section=q.section.title, not_disclosed=q.key in not_disclosed_keys)
         for index, q in enumerate(questions, start=1)
     ]

@@ -125,12 +125,13 @@ def with_data(text, data, autoescape=True):
     return mark_safe("".join(str(part) for part in out))
 
 
-@register.filter
-def addressed_to(text, municipality):
-    """A question to the municipality as its letter puts it: the set's 貴団体 as 貴市, 貴町 or 貴村."""
-    from assessments.reports.letter import GENERIC_HONORIFIC, honorific
+@register.filter(name="put_to")
+def put_to_filter(text, honorific):
+    """A question to the municipality as the assessment's letter puts it (reports/letter.put_to):
+    ``honorific`` is the letter's 貴市, 貴町, 貴村 or 貴教育委員会 (services.letter_honorific)."""
+    from assessments.reports.letter import put_to
 
-    return str(text).replace(GENERIC_HONORIFIC, honorific(municipality))
+    return put_to(str(text), honorific)
 
 
 @register.filter

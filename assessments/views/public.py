@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import action_plan, municipality_requests, plain_language, plain_summary, selectors
+from assessments import action_plan, municipality_requests, plain_language, plain_summary, selectors, services
 from assessments.access import get_published_assessment
 from assessments.models import Assessment
 from assessments.reports import render as documents
@@ -39,6 +39,7 @@ def public_assessment(request, pk):
             "screening": workspace.screening(),
             "red_flags": [(workspace.by_key[f.question], f.message) for f in workspace.result.red_flags],
             "municipality_questions": workspace.municipality_questions(),
+            "honorific": services.letter_honorific(assessment),
             "review_body": selectors.review_body(assessment),
             **risk_map.context(assessment, workspace),
             "requests": municipality_requests.ordered_for_list(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from assessments import accounts, action_plan, answer_saving, inventory_io, municipality_requests, people, selectors
+from assessments import accounts, action_plan, answer_saving, inventory_io, municipality_requests, people, selectors, services
 from assessments.access import COMMENT, EDIT, VIEW, assessments_visible_to, get_assessment_for_request
 from assessments.answer_values import clean_answer, clean_text, display_value, range_warning
 from assessments.forms import (
@@ -349,6 +349,7 @@ def assessment_summary(request, pk):
             "red_flags": [(by_key[f.question], f.message) for f in workspace.result.red_flags],
             "flagged_rows": workspace.flagged_rows(),
             "municipality_questions": workspace.municipality_questions(),
+            "honorific": services.letter_honorific(assessment),
             "asked": asked_by_key,
             "can_record_request": EDIT in assessment.rights,
             **action_plan_views.summary_context(assessment, workspace),
