@@ -5,8 +5,11 @@ there or not to be seen, and 400 and 500 have pages of their own."""
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 from django.views import defaults
 
 from assessments.models import Assessment
@@ -41,10 +44,33 @@ def test_an_assessment_one_may_not_see_is_a_page_not_found_in_the_readers_langua
     assert "Page not found" in english.content.decode()
 
 
+def test_a_refusal_in_english_and_one_without_a_reason(cast):
+    Assessment.objects.filter(pk=cast["assessment"].pk).update(status=Assessment.Status.SUBMITTED)
+    editor = Client()
+    editor.force_login(cast["editor"])
+    editor.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = editor.get(reverse("inventory_import", args=[cast["assessment"].pk])).content.decode()
+    assert lang_of(page) == "en" and "You cannot do this" in page and "提出後" not in page
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    with translation.override("ja"):
+        bare = defaults.permission_denied(request, PermissionDenied())
+    assert bare.status_code == 403 and "この操作をする権限がありません。" in bare.content.decode()
+
+
+def test_an_anonymous_reader_gets_the_sites_page_not_found(client):
+    page = client.get("/public/999999999/").content.decode()
+    assert lang_of(page) == "ja" and "ページが見つかりません" in page
+
+
 def test_a_bad_request_and_a_server_error_have_pages_of_their_own(cast):
     request = RequestFactory().get("/")
+    request.user = AnonymousUser()
     bad = defaults.bad_request(request, Exception("malformed"))
     assert bad.status_code == 400 and "送信内容を受け付けられませんでした" in bad.content.decode()
-    failed = defaults.server_error(request)
-    page = failed.content.decode()
-    assert failed.status_code == 500 and lang_of(page) == "ja" and "サーバーで問題が起きました" in page
+    for language, heading in (("ja", "サーバーで問題が起きました"), ("en", "Something went wrong on the server")):
+        with translation.override(language):
+            failed = defaults.server_error(request)
+        page = failed.content.decode()
+        assert failed.status_code == 500 and lang_of(page) == language and heading in page
+        assert "<link" not in page and "/static/" not in page  # nothing that a broken deployment could fail
