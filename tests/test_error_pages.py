@@ -74,3 +74,15 @@ def test_a_bad_request_and_a_server_error_have_pages_of_their_own(cast):
         page = failed.content.decode()
         assert failed.status_code == 500 and lang_of(page) == language and heading in page
         assert "<link" not in page and "/static/" not in page  # nothing that a broken deployment could fail
+
+
+def test_a_form_sent_without_its_check_is_refused_on_the_sites_page(cast):
+    """A form whose CSRF check fails (opened long ago, or signed in again in another tab) gets the
+    site's page in the reader's language, not Django's English 「CSRF verification failed」."""
+    member = Client(enforce_csrf_checks=True)
+    member.force_login(cast["viewer"])
+    response = member.post(reverse("comment_add", args=[cast["assessment"].pk]), {"question": "a-public-comment", "text": "コメント"})
+    page = response.content.decode()
+    assert response.status_code == 403 and lang_of(page) == "ja"
+    assert "送信を受け付けられませんでした" in page and "CSRF" not in page
+    assert not cast["assessment"].comments.exists()
