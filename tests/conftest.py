@@ -400,3 +400,19 @@ def ready_for_approval(cast):
     reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=None,
                            verdict="appropriate", text="")
     return Assessment.objects.get(pk=cast["assessment"].pk)
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """The rate limits' clock (ratelimit.cache_key, groups.send_window) pinned to the middle of the
+    present hour: a test that fills a window over several requests never sees the window roll over
+    at the hour (test_sending_is_limited_per_organisation did, once, at 19:00). The counting is the
+    real code's; only the moment it counts in is fixed."""
+    import time
+
+    from assessments import groups, ratelimit
+
+    middle = time.time() // 3600 * 3600 + 1800
+    key, window = ratelimit.cache_key, groups.send_window
+    monkeypatch.setattr(ratelimit, "cache_key", lambda limit, who, now: key(limit, who, middle))
+    monkeypatch.setattr(groups, "send_window", lambda now: window(middle))

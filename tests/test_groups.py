@@ -406,6 +406,7 @@ def test_resending_makes_a_new_link_and_the_old_one_stops_working(client, cast):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("one_rate_window")  # the window must not roll over mid-test
 def test_sending_is_limited_per_organisation(client, cast):
     for number in range(groups.SENDS_PER_WINDOW):
         assert invite(client, cast, email=f"p{number}@example.org").status_code == 302
