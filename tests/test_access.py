@@ -117,7 +117,8 @@ MATRIX = {
                                    "reviewer": 302, "staff": 302},
     ("assessment_section", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 302, "owner": 302,
                                      "reviewer": 403, "staff": 403},
-    ("assessment_autosave", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 200, "owner": 200,
+    # A background save answers in JSON ({"signed_out": true}), not with the sign-in page (test_wizard).
+    ("assessment_autosave", "post"): {"anonymous": 403, "outsider": 404, "viewer": 403, "editor": 200, "owner": 200,
                                       "reviewer": 403, "staff": 403},
     ("reviewer_add", "post"): {"anonymous": 302, "outsider": 404, "viewer": 403, "editor": 403, "owner": 302,
                                "reviewer": 403, "staff": 403},
@@ -174,7 +175,7 @@ def test_permission_matrix(client, cast, role):
         response = request(client, cast, name, method)
         if response.status_code != row[role]:
             mismatches.append((name, method, response.status_code, row[role]))
-        elif role == "anonymous":
+        elif role == "anonymous" and response.status_code == 302:
             assert "/accounts/login/" in response["Location"]
     assert mismatches == []
 
@@ -416,7 +417,7 @@ def test_risk_permission_matrix(client, risk_cast, role):
         response = risk_request(client, risk_cast, name, method)
         if response.status_code != row[role]:
             mismatches.append((name, method, response.status_code, row[role]))
-        elif role == "anonymous":
+        elif role == "anonymous" and response.status_code == 302:
             assert "/accounts/login/" in response["Location"]
     assert mismatches == []
 

@@ -265,6 +265,36 @@ def test_a_save_that_failed_offline_is_retried_when_the_network_comes_back(tab, 
     assert stored(assessment, "a-public-comment").note == "電波の届かない所で書いた補足"
 
 
+def test_input_typed_after_signing_out_elsewhere_is_kept_and_saved_after_signing_in_again(tab, cast):
+    """The session ends while a section page is open (signed out in another tab): the save is
+    refused in words, the input stays, and after signing in again in another tab it is saved from
+    this page (Django renewed the CSRF token at sign-in; the page reads the new one)."""
+    assessment = cast["assessment"]
+    page = tab("dave", section_path(assessment, "a"))
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.get_by_role("button", name="ログアウト").click()
+    expect(other.get_by_role("link", name="ログイン")).to_be_visible()
+
+    note = page.locator("#id_note-a-public-comment")
+    note.fill("ログアウトの後に書いた補足")
+    note.blur()
+    expect(page.locator("#err-a-public-comment-note")).to_contain_text("ログインが切れたため保存できませんでした")
+    expect(page.locator("#save-status")).to_contain_text("を保存できませんでした")
+    assert stored(assessment, "a-public-comment") is None
+
+    other.goto(page.url.split("/assessments/")[0] + "/accounts/login/")
+    other.get_by_label("ユーザー名").fill("dave")
+    other.get_by_label("パスワード").fill(PASSWORD)
+    other.locator("main").get_by_role("button", name="ログイン").click()
+    expect(other.get_by_text("dave", exact=True)).to_be_visible()
+    other.close()
+    page.evaluate("window.dispatchEvent(new Event('focus'))")  # the user comes back to this tab
+    saved(page)
+    expect(note).not_to_have_attribute("aria-invalid", "true")
+    assert stored(assessment, "a-public-comment").note == "ログアウトの後に書いた補足"
+
+
 def test_a_choice_made_before_the_script_ran_is_saved(tab, cast):
     """On a slow page the script may come after the first click: that click is saved all the same
     (it fired no event the script could hear)."""

@@ -597,6 +597,16 @@ def test_autosave_needs_post(bob_client, assessment):
     assert bob_client.get(reverse("assessment_autosave", args=[assessment.pk])).status_code == 405
 
 
+def test_autosave_after_signing_out_says_so_in_json_and_stores_nothing(bob_client, assessment):
+    """A page left open after its user signed out gets words it can show, not the sign-in page."""
+    bob_client.logout()
+    response = autosave(bob_client, assessment, question="c-legal-article", part="note", value="後で書いた", base=0)
+    assert response.status_code == 403 and response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["signed_out"] is True and "ログインが切れたため保存できませんでした" in body["error"]
+    assert stored(assessment, "c-legal-article") is None
+
+
 # --- Queries ------------------------------------------------------------------------------------------
 
 

@@ -204,7 +204,6 @@ def _clean_part(question, part: str, payload: dict):
     return clean_rows(part, raw)
 
 
-@login_required
 @require_POST
 def assessment_autosave(request, pk):
     """Save one part of one answer in the background.
@@ -212,8 +211,17 @@ def assessment_autosave(request, pk):
     {"question": key, "part": "value"|"note"|"evidence"|"rows", "base": version, "value": …,
     "mark": ""|"unknown"|"not_disclosed"|"not_applicable" (value part of questions without choices)}
     200 {"ok", "version", "token", "saved_at", "revision", "display", "warning"}; 409 with the stored
-    content when somebody saved a newer version of the same part; 400 with the messages.
+    content when somebody saved a newer version of the same part; 400 with the messages; 403
+    {"signed_out": true} when the page was left open after its user signed out (or the session ended).
     """
+    if not request.user.is_authenticated:
+        # Not login_required's redirect: fetch would follow it to the sign-in page and report a 200.
+        # The page keeps the input and tries again once its user has signed in (in another tab).
+        return _json_error(
+            _("ログインが切れたため保存できませんでした。入力は画面に残っています。別のタブでログインし直すと、自動で保存します。"),
+            403,
+            signed_out=True,
+        )
     assessment = get_assessment_for_request(request, pk, need=EDIT)
     if not assessment.answers_editable:
         return _json_error(_("提出後の回答は、差し戻されるまで変更できません。"), 403)

@@ -6,7 +6,13 @@
   const form = document.getElementById("section-form");
   if (!form) return;
   const status = document.getElementById("save-status");
-  const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const csrfInput = form.querySelector("input[name=csrfmiddlewaretoken]");
+  // The token is read from Django's cookie at each save, not kept from when the page was rendered:
+  // signing in again in another tab renews it, and saves from this page then go on working.
+  function csrf() {
+    const cookie = document.cookie.split(";").map((c) => c.trim()).find((c) => c.startsWith("csrftoken="));
+    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : csrfInput.value;
+  }
   const url = form.dataset.autosaveUrl;
 
   // --- Conditional questions: the same rule as assessments/scoring.py visible_keys -------------
@@ -105,7 +111,7 @@
   const known = new Map(); // part -> the content last stored, as the page knows it
   const timers = new Map(); // part -> timeout
   const pending = new Set(); // parts changed and not yet stored
-  const failed = new Map(); // part -> {message, network}
+  const failed = new Map(); // part -> {message, retry}: retried every 15 s, on focus and when back online
   const conflicts = new Set();
   let inFlight = 0;
   let lastSaved = "";
@@ -210,14 +216,14 @@
     render();
     return fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       body: JSON.stringify({ question: key, part: part, base: base, value: sent.value, mark: sent.mark || "" }),
       credentials: "same-origin",
     })
       .then((response) =>
         response
           .json()
-          .catch(() => ({ ok: false, error: String(response.status) }))
+          .catch(() => refusedWithoutJson(response.status))
           .then((data) => ({ response, data }))
       )
       .then(({ response, data }) => {
@@ -239,7 +245,7 @@
           failed.delete(id);
           showConflict(key, part, data, sent);
         } else {
-          failed.set(id, { message: data.error || String(response.status), network: false });
+          failed.set(id, { message: data.error || String(response.status), retry: Boolean(data.signed_out || data.retry) });
           setError(key, part, data.error || String(response.status));
           // The warning is about the stored value, which input refused as invalid no longer shows
           // (a refusal for another reason, 403 or 429, leaves the page as it was).
@@ -251,20 +257,34 @@
       .catch(() => {
         inFlight -= 1;
         const message = gettext("通信できませんでした。入力は画面に残っています。通信が戻ると自動で保存します。");
-        failed.set(id, { message: message, network: true });
+        failed.set(id, { message: message, retry: true });
         setError(key, part, message);
         render();
       });
   }
+  // A refusal that is not the app's JSON answer: a page of Django's or of a proxy in front of it.
+  function refusedWithoutJson(code) {
+    if (code >= 500) {
+      return { ok: false, retry: true, error: interpolate(gettext("サーバーが一時的に応答できませんでした（%s）。入力は画面に残っています。少し後に自動で保存し直します。"), [code]) };
+    }
+    if (code === 403) {
+      return { ok: false, error: gettext("保存を断られました（403）。この評価を編集する権限がなくなったか、安全のための確認に失敗しました。入力は画面に残っています。内容を控えてから、ページを読み込み直してください。") };
+    }
+    if (code === 404) {
+      return { ok: false, error: gettext("この評価が見つからないか、いまログインしているアカウントでは編集できません（404）。入力は画面に残っています。内容を控えてください。") };
+    }
+    return { ok: false, error: interpolate(gettext("保存できませんでした（%s）。入力は画面に残っています。"), [code]) };
+  }
   function retryNetworkFailures() {
     failed.forEach((failure, id) => {
-      if (failure.network) {
+      if (failure.retry) {
         const [key, part] = id.split(":");
         enqueue(key, part);
       }
     });
   }
   window.addEventListener("online", retryNetworkFailures);
+  window.addEventListener("focus", retryNetworkFailures); // back from the tab where one signed in again
   setInterval(retryNetworkFailures, 15000);
 
   function showWarning(key, warning) {
@@ -383,6 +403,7 @@
   form.addEventListener("change", listen);
   form.addEventListener("submit", () => {
     submitting = true;
+    csrfInput.value = csrf(); // the form's buttons too save after signing in again elsewhere
     timers.forEach((timer) => clearTimeout(timer));
   });
 
