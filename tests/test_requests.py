@@ -24,6 +24,7 @@ from assessments.models import (
     Reply,
 )
 from tests.conftest import save_now
+from tests.forms_helper import read_form
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -256,10 +257,44 @@ def test_a_state_change_through_the_page_and_a_stale_form(gaps, client):
     client.force_login(gaps["editor"])
     today = timezone.localdate().isoformat()
     assert client.post(pages["state"], {"kind": "waiting", "on": today, "note": "受領の電話", "version": "0"}).status_code == 302
-    stale = client.post(pages["state"], {"kind": "withdrawn", "on": today, "note": "", "version": "0"})
+    stale = client.post(pages["state"], {"kind": "withdrawn", "on": today, "note": "取り下げの理由", "version": "0"})
     assert stale.status_code == 400 and "別のタブまたは別の人がこの記録を変えていました" in stale.content.decode()
     request.refresh_from_db()
     assert request.state == State.WAITING
+    # The refused form keeps the input and now carries the version it was refused for: sent again
+    # as the page holds it (after reading the latest record), it is stored.
+    again = read_form(stale.content.decode(), "transition-form")
+    assert again["note"] == "取り下げの理由" and again["version"] == str(request.version)
+    assert client.post(pages["state"], again).status_code == 302
+    request.refresh_from_db()
+    assert request.state == State.WITHDRAWN
+
+
+def test_a_stale_reply_and_a_stale_correction_can_be_sent_again(gaps, client):
+    request = record(gaps)
+    pages = urls(gaps["assessment"], request)
+    client.force_login(gaps["editor"])
+    today = timezone.localdate().isoformat()
+    assert client.post(pages["state"], {"kind": "waiting", "on": today, "note": "", "version": "0"}).status_code == 302
+    stale = client.post(pages["reply"], {"received_on": today, "text": "別のタブで書いた回答の要旨", "state": "answered",
+                                         "version": "0"})
+    assert stale.status_code == 400 and "入力はそのまま残しています" in stale.content.decode()
+    again = read_form(stale.content.decode(), "reply-form")
+    assert again["text"] == "別のタブで書いた回答の要旨"
+    assert client.post(pages["reply"], again).status_code == 302
+    assert Reply.objects.get(request=request).text == "別のタブで書いた回答の要旨"
+
+    page = client.get(pages["detail"]).content.decode()
+    edit = read_form(page, "edit-form")
+    assert client.post(pages["edit"], {**edit, "title": "別のタブで直した題名"}).status_code == 302
+    edit["title"] = "題名を直した"
+    stale = client.post(pages["edit"], edit)
+    assert stale.status_code == 400
+    again = read_form(stale.content.decode(), "edit-form")
+    assert again["title"] == "題名を直した"
+    assert client.post(pages["edit"], again).status_code == 302
+    request.refresh_from_db()
+    assert request.title == "題名を直した"
 
 
 def test_a_reply_updates_a_not_disclosed_answer_with_its_source_and_history(gaps, client):
