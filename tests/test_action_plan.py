@@ -16,6 +16,7 @@ from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, rights_of
 from assessments.exchange import assessment_to_data
 from assessments.models import Assessment, PlanChange, PlannedAction
 from tests.conftest import ready_for_approval
+from tests.forms_helper import read_form
 
 D = datetime.date
 Status = PlannedAction.Status
@@ -170,6 +171,19 @@ def test_a_stale_form_is_refused_and_the_newer_save_kept(client, cast):
     with pytest.raises(action_plan.StalePlan):
         action_plan.action_delete(action=action, user=cast["editor"], rights={VIEW, EDIT}, base_version=base)
     assert PlannedAction.objects.filter(pk=action.pk).exists()
+    # Both refused forms kept the input and now carry the version they were refused for: sent again
+    # as the pages hold them (after reading the latest record), they are stored.
+    again = read_form(second.content.decode(), "action-form")
+    assert again["title"] == "古いタブの題"
+    assert client.post(edit, again).status_code == 302
+    status = client.post(reverse("action_status", args=[cast["assessment"].pk, action.pk]),
+                         {"status": "doing", "note": "古いタブの記録", "version": base})
+    assert status.status_code == 400
+    again = read_form(status.content.decode(), "status-form")
+    assert again["status"] == "doing" and again["note"] == "古いタブの記録"
+    assert client.post(reverse("action_status", args=[cast["assessment"].pk, action.pk]), again).status_code == 302
+    action.refresh_from_db()
+    assert (action.title, action.responsible, action.status) == ("古いタブの題", "council", "doing")
 
 
 @pytest.mark.django_db

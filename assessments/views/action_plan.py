@@ -18,11 +18,7 @@ from assessments.action_plan_forms import ActionForm, RequireForm, ReviewDateFor
 from assessments.models import Assessment, PlannedAction, Question, ReviewSchedule, Risk
 from assessments.templatetags.dxpia import lang_ja, message_html
 from assessments.views.exports import _csv_response, _workbook_response
-
-
-def _stale_message() -> str:
-    return _("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
-             "下の最新の内容を確かめ、必要ならもう一度入力してください。")
+from assessments.views.stale_forms import refuse_stale
 
 
 def _allowed(assessment) -> action_plan.PlanRights:
@@ -186,8 +182,8 @@ def action_edit(request, pk, aid):
             try:
                 action_plan.action_update(action=action, user=request.user, rights=assessment.rights, values=values,
                                           base_version=form.cleaned_data["version"], **link)
-            except action_plan.StalePlan:
-                form.add_error(None, _stale_message())
+            except action_plan.StalePlan as stale:
+                refuse_stale(form, stale.current.version)
                 action = _action_of(assessment, aid)
             except ValidationError as error:
                 _add_errors(form, error)
@@ -223,8 +219,8 @@ def action_status(request, pk, aid):
                 base_version=data["version"], today=timezone.localdate(), declined_reason=data["declined_reason"],
                 done_on=data["done_on"], evidence_title=data["evidence_title"], evidence_url=data["evidence_url"],
                 evidence_page=data["evidence_page"], evidence_date=data["evidence_date"])
-        except action_plan.StalePlan:
-            form.add_error(None, _stale_message())
+        except action_plan.StalePlan as stale:
+            refuse_stale(form, stale.current.version)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -246,8 +242,8 @@ def action_require(request, pk, aid):
             action_plan.action_require(action=action, user=request.user, rights=assessment.rights,
                                        required=form.cleaned_data["required"], note=form.cleaned_data["note"],
                                        base_version=form.cleaned_data["version"])
-        except action_plan.StalePlan:
-            form.add_error(None, _stale_message())
+        except action_plan.StalePlan as stale:
+            refuse_stale(form, stale.current.version)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -268,8 +264,8 @@ def action_delete(request, pk, aid):
         try:
             action_plan.action_delete(action=action, user=request.user, rights=assessment.rights,
                                       base_version=form.cleaned_data["version"])
-        except action_plan.StalePlan:
-            form.add_error(None, _stale_message())
+        except action_plan.StalePlan as stale:
+            refuse_stale(form, stale.current.version)
         else:
             messages.success(request, message_html(_("「%(title)s」を対応計画から削除しました。"), title=lang_ja(action.title)))
             return redirect("action_plan", pk=assessment.pk)
@@ -289,8 +285,8 @@ def review_date(request, pk):
             action_plan.review_date_set(assessment=assessment, user=request.user, rights=assessment.rights,
                                         review_on=form.cleaned_data["review_on"], reason=form.cleaned_data["reason"],
                                         base_version=form.cleaned_data["version"])
-        except action_plan.StalePlan:
-            form.add_error(None, _stale_message())
+        except action_plan.StalePlan as stale:
+            refuse_stale(form, stale.current.version)
         except ValidationError as error:
             _add_errors(form, error)
         else:

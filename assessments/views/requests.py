@@ -19,15 +19,7 @@ from assessments.answer_values import MARKS, answer_meaning, clean_answer, clean
 from assessments.models import Answer, Assessment, MunicipalityRequest, RequestEvent
 from assessments.request_forms import DOCUMENT_ROWS, ReplyForm, RequestForm, TransitionForm
 from assessments.templatetags.dxpia import lang_ja, message_html
-
-def _refuse_stale(form, stale):
-    """A stale form keeps its input and now carries the version it was refused for: sent again after
-    reading the latest record, it is saved (or refused for what it says, never again for its age)."""
-    form.add_error(None, _("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
-                           "下の最新の内容を確かめてください。入力はそのまま残しています。残すときは、もう一度送ってください。"))
-    form.data = form.data.copy()
-    form.data["version"] = str(stale.current.version)
-
+from assessments.views.stale_forms import refuse_stale
 
 def _request_of(assessment, rid) -> MunicipalityRequest:
     try:
@@ -192,7 +184,7 @@ def request_edit(request, pk, rid):
         try:
             services.request_update(request=req, values=values, base_version=form.cleaned_data["version"])
         except services.StaleRequest as stale:
-            _refuse_stale(form, stale)
+            refuse_stale(form, stale.current.version)
         else:
             messages.success(request, _("記録を更新しました。"))
             return redirect("request_detail", pk=assessment.pk, rid=req.pk)
@@ -214,7 +206,7 @@ def request_transition(request, pk, rid):
                 note=form.cleaned_data["note"], base_version=form.cleaned_data["version"], today=timezone.localdate(),
                 extended_due_on=form.cleaned_data["extended_due_on"])
         except services.StaleRequest as stale:
-            _refuse_stale(form, stale)
+            refuse_stale(form, stale.current.version)
         except ValidationError as error:
             field = "extended_due_on" if error.code == "extended_due" else ("on" if error.code == "future" else "kind")
             form.add_error(field, error.messages[0])
@@ -270,7 +262,7 @@ def request_reply(request, pk, rid):
                 state=form.cleaned_data["state"], updates=updates, base_version=form.cleaned_data["version"],
                 today=timezone.localdate())
         except services.StaleRequest as stale:
-            _refuse_stale(form, stale)
+            refuse_stale(form, stale.current.version)
         except services.AnswerConflict as conflict:
             for item in conflict.conflicts:
                 answer = next((r["answer"] for r in rows if r["question"].pk == item.question.pk), None)

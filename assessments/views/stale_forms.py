@@ -1,0 +1,13 @@
+"""A form refused because its record changed after the page was opened (a newer version saved in
+another tab or by another person): the page shows the latest record, keeps the input, and the form
+now carries the version it was refused for, so sending it again after reading is a deliberate save
+(refused then only for what it says, never again for its age)."""
+
+from django.utils.translation import gettext as _
+
+
+def refuse_stale(form, current_version: int) -> None:
+    form.add_error(None, _("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
+                           "下の最新の内容を確かめてください。入力はそのまま残しています。残すときは、もう一度送ってください。"))
+    form.data = form.data.copy()
+    form.data["version"] = str(current_version)
