@@ -94,8 +94,10 @@ def rule_periods(kind: str, rule: DisclosureRule | None) -> tuple[int | None, in
         note = _("%(where)s: %(days)s日、延長%(extension)s日（%(checked)s）") % {
             "where": where, "days": rule.decision_days, "extension": rule.extension_days, "checked": checked}
         if not rule.verified:
-            note += _("。条例の本文を確かめられていないため、数え方は期限が遅くなる方（受け付けた日の翌日から数え、"
-                      "末日が休日なら翌開庁日）によっています")
+            note += _("。条例の本文を確かめられていないため、数え方は確かではありません（%(count)s）") % {
+                "count": _count_words(rule.start == DisclosureRule.Start.NEXT_DAY, rule.holiday_moves)}
+            if rule.start == DisclosureRule.Start.NEXT_DAY and rule.holiday_moves:
+                note += _("。期限が遅くなる方の数え方です")
         return rule.decision_days, rule.extension_days, note
     if kind == Kind.PERSONAL:
         if rule is None:
@@ -104,10 +106,25 @@ def rule_periods(kind: str, rule: DisclosureRule | None) -> tuple[int | None, in
         else:
             days, extension, source, verified = rule.pi_decision_days, rule.pi_extension_days, rule.pi_source, rule.pi_verified
         checked = _("確認済み") if verified else _("未確認")
-        return days, extension, _("%(where)s: %(days)s日、延長%(extension)s日（%(checked)s）") % {
-            "where": source or request_law.PERSONAL_INFORMATION_DEADLINE.label, "days": days, "extension": extension,
+        note = _("%(where)s: %(days)s日、延長%(extension)s日（%(checked)s）") % {
+            "where": request_law.PERSONAL_INFORMATION_DEADLINE.label, "days": days, "extension": extension,
             "checked": checked}
+        if source and source != request_law.PERSONAL_INFORMATION_DEADLINE.label:
+            note += _("、出典: %(source)s") % {"source": source}
+        # The law's own count, whatever the ordinance on 情報公開 says: 「開示請求があった日から」 has no
+        # 「起算して」, so the day of receipt is not counted (民法第140条). Whether a closed last day moves
+        # the deadline the law does not say: the later reading, said so.
+        note += _("。数え方: %(count)s（法の「開示請求があった日から」と民法第140条による。"
+                  "末日が休日の場合に延びるかは法に定めがなく、期限が遅くなる方によっています）") % {
+            "count": _count_words(True, True)}
+        return days, extension, note
     return None, None, ""
+
+
+def _count_words(next_day: bool, holiday_moves: bool) -> str:
+    first = _("受け付けた日の翌日から数え") if next_day else _("受け付けた日を1日目として数え")
+    last = _("末日が休日なら翌開庁日") if holiday_moves else _("末日が休日でもその日")
+    return _("%(first)s、%(last)s") % {"first": first, "last": last}
 
 
 def schedule(request: MunicipalityRequest, rule: DisclosureRule | None) -> None:
@@ -131,14 +148,19 @@ def schedule(request: MunicipalityRequest, rule: DisclosureRule | None) -> None:
         request.due_on = None
         request.clock_note = note
         return
-    request.due_on = request_clock.due_date(start, days, **_clock_options(rule))
+    request.due_on = request_clock.due_date(start, days, **_clock_options(rule, request.kind))
     counted_from = _("受付日") if request.received_on else _("送付日（受付日が分からないため）")
     request.clock_note = _("%(note)s。%(start)sから数えています。") % {"note": note, "start": counted_from}
 
 
-def _clock_options(rule: DisclosureRule | None) -> dict:
+def _clock_options(rule: DisclosureRule | None, kind: str) -> dict:
+    """How a period is counted. A 情報公開請求 follows the municipality's ordinance as recorded; a
+    個人情報開示請求 follows the law (第83条: from the day after the request, a closed last day moving
+    to the next working day as the later reading), whatever the 情報公開条例 counts."""
     if rule is None:
         return {}
+    if kind == Kind.PERSONAL:
+        return {"is_holiday": request_clock.holiday_rule(rule.year_end_closed)}
     return {
         "start_next_day": rule.start == DisclosureRule.Start.NEXT_DAY,
         "holiday_moves": rule.holiday_moves,
@@ -151,7 +173,8 @@ def extended_due(request: MunicipalityRequest, rule: DisclosureRule | None) -> d
     start = request.received_on or request.sent_on
     if not (request.period_days and request.extension_days and start):
         return None
-    return request_clock.extended_due_date(start, request.period_days, request.extension_days, **_clock_options(rule))
+    return request_clock.extended_due_date(start, request.period_days, request.extension_days,
+                                           **_clock_options(rule, request.kind))
 
 
 def rule_of(assessment) -> DisclosureRule | None:

@@ -126,6 +126,32 @@ def test_a_letter_is_due_on_its_reply_by_date_a_disclosure_request_by_the_rule(g
     assert council.due_on is None
 
 
+def test_a_personal_information_request_is_counted_by_the_law_not_by_the_towns_disclosure_ordinance(catalogue):
+    """行田市's 情報公開 guide counts the day of receipt (「受理した日から起算して」); 第83条's 「開示請求が
+    あった日から」 does not: a personal-information request is due the same day in every town."""
+    seed.seed_disclosure_limits(seed.SeedReport())
+    rules = {name: DisclosureRule.objects.get(municipality__name=name) for name in ("行田市", "美里町", "鳩山町")}
+    for rule in [rules["行田市"], rules["美里町"], None]:  # (鳩山町's guide gives 15 days for both kinds)
+        request = MunicipalityRequest(kind="personal", sent_on=D(2027, 1, 4), received_on=D(2027, 1, 4))
+        services.schedule(request, rule)
+        # From 1/5, the 30th day is Wed 2/3; the extension's 30 more end Fri 3/5.
+        assert (request.due_on, services.extended_due(request, rule)) == (D(2027, 2, 3), D(2027, 3, 5)), rule
+        assert request.clock_note.startswith("個人情報の保護に関する法律 第83条: 30日、延長30日")
+        assert "受け付けた日の翌日から数え" in request.clock_note
+        # The law does not say a closed last day moves the deadline: the page says which reading it uses.
+        assert "末日が休日の場合に延びるかは法に定めがなく、期限が遅くなる方によっています" in request.clock_note
+    # A 情報公開請求 follows each town's recorded count, and its note says which count that is.
+    gyoda = MunicipalityRequest(kind="disclosure", sent_on=D(2026, 12, 25), received_on=D(2026, 12, 25))
+    services.schedule(gyoda, rules["行田市"])
+    assert gyoda.due_on == D(2027, 1, 8)  # 12/25 is day 1; the 15th day is Fri 1/8
+    assert "受け付けた日を1日目として数え、末日が休日なら翌開庁日" in gyoda.clock_note
+    assert "遅くなる方" not in gyoda.clock_note
+    hatoyama = MunicipalityRequest(kind="disclosure", sent_on=D(2026, 12, 25), received_on=D(2026, 12, 25))
+    services.schedule(hatoyama, rules["鳩山町"])
+    assert hatoyama.due_on == D(2027, 1, 12)  # 12/26–1/9 (Sat), then 1/11 成人の日 → Tue 1/12
+    assert "受け付けた日の翌日から数え、末日が休日なら翌開庁日）。期限が遅くなる方の数え方です" in hatoyama.clock_note
+
+
 def test_overdue_is_derived_from_the_day_after_the_due_day(gaps):
     request = record(gaps, kind="disclosure", received_on=D(2026, 4, 28))
     assert not services.is_overdue(request, D(2026, 5, 13))
