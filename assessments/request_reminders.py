@@ -73,9 +73,15 @@ def message(request: MunicipalityRequest, kind: str, today: datetime.date) -> tu
     municipality = assessment.project.municipality.name if assessment.project.municipality_id else ""
     if kind == Kind.OVERDUE:
         subject = _("【dxpia】期限を過ぎても回答がありません: %(title)s") % {"title": request.title}
-        lead = _("次の質問・請求は、期限の%(due)sを過ぎました（%(days)s日超過）。回答や延長の通知が届いていれば記録してください。"
-                 "届いていなければ、担当課への問い合わせ、期限超過の記録、不作為についての審査請求などを検討してください。") % {
-            "due": _day(due), "days": (today - due).days}
+        if request.kind in (MunicipalityRequest.Kind.DISCLOSURE, MunicipalityRequest.Kind.PERSONAL):
+            lead = _("次の質問・請求は、期限の%(due)sを過ぎました（%(days)s日超過）。回答や延長の通知が届いていれば記録してください。"
+                     "届いていなければ、担当課への問い合わせ、期限超過の記録、不作為についての審査請求などを検討してください。")
+        else:
+            # A question letter's reply-by date is the sender's own request, not a legal deadline: no
+            # 不作為 to contest (行政不服審査法第3条 needs an application under a law or an ordinance).
+            lead = _("次の質問は、回答をお願いした%(due)sを過ぎました（%(days)s日超過）。回答が届いていれば記録してください。"
+                     "届いていなければ、担当課への問い合わせや、情報公開請求で資料を求めることを検討してください。")
+        lead = lead % {"due": _day(due), "days": (today - due).days}
     else:
         subject = _("【dxpia】回答の期限が近づいています: %(title)s") % {"title": request.title}
         lead = _("次の質問・請求の期限は%(due)sです（あと%(days)s日）。") % {"due": _day(due), "days": (due - today).days}

@@ -404,6 +404,28 @@ def test_a_refusal_explains_the_appeal(gaps, client):
     assert "条例の該当条文を確かめてください。" in page  # the rule is unchecked
 
 
+def test_a_question_letter_refused_an_answer_offers_no_appeal(gaps, client):
+    """A question letter is not an application under a law: its refusal is no 処分 to contest, and
+    its overdue reminder suggests no 不作為 appeal (a disclosure request's does)."""
+    letter = record(gaps, reply_by=D(2026, 5, 29))
+    services.request_transition(request=letter, user=gaps["editor"], kind="refused", on=D(2026, 5, 10), note="",
+                                base_version=letter.version, today=D(2026, 5, 10))
+    letter.refresh_from_db()
+    assert not letter.is_appealable
+    client.force_login(gaps["viewer"])
+    page = client.get(urls(gaps["assessment"], letter)["detail"]).content.decode()
+    assert "不服があるとき" not in page and "行政不服審査法" not in page
+
+    from assessments import request_reminders
+
+    waiting = record(gaps, title="回答待ちの質問書", reply_by=D(2026, 5, 29))
+    disclosure = record(gaps, kind="disclosure", received_on=D(2026, 4, 28))
+    letter_mail = request_reminders.message(waiting, "overdue", D(2026, 6, 2))
+    disclosure_mail = request_reminders.message(disclosure, "overdue", D(2026, 6, 2))
+    assert "不作為" not in str(letter_mail) and "回答をお願いした" in str(letter_mail)
+    assert "不作為についての審査請求" in str(disclosure_mail)
+
+
 def test_the_list_and_the_summary_use_a_constant_number_of_queries(gaps, client, django_assert_max_num_queries):
     client.force_login(gaps["editor"])
     assessment = gaps["assessment"]

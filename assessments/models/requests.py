@@ -140,7 +140,9 @@ class MunicipalityRequest(models.Model):
 
     @property
     def is_appealable(self) -> bool:
-        return self.state in self.APPEALABLE_STATES
+        """A decision on a request made under a law or an ordinance (情報公開・個人情報開示) is a 処分
+        that 審査請求 can contest; a question letter's or a council question's answer is not."""
+        return self.kind in (self.Kind.DISCLOSURE, self.Kind.PERSONAL) and self.state in self.APPEALABLE_STATES
 
 
 class RequestItem(models.Model):
