@@ -264,10 +264,16 @@ def _take(request: MunicipalityRequest, base_version: int) -> MunicipalityReques
 def request_update(*, request: MunicipalityRequest, values: dict, base_version: int) -> MunicipalityRequest:
     """Change the request's details (dates, reference, publication…); the due day is counted again."""
     current = _take(request, base_version)
+    rule = rule_of(current.assessment)
+    counted_before = extended_due(current, rule)
     for name in REQUEST_FIELDS:
         if name in values:
             setattr(current, name, values[name])
-    schedule(current, rule_of(current.assessment))
+    schedule(current, rule)
+    if current.extended_due_on and current.extended_due_on == counted_before:
+        # An extended day the app counted moves with a corrected receipt or sending date; a day
+        # typed from the municipality's extension notice stays as the notice gave it.
+        current.extended_due_on = extended_due(current, rule) or current.extended_due_on
     if current.state == State.DRAFT and current.sent_on:
         current.state = State.SENT
         RequestEvent.objects.create(request=current, kind=State.SENT, on=current.sent_on)
@@ -292,6 +298,9 @@ def request_transition(*, request: MunicipalityRequest, user, kind: str, on: dat
             code="transition")
     if on > today:
         raise ValidationError(_("日付は今日までの日にしてください。"), code="future")
+    if kind != State.SENT and current.sent_on and on < current.sent_on:
+        raise ValidationError(_("日付は送付日（%(sent)s）以後の日にしてください。") % {"sent": current.sent_on.isoformat()},
+                              code="before_sent")
     if kind == State.SENT:
         current.sent_on = current.sent_on or on
         schedule(current, rule_of(current.assessment))
@@ -339,6 +348,9 @@ def reply_record(*, request: MunicipalityRequest, user, received_on: datetime.da
     current = _take(request, base_version)
     if received_on > today:
         raise ValidationError(_("受け取った日は今日までの日にしてください。"), code="future")
+    if current.sent_on and received_on < current.sent_on:
+        raise ValidationError(_("受け取った日は送付日（%(sent)s）以後の日にしてください。") % {
+            "sent": current.sent_on.isoformat()}, code="before_sent")
     reply = Reply.objects.create(request=current, received_on=received_on, text=text, user=user)
     items = list(RequestItem.objects.filter(request=current, pk__in=item_ids))
     reply.items.set(items)

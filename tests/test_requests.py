@@ -189,6 +189,48 @@ def test_transitions_follow_the_states_and_overdue_is_recorded_only_when_overdue
     assert list(request.events.values_list("kind", flat=True)) == ["sent", "overdue", "extended", "refused"]
 
 
+def test_dates_before_the_request_was_sent_are_refused_beside_their_field(gaps, client):
+    """A reply received, or a decision made, before the request was sent would put the timeline out of
+    order and give negative reply times on the dashboard."""
+    request = record(gaps, kind="disclosure", sent_on=D(2026, 4, 28))
+    pages = urls(gaps["assessment"], request)
+    client.force_login(gaps["editor"])
+    reply = client.post(pages["reply"], {"received_on": "2026-04-20", "text": "早すぎる回答", "state": "answered",
+                                         "version": str(request.version)})
+    assert reply.status_code == 400
+    form = reply.context["reply_form"]
+    assert form.errors["received_on"] == ["受け取った日は送付日（2026-04-28）以後の日にしてください。"]
+    assert "早すぎる回答" in reply.content.decode()
+    state = client.post(pages["state"], {"kind": "refused", "on": "2026-04-01", "note": "", "version": str(request.version)})
+    assert state.status_code == 400
+    assert state.context["transition_form"].errors["on"] == ["日付は送付日（2026-04-28）以後の日にしてください。"]
+    request.refresh_from_db()
+    assert request.state == State.SENT and not Reply.objects.exists()
+    assert list(request.events.values_list("kind", flat=True)) == ["sent"]
+
+
+def test_a_corrected_receipt_date_moves_the_counted_extension_but_not_a_notices_date(gaps):
+    editor = gaps["editor"]
+    counted = record(gaps, kind="disclosure", received_on=D(2026, 11, 4))
+    counted = services.request_transition(request=counted, user=editor, kind="extended", on=D(2026, 11, 10), note="",
+                                          base_version=counted.version, today=D(2026, 11, 10))
+    assert counted.extended_due_on == D(2027, 1, 4)  # 11/19 + 45 days = Sun 1/3 (年末年始) → Mon 1/4
+    values = {name: getattr(counted, name) for name in services.REQUEST_FIELDS}
+    counted = services.request_update(request=counted, values={**values, "received_on": D(2026, 11, 27)},
+                                      base_version=counted.version)
+    # 15 days from 11/28 end Sat 12/12 → Mon 12/14; 45 more from 12/12 end Tue 1/26.
+    assert (counted.due_on, counted.extended_due_on) == (D(2026, 12, 14), D(2027, 1, 26))
+
+    noticed = record(gaps, kind="disclosure", received_on=D(2026, 11, 4))
+    noticed = services.request_transition(request=noticed, user=editor, kind="extended", on=D(2026, 11, 10), note="",
+                                          base_version=noticed.version, today=D(2026, 11, 10),
+                                          extended_due_on=D(2027, 1, 15))
+    values = {name: getattr(noticed, name) for name in services.REQUEST_FIELDS}
+    noticed = services.request_update(request=noticed, values={**values, "received_on": D(2026, 11, 27)},
+                                      base_version=noticed.version)
+    assert noticed.extended_due_on == D(2027, 1, 15)
+
+
 def test_a_stale_version_is_refused(gaps):
     request = record(gaps)
     services.request_transition(request=request, user=gaps["editor"], kind="waiting", on=D(2026, 4, 28), note="",

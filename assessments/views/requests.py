@@ -208,7 +208,7 @@ def request_transition(request, pk, rid):
         except services.StaleRequest as stale:
             refuse_stale(form, stale.current.version)
         except ValidationError as error:
-            field = "extended_due_on" if error.code == "extended_due" else ("on" if error.code == "future" else "kind")
+            field = "extended_due_on" if error.code == "extended_due" else ("on" if error.code in ("future", "before_sent") else "kind")
             form.add_error(field, error.messages[0])
         else:
             messages.success(request, _("状態の変化を記録しました。"))
@@ -273,7 +273,8 @@ def request_reply(request, pk, rid):
         except AnswersLocked:
             form.add_error(None, _("この評価は提出済みのため、回答を変えられません。回答の更新を外して記録してください。"))
         except ValidationError as error:
-            form.add_error("state" if error.code == "transition" else None, error.messages[0])
+            field = {"transition": "state", "future": "received_on", "before_sent": "received_on"}.get(error.code)
+            form.add_error(field, error.messages[0])
         else:
             if updates:
                 messages.success(request, _("回答を記録し、%(count)s件の回答を更新しました（根拠資料に追加）。") % {"count": len(updates)})
