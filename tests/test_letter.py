@@ -59,6 +59,19 @@ def test_a_reply_by_date_in_the_past_is_refused_next_to_the_field_with_the_input
     assert settings_post(bob_client, gaps, reply_by="令和9年13月1日").status_code == 400
 
 
+def test_a_saved_reply_by_date_that_has_passed_is_not_printed_and_the_settings_page_says_so(gaps, bob_client):
+    """Saved while it was ahead, the reply-by day passes: the letter (dated today) would ask for an
+    answer by a day before its own date."""
+    passed = timezone.localdate() - datetime.timedelta(days=7)
+    LetterDetails.objects.create(assessment=gaps, sender_name="山田花子", reply_by=passed)
+    text = render.letter_text(gaps)
+    assert f"{passed:%Y-%m-%d}" not in text and "ご多忙のところ誠に恐縮ですが、文書にてご回答" in text
+    page = bob_client.get(reverse("letter_settings", args=[gaps.pk])).content.decode()
+    assert 'id="reply-by-passed"' in page and "質問書には書いていません" in page
+    LetterDetails.objects.filter(assessment=gaps).update(reply_by=timezone.localdate() + datetime.timedelta(days=7))
+    assert 'id="reply-by-passed"' not in bob_client.get(reverse("letter_settings", args=[gaps.pk])).content.decode()
+
+
 def test_a_stale_settings_form_does_not_overwrite_a_newer_save(gaps, bob_client):
     assert settings_post(bob_client, gaps, sender_name="先に保存した人").status_code == 302
     response = settings_post(bob_client, gaps, sender_name="古い画面の人")  # still based on version 0

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -90,7 +91,9 @@ def letter_settings(request, pk):
             "version": details.version,
         })
         status = 200
+    today = timezone.localdate()
     return render(request, "assessments/letter_settings.html", {
         "assessment": assessment, "form": form, "details": details, "stale": stale,
         "can_edit": EDIT in assessment.rights,
+        "reply_by_passed": details.pk and details.reply_by and details.reply_by <= today,
     }, status=status)
