@@ -133,6 +133,10 @@ def test_council_points_turn_requests_into_questions():
         "再委託はあるかどうかを伺う。ある場合は、名称もあわせて伺う。"
     assert letter.council_point("契約書の写しをご提供いただけますでしょうか。") == "契約書の写しを示されたい。"
     assert letter.council_point("窓口を教えてください。") == "窓口を伺う。"
+    # The member asks about their own town: 本町, not the letter's 貴町.
+    assert letter.council_point("貴町（教育委員会などの機関を含む）が事前に承認した再委託か、お示しいただけますでしょうか。") == \
+        "本町（教育委員会などの機関を含む）が事前に承認した再委託かを伺う。"
+    assert letter.council_point("貴教育委員会の規程をご提供いただけますでしょうか。") == "教育委員会の規程を示されたい。"
 
 
 def test_the_letter_settings_travel_with_the_assessment_file(gaps, bob, bob_client, charlie):

@@ -91,8 +91,14 @@ _COUNCIL_ENDINGS = (
 )
 
 
+# A council member asks about their own municipality: 本市・本町・本村, not the letter's 貴市….
+_COUNCIL_OWN = (("貴教育委員会", "教育委員会"), ("貴市", "本市"), ("貴町", "本町"), ("貴村", "本村"))
+
+
 def council_point(text: str) -> str:
     """One 質問要旨 of a council question, from a question written for a letter."""
+    for letter_word, own_word in _COUNCIL_OWN:
+        text = text.replace(letter_word, own_word)
     sentences = [s + "。" for s in text.split("。") if s.strip()]
     points = []
     for sentence in sentences:
