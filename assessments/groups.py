@@ -125,7 +125,26 @@ def membership_set_role(*, organisation: Organisation, membership_id: int, versi
     _owner_rule(organisation, user_id=membership.user_id, new_role=role)
     Membership.objects.filter(pk=membership.pk).update(role=role, version=F("version") + 1)
     membership.refresh_from_db()
+    if role in (Membership.Role.EDITOR, Membership.Role.OWNER):
+        _withdraw_seats_of_new_editor(organisation, membership.user)
     return membership
+
+
+def _withdraw_seats_of_new_editor(organisation: Organisation, user) -> None:
+    """Who may now edit the group's assessments reviews none of those still under review (an
+    approved one keeps the body it was approved by)."""
+    from assessments import render_ahead
+    from assessments.models import Assessment, Reviewer
+    from assessments.reviewing import REVIEW_OPEN
+
+    seats = Reviewer.objects.filter(user=user, withdrawn_at=None, assessment__organisation=organisation,
+                                    assessment__status__in=REVIEW_OPEN)
+    assessment_ids = list(seats.values_list("assessment_id", flat=True))
+    if assessment_ids:
+        seats.update(withdrawn_at=timezone.now(), withdrawn_reason=_("団体の編集者・管理者になったため"))
+        Assessment.objects.filter(pk__in=assessment_ids).update(revision=F("revision") + 1)
+        for assessment_id in assessment_ids:
+            render_ahead.report_changed(assessment_id)
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +29,7 @@ from assessments.models import (
     ResidentViewsChange,
     Reviewer,
     ReviewOpinion,
+    Risk,
     StatusChange,
 )
 
@@ -67,8 +68,13 @@ def allowed_actions(status: str, rights: set[str]) -> list[Action]:
 def assessment_transition(*, assessment: Assessment, user, rights: set[str], action: str, note: str = "") -> Assessment:
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     chosen = ACTIONS.get(action)
-    if chosen is None or chosen not in allowed_actions(locked.status, rights):
+    if chosen is None or chosen.right not in rights:
         raise PermissionDenied(_("この操作はできません。"))
+    if locked.status not in chosen.sources:
+        # The right is there; the state moved on since the page was opened (another tab or person).
+        raise ValidationError(_("この評価はいま「%(status)s」です。「%(action)s」はできません。"
+                                "ページを開き直して、いまの状態を確かめてください。") % {
+            "status": locked.get_status_display(), "action": chosen.label})
     note = clean_text(note, max_length=5000).strip()
     if chosen.needs_note and not note:
         raise ValidationError({"note": _("理由を書いてください。")})
@@ -91,6 +97,9 @@ def assessment_transition(*, assessment: Assessment, user, rights: set[str], act
         locked.approved_revision = locked.revision + 1
         locked.approved_fingerprint = content_fingerprint(locked)
         locked.approved_at = timezone.now()
+        members = members_of(locked.organisation_id)
+        for seat in Reviewer.objects.filter(assessment=locked, withdrawn_at=None):
+            Reviewer.objects.filter(pk=seat.pk).update(outside_at_approval=seat.user_id not in members)
     locked.status = chosen.target
     if chosen.target == S.PUBLISHED:
         locked.published_at = timezone.now()
@@ -119,6 +128,8 @@ def reviewer_conflict(assessment: Assessment, user) -> str:
         return _("この評価の回答を変更したことのある人は、審査委員になれません。")
     if ResidentViewsChange.objects.filter(assessment=assessment, user=user).exists():
         return _("この評価の住民・当事者の意見を記録したことのある人は、審査委員になれません。")
+    if Risk.objects.filter(assessment=assessment).filter(Q(created_by=user) | Q(updated_by=user)).exists():
+        return _("この評価のリスクを書いたことのある人は、審査委員になれません。")
     return ""
 
 
@@ -139,8 +150,9 @@ class ApprovalCheck:
     reconsider: list[str]  # where an active reviewer's opinion is 要再検討 (全体, a section's title)
 
 
-def approval_check(assessment: Assessment) -> ApprovalCheck:
-    """What stands between ``assessment`` and approval: the review body's rules and completeness."""
+def approval_check(assessment: Assessment, fingerprint: str | None = None) -> ApprovalCheck:
+    """What stands between ``assessment`` and approval: the review body's rules and completeness
+    (``fingerprint``: its content_fingerprint, when the caller has it already)."""
     from assessments import selectors
 
     problems = []
@@ -149,11 +161,18 @@ def approval_check(assessment: Assessment) -> ApprovalCheck:
                     .select_related("section", "reviewer"))
     if not seats:
         problems.append(_("審査委員がいません。審査体を置いてください。"))
-    overall = {o.reviewer_id for o in opinions if o.section_id is None}
+    current = fingerprint or content_fingerprint(assessment)
+    overall = {o.reviewer_id: o for o in opinions if o.section_id is None}
     missing = [s for s in seats if s.pk not in overall]
     if missing:
         problems.append(_("全体への意見をまだ述べていない審査委員がいます（%(count)s名）。全員の意見が必要です。")
                         % {"count": len(missing)})
+    # An opinion is on the content the reviewer saw: changed since, it must be given again.
+    outdated = [s for s in seats if s.pk in overall and overall[s.pk].fingerprint != current]
+    if outdated:
+        problems.append(_("%(count)s名の審査委員が全体への意見を述べた後に、評価の内容（回答、住民・当事者の意見、リスク、"
+                          "対応計画）が変わりました。変わった内容を見たうえで、意見を述べ直してもらってください。")
+                        % {"count": len(outdated)})
     members = members_of(assessment.organisation_id)
     outside = [s for s in seats if s.user_id not in members]
     needed = Organisation.objects.filter(pk=assessment.organisation_id).values_list(
@@ -266,8 +285,21 @@ def _personal_organisation_create(user) -> Organisation:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+REVIEW_OPEN = (S.DRAFT, S.RETURNED, S.SUBMITTED, S.IN_REVIEW)
+
+
+def _review_open(assessment: Assessment) -> None:
+    """After approval the review body and its opinions are what was approved: they stay as they were
+    (a change of the content sends the assessment back to review, and they are open again)."""
+    status = Assessment.objects.filter(pk=assessment.pk).values_list("status", flat=True).first()
+    if status not in REVIEW_OPEN:
+        raise ValidationError(_("承認された評価の審査体と意見は、承認されたときのまま残します。変えられるのは、"
+                                "評価が審査に戻ってからです。"))
+
+
 @transaction.atomic
 def reviewer_add(*, assessment: Assessment, username: str, kind: str) -> Reviewer:
+    _review_open(assessment)
     user = get_user_model().objects.filter(username=username.strip()).first()
     if user is None:
         raise ValidationError({"username": _("そのユーザー名の人はいません。")})
@@ -282,6 +314,7 @@ def reviewer_add(*, assessment: Assessment, username: str, kind: str) -> Reviewe
 
 @transaction.atomic
 def reviewer_remove(*, assessment: Assessment, reviewer: Reviewer) -> None:
+    _review_open(assessment)
     if reviewer.opinions.exists():
         raise ValidationError(_("意見を述べた審査委員は外せません（記録を残すため）。"))
     reviewer.delete()
@@ -298,9 +331,10 @@ def opinion_save(*, assessment: Assessment, user, section, verdict: str, text: s
         raise PermissionDenied(conflict)
     if verdict not in ReviewOpinion.Verdict.values:
         raise ValidationError({"verdict": _("意見を選んでください。")})
+    _review_open(assessment)
     opinion, _created = ReviewOpinion.objects.update_or_create(
         assessment=assessment, reviewer=reviewer, section=section,
-        defaults={"verdict": verdict, "text": clean_text(text).strip()},
+        defaults={"verdict": verdict, "text": clean_text(text).strip(), "fingerprint": content_fingerprint(assessment)},
     )
     _report_changed(assessment)
     return opinion

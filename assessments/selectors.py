@@ -507,7 +507,8 @@ class ReviewBody:
     approved_at: object
     approved_revision: int | None
     approved_fingerprint: str
-    approval_reasons: list[str]  # the notes of approvals (e.g. over a 要再検討 opinion)
+    approval_note: str  # the note of the approval in force ("" if none)
+    over_reconsider: bool  # approved although an active reviewer's opinion is 要再検討: the note is the reason
 
     @property
     def active(self) -> list[Seat]:
@@ -520,29 +521,45 @@ class ReviewBody:
 
 def review_body(assessment: Assessment, status_changes=None) -> ReviewBody:
     """Four queries (three when the assessment's ``status_changes`` are given): seats with users, the
-    organisation's members, overall opinions, approvals."""
+    organisation's members, opinions, approvals. While approved or published, it is the body as
+    approved: who came from outside the organisation then (not whoever joined or left since), and
+    the approval in force with its note; otherwise no approval is shown (a returned or reopened
+    assessment is not approved, whatever it once was)."""
     from assessments.models import Membership, Reviewer, ReviewOpinion, StatusChange
 
+    approved = assessment.status in (Assessment.Status.APPROVED, Assessment.Status.PUBLISHED)
     seats = list(Reviewer.objects.filter(assessment=assessment).select_related("user__profile").order_by("kind", "pk"))
     members = set(Membership.objects.filter(organisation_id=assessment.organisation_id).values_list("user_id", flat=True))
-    overall = dict(ReviewOpinion.objects.filter(assessment=assessment, section=None).values_list("reviewer_id", "verdict"))
+    opinions = list(ReviewOpinion.objects.filter(assessment=assessment).values_list("reviewer_id", "section_id", "verdict"))
+    overall = {reviewer: verdict for reviewer, section, verdict in opinions if section is None}
     verdicts = dict(ReviewOpinion.Verdict.choices)
+
+    def outside(seat) -> bool:
+        if approved and seat.outside_at_approval is not None:
+            return seat.outside_at_approval
+        return seat.user_id not in members
+
     views = [
         Seat(kind=seat.get_kind_display(), name=people.display_name(seat.user) if seat.named and seat.user_id else "",
-             outside=seat.user_id not in members, withdrawn_reason=seat.withdrawn_reason,
+             outside=outside(seat), withdrawn_reason=seat.withdrawn_reason,
              overall=str(verdicts.get(overall.get(seat.pk), "")))
         for seat in seats
     ]
     active = [seat for seat, view in zip(seats, views) if not view.withdrawn_reason]
+    active_ids = {seat.pk for seat in active}
     if status_changes is None:
         status_changes = StatusChange.objects.filter(assessment=assessment).order_by("at", "pk")
-    reasons = [c.note for c in status_changes if c.to_status == Assessment.Status.APPROVED and c.note]
+    approvals = [c for c in status_changes if c.to_status == Assessment.Status.APPROVED and c.from_status != Assessment.Status.PUBLISHED]
     return ReviewBody(
         seats=views, composition=review_body_composition(active),
         outside=sum(1 for v in views if v.outside and not v.withdrawn_reason),
         needed_outside=assessment.organisation.min_outside_reviewers,
-        approved_at=assessment.approved_at, approved_revision=assessment.approved_revision,
-        approved_fingerprint=assessment.approved_fingerprint[:12], approval_reasons=reasons,
+        approved_at=assessment.approved_at if approved else None,
+        approved_revision=assessment.approved_revision if approved else None,
+        approved_fingerprint=assessment.approved_fingerprint[:12] if approved else "",
+        approval_note=approvals[-1].note if approved and approvals else "",
+        over_reconsider=any(reviewer in active_ids and verdict == ReviewOpinion.Verdict.RECONSIDER
+                            for reviewer, _section, verdict in opinions),
     )
 
 

@@ -254,6 +254,11 @@ def test_a_reviewer_requires_an_action_and_approval_waits_until_it_is_done(clien
     assert client.post(reverse("action_delete", args=[cast["assessment"].pk, condition.pk]),
                        {"version": condition.version}).status_code == 403
     set_status(cast, condition, "done", done_on=D(2027, 1, 9), evidence_title="改定された委託契約書")
+    # The plan changed after the reviewer's opinion: they look at the action done and confirm it.
+    with pytest.raises(ValidationError, match="意見を述べ直してもらってください"):
+        approve(cast)
+    reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=None,
+                           verdict="appropriate", text="条件の対応を確かめた")
     assert approve(cast).status == "approved"
 
 

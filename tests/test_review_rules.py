@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import reviewing
 from assessments.access import REVIEW, rights_of
@@ -188,10 +189,18 @@ def test_a_reviewer_is_named_only_with_consent_and_a_body_without_outsiders_is_s
     page = client.get(reverse("public_assessment", args=[pk])).content.decode()
     assert "住民委員 住民 花子" in page
     assert "団体の外からの委員がいません" not in page
-    # Had the body only the group's own members, the page would say so.
+    # Published as approved: the reviewer joining the group afterwards changes nothing on the page.
     Membership.objects.create(organisation=cast["group"], user=cast["reviewer"], role="viewer")
     page = client.get(reverse("public_assessment", args=[pk])).content.decode()
-    assert "この審査体には、評価を行った団体の外からの委員がいません。" in page
+    assert "住民委員 住民 花子、団体の外から" in page and "団体の外からの委員がいません" not in page
+
+
+def test_a_body_of_the_groups_own_members_is_said_plainly_before_approval(cast):
+    ready_for_approval(cast)
+    assert "この審査体には、評価を行った団体の外からの委員がいません。" not in render.report_html(cast["assessment"])
+    Membership.objects.create(organisation=cast["group"], user=cast["reviewer"], role="viewer")
+    assessment = Assessment.objects.get(pk=cast["assessment"].pk)
+    assert "この審査体には、評価を行った団体の外からの委員がいません。" in render.report_html(assessment)
 
 
 def field_block(page: str, field_id: str) -> str:
@@ -283,3 +292,109 @@ def test_a_refused_transition_keeps_its_note_beside_the_reason(cast):
     assert note in block and "5,000文字以内で入力してください" in block
     cast["assessment"].refresh_from_db()
     assert cast["assessment"].status == Assessment.Status.DRAFT
+
+
+# --- Opinions are on the content the reviewer saw; the approved body stays as approved ---------------
+
+
+def views_save(cast, summary):
+    return reviewing.resident_views_save(assessment=Assessment.objects.get(pk=cast["assessment"].pk),
+                                         user=cast["editor"], sought="yes", methods=["説明会"], summary=summary,
+                                         response="", reason_not_sought="")
+
+
+def test_an_opinion_given_before_the_content_changed_counts_no_more_until_given_again(cast):
+    ready_for_approval(cast)  # rita's overall opinion: 妥当
+    views_save(cast, "説明会で反対の意見が多く出た（架空）")
+    with pytest.raises(ValidationError, match="1名の審査委員が全体への意見を述べた後に、評価の内容"):
+        move(cast, "reviewer", "approve")
+    rita = Client()
+    rita.force_login(cast["reviewer"])
+    page = rita.get(reverse("assessment_review", args=[cast["assessment"].pk])).content.decode()
+    assert "評価の内容が変わる前の意見（述べ直すまで承認には数えません）" in page
+    assert "（評価の内容が変わる前の意見）" in render.report_html(Assessment.objects.get(pk=cast["assessment"].pk))
+    reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=None,
+                           verdict="appropriate", text="住民の意見を読んだうえで妥当")
+    assert "評価の内容が変わる前の意見" not in rita.get(reverse("assessment_review", args=[cast["assessment"].pk])).content.decode()
+    assert "（評価の内容が変わる前の意見）" not in render.report_html(Assessment.objects.get(pk=cast["assessment"].pk))
+    assert move(cast, "reviewer", "approve").status == "approved"
+
+
+def test_after_approval_the_review_body_and_opinions_stay_as_approved(cast, client):
+    ready_for_approval(cast)
+    move(cast, "reviewer", "approve", "全委員一致で妥当と判断した。")
+    owner = Client()
+    owner.force_login(cast["owner"])
+    pk = cast["assessment"].pk
+    before = (list(Reviewer.objects.filter(assessment_id=pk).values_list("pk", "kind")),
+              list(cast["assessment"].opinions.values_list("verdict", "text")))
+    with pytest.raises(ValidationError, match="承認されたときのまま残します"):
+        reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=None,
+                               verdict="reconsider", text="やはり要再検討")
+    response = owner.post(reverse("reviewer_add", args=[pk]), {"username": cast["outsider"].username, "kind": "expert"},
+                          follow=True)
+    assert "承認されたときのまま残します" in response.content.decode()
+    assert (list(Reviewer.objects.filter(assessment_id=pk).values_list("pk", "kind")),
+            list(cast["assessment"].opinions.values_list("verdict", "text"))) == before
+    rita = Client()
+    rita.force_login(cast["reviewer"])
+    page = rita.get(reverse("assessment_review", args=[pk])).content.decode()
+    assert 'id="review-closed"' in page and "意見を保存" not in page
+    # All said 妥当: the approver's note is a note, not a reason for overriding anyone.
+    move(cast, "owner", "publish")
+    public = client.get(reverse("public_assessment", args=[pk])).content.decode()
+    assert "承認の際の記録: 全委員一致で妥当と判断した。" in public and "異なる判断で承認した理由" not in public
+    # Sent back to review by a change of content: no approval is claimed any more.
+    views_save(cast, "公開後に寄せられた意見（架空）")
+    assessment = Assessment.objects.get(pk=pk)
+    assert assessment.status == "in_review"
+    report = render.report_html(assessment)
+    assert "承認された内容" not in report and "承認の際の記録" not in report
+
+
+def test_a_stale_tab_is_told_the_state_changed_not_that_it_lacks_the_right(cast):
+    ready_for_approval(cast)
+    rita = Client()
+    rita.force_login(cast["reviewer"])
+    url = reverse("assessment_transition", args=[cast["assessment"].pk])
+    assert rita.post(url, {"action": "approve"}).status_code == 302
+    again = rita.post(url, {"action": "approve"})
+    assert again.status_code == 400 and "この評価はいま「承認済み」です。「承認する」はできません。" in again.content.decode()
+
+
+def test_a_withdrawn_seat_is_not_counted_and_its_opinion_is_marked(cast):
+    ready_for_approval(cast)
+    Reviewer.objects.filter(assessment=cast["assessment"], user=cast["reviewer"]).update(
+        withdrawn_at=timezone.now(), withdrawn_reason="テストのため")
+    owner = Client()
+    owner.force_login(cast["owner"])
+    page = owner.get(reverse("assessment_review", args=[cast["assessment"].pk])).content.decode()
+    assert "審査委員から外れた人の意見（承認には数えません）" in page
+    assert "住民委員 1名" not in page
+
+
+def test_the_first_record_of_residents_views_names_only_the_fields_filled_in():
+    change = ResidentViewsChange(old=None, new={"sought": "yes", "methods": ["説明会"], "summary": "要旨", "response": "",
+                                                "reason_not_sought": ""})
+    assert change.changed_labels == ["住民・当事者の意見を聴いたか", "方法", "寄せられた意見の要旨"]
+
+
+def test_a_reviewer_made_an_editor_of_the_group_loses_the_seat_and_a_risks_author_may_not_review(cast):
+    from assessments import groups
+    from assessments.models import Membership
+
+    vera = cast["viewer"]
+    seat = Reviewer.objects.create(assessment=cast["assessment"], user=vera, kind="resident")
+    membership = Membership.objects.get(organisation=cast["group"], user=vera)
+    groups.membership_set_role(organisation=cast["group"], membership_id=membership.pk, version=membership.version,
+                               role="editor")
+    seat.refresh_from_db()
+    assert seat.withdrawn_at is not None and seat.withdrawn_reason == "団体の編集者・管理者になったため"
+    assert not any(s.user_id == vera.pk for s in Reviewer.objects.filter(assessment=cast["assessment"], withdrawn_at=None))
+    # Made a viewer again, a risk she wrote keeps her out of the review body.
+    membership.refresh_from_db()
+    groups.membership_set_role(organisation=cast["group"], membership_id=membership.pk, version=membership.version,
+                               role="viewer")
+    from assessments.models import Risk
+    Risk.objects.create(assessment=cast["assessment"], title="名簿の流出（架空）", severity=2, likelihood=2, created_by=vera)
+    assert reviewing.reviewer_conflict(cast["assessment"], vera) == "この評価のリスクを書いたことのある人は、審査委員になれません。"

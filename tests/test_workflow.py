@@ -69,8 +69,10 @@ def test_transitions_refused_by_role(cast, role, action):
 
 
 def test_publish_needs_approval_and_return_needs_a_reason(cast):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="この評価はいま「作成中」です。「住民に公開する」はできません。"):
         move(cast, "owner", "publish")
+    with pytest.raises(PermissionDenied):  # no right to approve, whatever the state
+        move(cast, "editor", "approve")
     move(cast, "editor", "submit")
     with pytest.raises(ValidationError):
         move(cast, "reviewer", "return", "   ")

@@ -89,6 +89,9 @@ class Reviewer(models.Model):
     # its opinions, on the record, but counts no more in the review body.
     withdrawn_at = models.DateTimeField(_("審査委員から外れた日時"), null=True, blank=True, editable=False)
     withdrawn_reason = models.CharField(_("外れた理由"), max_length=200, blank=True, editable=False)
+    # Whether the reviewer came from outside the organisation when the assessment was approved: the
+    # published review body says so as approved, whoever joins or leaves the group afterwards.
+    outside_at_approval = models.BooleanField(null=True, blank=True, editable=False)
 
     def clean(self):
         from assessments.reviewing import reviewer_conflict
@@ -126,6 +129,9 @@ class ReviewOpinion(models.Model):
     verdict = models.CharField(_("意見"), max_length=20, choices=Verdict.choices)
     text = models.TextField(_("理由・条件"), blank=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    # reviewing.content_fingerprint of the assessment when the opinion was given: an opinion on
+    # content that changed since counts no more towards approval until it is given again.
+    fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["assessment", "reviewer", "section__position"]
@@ -231,7 +237,12 @@ class ResidentViewsChange(models.Model):
     def changed_labels(self) -> list[str]:
         """The names of the fields this change changed (意見の要旨, …)."""
         old = self.old or {}
-        return [str(ResidentViews._meta.get_field(name).verbose_name) for name in self.new if old.get(name) != self.new[name]]
+
+        def empty(value):  # a field never filled in and a field left blank are the same
+            return value in (None, "", [])
+
+        return [str(ResidentViews._meta.get_field(name).verbose_name) for name in self.new
+                if old.get(name) != self.new[name] and not (empty(old.get(name)) and empty(self.new[name]))]
 
     class Meta:
         ordering = ["assessment", "-at", "-pk"]

@@ -124,11 +124,7 @@ def report_context(assessment: Assessment) -> dict:
     status_changes = list(assessment.status_changes.select_related("user__profile"))
     context = {
         "review_body": selectors.review_body(assessment, status_changes),
-        "opinions": list(
-            ReviewOpinion.objects.filter(assessment=assessment)
-            .select_related("reviewer__user__profile", "section")
-            .order_by("section__position", "reviewer__kind", "pk")
-        ),
+        "opinions": _opinions(assessment),
         "resident_views": ResidentViews.objects.filter(assessment=assessment).first(),
         "status_changes": status_changes,
         "assessment": assessment,
@@ -167,6 +163,21 @@ def report_context(assessment: Assessment) -> dict:
         **risk_map.context(assessment, workspace),
     }
     return context
+
+
+def _opinions(assessment: Assessment) -> list:
+    """The review body's opinions, each marked with what it counts for: given before the content
+    last changed (``outdated``), or by a reviewer whose seat was withdrawn."""
+    from assessments import reviewing
+
+    opinions = list(ReviewOpinion.objects.filter(assessment=assessment)
+                    .select_related("reviewer__user__profile", "section")
+                    .order_by("section__position", "reviewer__kind", "pk"))
+    if opinions:
+        fingerprint = reviewing.content_fingerprint(assessment)
+        for opinion in opinions:
+            opinion.outdated = opinion.fingerprint != fingerprint
+    return opinions
 
 
 def _plan_context(assessment: Assessment, today) -> dict:

@@ -71,8 +71,12 @@ def _review_page(request, assessment, *, transition_form=None, opinion_form=None
     sections = list(Section.objects.filter(question_set=assessment.question_set).order_by("position"))
     resident_views = ResidentViews.objects.filter(assessment=assessment).first()
     mine = {o.section_id: o for o in opinions if my_seat and o.reviewer_id == my_seat.pk}
+    fingerprint = reviewing.content_fingerprint(assessment)
+    for opinion in opinions:  # what an opinion counts for, said beside it
+        opinion.outdated = opinion.fingerprint != fingerprint
+    review_open = assessment.status in reviewing.REVIEW_OPEN
     opinion_forms = []
-    if REVIEW in rights and my_seat:
+    if REVIEW in rights and my_seat and review_open:
         for section in [None, *sections]:
             prefix = opinion_prefix(section)
             if opinion_form is not None and opinion_form.prefix == prefix:
@@ -92,14 +96,15 @@ def _review_page(request, assessment, *, transition_form=None, opinion_form=None
             "transition_form": transition_form or TransitionForm(),
             "history": assessment.status_changes.select_related("user__profile"),
             "reviewers": reviewers,
-            "composition": selectors.review_body_composition(reviewers),
+            "composition": selectors.review_body_composition([r for r in reviewers if r.active]),
+            "review_open": review_open,
             "opinions": opinions,
             "opinion_forms": opinion_forms,
-            "reviewer_form": (reviewer_form or ReviewerForm()) if OWN in rights else None,
+            "reviewer_form": (reviewer_form or ReviewerForm()) if OWN in rights and review_open else None,
             "my_seat": my_seat,
             "resident_views_changes": assessment.resident_views_changes.select_related("user__profile")[:50],
             "review_body": selectors.review_body(assessment),
-            "approval": reviewing.approval_check(assessment) if assessment.status == "in_review" else None,
+            "approval": reviewing.approval_check(assessment, fingerprint) if assessment.status == "in_review" else None,
             "resident_views": resident_views,
             "resident_form": (resident_form or ResidentViewsForm(instance_data=resident_views)) if EDIT in rights else None,
         },
@@ -131,8 +136,11 @@ def transition(request, pk):
     if action in ("publish", "unpublish") and request.POST.get("confirmed") != "yes":
         # Publishing and unpublishing are confirmed on a page that shows what becomes public.
         chosen = reviewing.ACTIONS[action]
-        if chosen not in reviewing.allowed_actions(assessment.status, assessment.rights):
+        if chosen.right not in assessment.rights:
             raise PermissionDenied
+        if assessment.status not in chosen.sources:  # the state moved on in another tab
+            return _apply(request, assessment, lambda: reviewing.assessment_transition(
+                assessment=assessment, user=request.user, rights=assessment.rights, action=action), "")
         return render(request, "assessments/publish_confirm.html", {
             "assessment": assessment, "action": chosen, "form": form,
             "review_body": selectors.review_body(assessment),
