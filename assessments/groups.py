@@ -125,26 +125,19 @@ def membership_set_role(*, organisation: Organisation, membership_id: int, versi
     _owner_rule(organisation, user_id=membership.user_id, new_role=role)
     Membership.objects.filter(pk=membership.pk).update(role=role, version=F("version") + 1)
     membership.refresh_from_db()
-    if role in (Membership.Role.EDITOR, Membership.Role.OWNER):
-        _withdraw_seats_of_new_editor(organisation, membership.user)
+    _withdraw_seats_of_new_editor(organisation, membership.user)
     return membership
 
 
 def _withdraw_seats_of_new_editor(organisation: Organisation, user) -> None:
     """Who may now edit the group's assessments reviews none of those still under review (an
-    approved one keeps the body it was approved by)."""
-    from assessments import render_ahead
-    from assessments.models import Assessment, Reviewer
-    from assessments.reviewing import REVIEW_OPEN
+    approved one keeps the body it was approved by; reviewing.withdraw_conflicted_seats)."""
+    from assessments.models import Assessment
+    from assessments.reviewing import withdraw_conflicted_seats
 
-    seats = Reviewer.objects.filter(user=user, withdrawn_at=None, assessment__organisation=organisation,
-                                    assessment__status__in=REVIEW_OPEN)
-    assessment_ids = list(seats.values_list("assessment_id", flat=True))
-    if assessment_ids:
-        seats.update(withdrawn_at=timezone.now(), withdrawn_reason=_("団体の編集者・管理者になったため"))
-        Assessment.objects.filter(pk__in=assessment_ids).update(revision=F("revision") + 1)
-        for assessment_id in assessment_ids:
-            render_ahead.report_changed(assessment_id)
+    for assessment in Assessment.objects.filter(organisation=organisation, reviewers__user=user,
+                                                reviewers__withdrawn_at=None).distinct():
+        withdraw_conflicted_seats(assessment)
 
 
 @transaction.atomic
@@ -310,4 +303,5 @@ def invitation_accept(*, invitation: Invitation, user) -> Accepted:
             invitation.refresh_from_db()
             raise ValidationError(STATE_MESSAGES.get(invitation.state(now), STATE_MESSAGES[Invitation.State.ACCEPTED]))
         membership = Membership.objects.create(organisation=organisation, user=user, role=invitation.role)
+        _withdraw_seats_of_new_editor(organisation, user)
     return Accepted(membership, joined=True)

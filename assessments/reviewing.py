@@ -64,6 +64,11 @@ def allowed_actions(status: str, rights: set[str]) -> list[Action]:
     return [a for a in ACTIONS.values() if status in a.sources and a.right in rights]
 
 
+def state_moved_message(assessment: Assessment, action: Action) -> str:
+    return _("この評価はいま「%(status)s」です。「%(action)s」はできません。ページを開き直して、いまの状態を確かめてください。") % {
+        "status": assessment.get_status_display(), "action": action.label}
+
+
 @transaction.atomic
 def assessment_transition(*, assessment: Assessment, user, rights: set[str], action: str, note: str = "") -> Assessment:
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -72,12 +77,12 @@ def assessment_transition(*, assessment: Assessment, user, rights: set[str], act
         raise PermissionDenied(_("この操作はできません。"))
     if locked.status not in chosen.sources:
         # The right is there; the state moved on since the page was opened (another tab or person).
-        raise ValidationError(_("この評価はいま「%(status)s」です。「%(action)s」はできません。"
-                                "ページを開き直して、いまの状態を確かめてください。") % {
-            "status": locked.get_status_display(), "action": chosen.label})
+        raise ValidationError(state_moved_message(locked, chosen))
     note = clean_text(note, max_length=5000).strip()
     if chosen.needs_note and not note:
         raise ValidationError({"note": _("理由を書いてください。")})
+    if chosen.key in ("submit", "start_review", "approve"):
+        withdraw_conflicted_seats(locked)
     if chosen.key == "submit":
         from assessments.reassessment import submission_problem
 
@@ -140,6 +145,26 @@ def withdraw_reviewer_who_edited(assessment: Assessment, user, what: str) -> Non
         withdrawn_at=timezone.now(), withdrawn_reason=_("%(what)sを変更したため") % {"what": what})
 
 
+def withdraw_conflicted_seats(assessment: Assessment) -> bool:
+    """Withdraw the seats of reviewers who are no longer independent of ``assessment`` (made an
+    editor of the group, wrote a risk…): they count no more, and their opinions stay on the record.
+    Only while the review is open; an approved assessment keeps the body it was approved by. True
+    when a seat was withdrawn."""
+    if Assessment.objects.filter(pk=assessment.pk).values_list("status", flat=True).first() not in REVIEW_OPEN:
+        return False
+    withdrawn = False
+    for seat in Reviewer.objects.filter(assessment=assessment, withdrawn_at=None).exclude(user=None).select_related("user"):
+        conflict = reviewer_conflict(assessment, seat.user)
+        if conflict:
+            with in_record_language(assessment):
+                reason = _("審査の独立性を失ったため: %(why)s") % {"why": conflict}
+            Reviewer.objects.filter(pk=seat.pk).update(withdrawn_at=timezone.now(), withdrawn_reason=reason[:200])
+            withdrawn = True
+    if withdrawn:
+        _report_changed(assessment)
+    return withdrawn
+
+
 def members_of(organisation_id) -> set[int]:
     return set(Membership.objects.filter(organisation_id=organisation_id).values_list("user_id", flat=True))
 
@@ -157,8 +182,11 @@ def approval_check(assessment: Assessment, fingerprint: str | None = None) -> Ap
 
     problems = []
     seats = list(Reviewer.objects.filter(assessment=assessment, withdrawn_at=None).select_related("user"))
-    opinions = list(ReviewOpinion.objects.filter(assessment=assessment, reviewer__withdrawn_at=None)
-                    .select_related("section", "reviewer"))
+    # A reviewer who lost their independence counts no more (withdrawn at approval at the latest).
+    seats = [s for s in seats if s.user_id is None or not reviewer_conflict(assessment, s.user)]
+    kept = {s.pk for s in seats}
+    opinions = [o for o in ReviewOpinion.objects.filter(assessment=assessment, reviewer__withdrawn_at=None)
+                .select_related("section", "reviewer") if o.reviewer_id in kept]
     if not seats:
         problems.append(_("審査委員がいません。審査体を置いてください。"))
     current = fingerprint or content_fingerprint(assessment)
@@ -233,6 +261,7 @@ def reopen_if_changed_after_approval(assessment: Assessment, user, what: str) ->
     locked.revision += 1
     locked.save(update_fields=["status", "published_at", "revision", "updated_at"])
     render_ahead.report_changed(locked.pk)
+    withdraw_conflicted_seats(locked)  # e.g. a reviewer who joined the group as an editor since approval
     return True
 
 

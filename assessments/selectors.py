@@ -547,6 +547,9 @@ def review_body(assessment: Assessment, status_changes=None) -> ReviewBody:
     ]
     active = [seat for seat, view in zip(seats, views) if not view.withdrawn_reason]
     active_ids = {seat.pk for seat in active}
+    at_approval = {seat.pk for seat in seats if seat.outside_at_approval is not None}
+    if approved and at_approval:
+        active_ids = at_approval  # the body that approved, whoever has left since (an account deleted…)
     if status_changes is None:
         status_changes = StatusChange.objects.filter(assessment=assessment).order_by("at", "pk")
     approvals = [c for c in status_changes if c.to_status == Assessment.Status.APPROVED and c.from_status != Assessment.Status.PUBLISHED]

@@ -389,7 +389,8 @@ def test_a_reviewer_made_an_editor_of_the_group_loses_the_seat_and_a_risks_autho
     groups.membership_set_role(organisation=cast["group"], membership_id=membership.pk, version=membership.version,
                                role="editor")
     seat.refresh_from_db()
-    assert seat.withdrawn_at is not None and seat.withdrawn_reason == "団体の編集者・管理者になったため"
+    assert seat.withdrawn_at is not None
+    assert seat.withdrawn_reason == "審査の独立性を失ったため: この評価を編集できる団体の構成員（編集者・管理者）は、審査委員になれません。"
     assert not any(s.user_id == vera.pk for s in Reviewer.objects.filter(assessment=cast["assessment"], withdrawn_at=None))
     # Made a viewer again, a risk she wrote keeps her out of the review body.
     membership.refresh_from_db()
@@ -398,3 +399,31 @@ def test_a_reviewer_made_an_editor_of_the_group_loses_the_seat_and_a_risks_autho
     from assessments.models import Risk
     Risk.objects.create(assessment=cast["assessment"], title="名簿の流出（架空）", severity=2, likelihood=2, created_by=vera)
     assert reviewing.reviewer_conflict(cast["assessment"], vera) == "この評価のリスクを書いたことのある人は、審査委員になれません。"
+
+
+def test_a_reviewer_who_joined_the_group_after_approval_is_withdrawn_when_review_reopens(cast):
+    """Not a deadlock: their outdated opinion could neither be given again (they may edit now) nor
+    removed (it is on the record); their seat is withdrawn when the assessment is back in review."""
+    ready_for_approval(cast)
+    move(cast, "reviewer", "approve")
+    Membership.objects.create(organisation=cast["group"], user=cast["reviewer"], role="editor")
+    seat = Reviewer.objects.get(assessment=cast["assessment"], user=cast["reviewer"])
+    assert seat.withdrawn_at is None  # approved: the body stays as approved
+    views_save(cast, "承認後に寄せられた意見（架空）")
+    seat.refresh_from_db()
+    assert Assessment.objects.get(pk=cast["assessment"].pk).status == "in_review"
+    assert seat.withdrawn_reason.startswith("審査の独立性を失ったため")
+    problems = reviewing.approval_check(Assessment.objects.get(pk=cast["assessment"].pk)).problems
+    assert any("審査委員がいません" in p for p in problems) and not any("述べ直して" in p for p in problems)
+
+
+def test_an_approval_over_a_reconsider_opinion_keeps_its_label_when_that_reviewer_leaves(cast, client):
+    ready_for_approval(cast)
+    reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=None,
+                           verdict="reconsider", text="説明会が足りない")
+    move(cast, "reviewer", "approve", "町が説明会を追加すると回答したため")
+    move(cast, "owner", "publish")
+    Reviewer.objects.filter(assessment=cast["assessment"]).update(withdrawn_at=timezone.now(),
+                                                                 withdrawn_reason="退会したため")
+    page = client.get(reverse("public_assessment", args=[cast["assessment"].pk])).content.decode()
+    assert "審査委員の意見と異なる判断で承認した理由: 町が説明会を追加すると回答したため" in page

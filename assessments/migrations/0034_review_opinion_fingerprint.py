@@ -3,6 +3,18 @@
 from django.db import migrations, models
 
 
+def opinions_of_approved_assessments_were_given_on_what_was_approved(apps, schema_editor):
+    """An approved or published assessment's opinions are those its approval stood on: they carry
+    the approved fingerprint. Opinions of assessments still under review carry none, so their
+    reviewers confirm them on the content as it is before an approval (nobody can tell now what
+    content they were given on)."""
+    Assessment = apps.get_model("assessments", "Assessment")
+    ReviewOpinion = apps.get_model("assessments", "ReviewOpinion")
+    approved = Assessment.objects.filter(status__in=["approved", "published"]).exclude(approved_fingerprint="")
+    for assessment_id, fingerprint in approved.values_list("pk", "approved_fingerprint"):
+        ReviewOpinion.objects.filter(assessment_id=assessment_id).update(fingerprint=fingerprint)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -20,4 +32,5 @@ class Migration(migrations.Migration):
             name='fingerprint',
             field=models.CharField(blank=True, default='', editable=False, max_length=64),
         ),
+        migrations.RunPython(opinions_of_approved_assessments_were_given_on_what_was_approved, migrations.RunPython.noop),
     ]

@@ -139,8 +139,8 @@ def transition(request, pk):
         if chosen.right not in assessment.rights:
             raise PermissionDenied
         if assessment.status not in chosen.sources:  # the state moved on in another tab
-            return _apply(request, assessment, lambda: reviewing.assessment_transition(
-                assessment=assessment, user=request.user, rights=assessment.rights, action=action), "")
+            messages.error(request, reviewing.state_moved_message(assessment, chosen))
+            return redirect("assessment_review", pk=assessment.pk)
         return render(request, "assessments/publish_confirm.html", {
             "assessment": assessment, "action": chosen, "form": form,
             "review_body": selectors.review_body(assessment),
