@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import answer_saving, request_clock, request_law
@@ -102,15 +103,13 @@ def rule_periods(kind: str, rule: DisclosureRule | None) -> tuple[int | None, in
     if kind == Kind.PERSONAL:
         if rule is None:
             days, extension = request_law.PERSONAL_INFORMATION_DAYS, request_law.PERSONAL_INFORMATION_EXTENSION_DAYS
-            source, verified = request_law.PERSONAL_INFORMATION_DEADLINE.label, request_law.PERSONAL_INFORMATION_DEADLINE.verified
+            verified = request_law.PERSONAL_INFORMATION_DEADLINE.verified
         else:
-            days, extension, source, verified = rule.pi_decision_days, rule.pi_extension_days, rule.pi_source, rule.pi_verified
+            days, extension, verified = rule.pi_decision_days, rule.pi_extension_days, rule.pi_verified
         checked = _("確認済み") if verified else _("未確認")
         note = _("%(where)s: %(days)s日、延長%(extension)s日（%(checked)s）") % {
             "where": request_law.PERSONAL_INFORMATION_DEADLINE.label, "days": days, "extension": extension,
             "checked": checked}
-        if source and source != request_law.PERSONAL_INFORMATION_DEADLINE.label:
-            note += _("、出典: %(source)s") % {"source": source}
         # The law's own count, whatever the ordinance on 情報公開 says: 「開示請求があった日から」 has no
         # 「起算して」, so the day of receipt is not counted (民法第140条). Whether a closed last day moves
         # the deadline the law does not say: the later reading, said so.
@@ -146,11 +145,11 @@ def schedule(request: MunicipalityRequest, rule: DisclosureRule | None) -> None:
     start = request.received_on or request.sent_on
     if days is None or start is None:
         request.due_on = None
-        request.clock_note = note
+        request.clock_note = note[:500]
         return
     request.due_on = request_clock.due_date(start, days, **_clock_options(rule, request.kind))
     counted_from = _("受付日") if request.received_on else _("送付日（受付日が分からないため）")
-    request.clock_note = _("%(note)s。%(start)sから数えています。") % {"note": note, "start": counted_from}
+    request.clock_note = (_("%(note)s。%(start)sから数えています。") % {"note": note, "start": counted_from})[:500]
 
 
 def _clock_options(rule: DisclosureRule | None, kind: str) -> dict:
@@ -219,7 +218,8 @@ def letter_prefill(assessment) -> Prefill:
         title=title,
         kind=Kind.COUNCIL if council else Kind.LETTER,
         addressed_to=MunicipalityRequest.AddressedTo.EDUCATION if details.addressed_to == "education" else MunicipalityRequest.AddressedTo.HEAD,
-        reply_by=details.reply_by,
+        # As the letter prints it: a reply-by day that has passed is not in the letter (render.report_context).
+        reply_by=details.reply_by if details.reply_by and details.reply_by > timezone.localdate() else None,
         questions=[(workspace.answers.get(q.key), text.text) for q, text in zip(questions, texts)],
         documents=letter.documents_to_request(questions),
     )
@@ -281,6 +281,15 @@ def request_update(*, request: MunicipalityRequest, values: dict, base_version: 
     return current
 
 
+def _start_of(request: MunicipalityRequest) -> datetime.date | None:
+    """The earliest day a decision or reply can bear: the municipality's receipt, or the sending."""
+    return request.received_on or request.sent_on
+
+
+def _start_words(request: MunicipalityRequest) -> dict:
+    return {"what": _("受付日") if request.received_on else _("送付日"), "day": _start_of(request).isoformat()}
+
+
 @transaction.atomic
 def request_transition(*, request: MunicipalityRequest, user, kind: str, on: datetime.date, note: str,
                        base_version: int, today: datetime.date,
@@ -298,9 +307,8 @@ def request_transition(*, request: MunicipalityRequest, user, kind: str, on: dat
             code="transition")
     if on > today:
         raise ValidationError(_("日付は今日までの日にしてください。"), code="future")
-    if kind != State.SENT and current.sent_on and on < current.sent_on:
-        raise ValidationError(_("日付は送付日（%(sent)s）以後の日にしてください。") % {"sent": current.sent_on.isoformat()},
-                              code="before_sent")
+    if kind != State.SENT and _start_of(current) and on < _start_of(current):
+        raise ValidationError(_("日付は%(what)s（%(day)s）以後の日にしてください。") % _start_words(current), code="before_sent")
     if kind == State.SENT:
         current.sent_on = current.sent_on or on
         schedule(current, rule_of(current.assessment))
@@ -348,9 +356,9 @@ def reply_record(*, request: MunicipalityRequest, user, received_on: datetime.da
     current = _take(request, base_version)
     if received_on > today:
         raise ValidationError(_("受け取った日は今日までの日にしてください。"), code="future")
-    if current.sent_on and received_on < current.sent_on:
-        raise ValidationError(_("受け取った日は送付日（%(sent)s）以後の日にしてください。") % {
-            "sent": current.sent_on.isoformat()}, code="before_sent")
+    if _start_of(current) and received_on < _start_of(current):
+        raise ValidationError(_("受け取った日は%(what)s（%(day)s）以後の日にしてください。") % _start_words(current),
+                              code="before_sent")
     reply = Reply.objects.create(request=current, received_on=received_on, text=text, user=user)
     items = list(RequestItem.objects.filter(request=current, pk__in=item_ids))
     reply.items.set(items)

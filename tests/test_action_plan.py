@@ -186,6 +186,16 @@ def test_a_stale_form_is_refused_and_the_newer_save_kept(client, cast):
     assert (action.title, action.responsible, action.status) == ("古いタブの題", "council", "doing")
 
 
+def test_a_form_whose_record_was_deleted_meanwhile_is_refused_in_words():
+    from assessments.action_plan_forms import VersionForm
+    from assessments.views.stale_forms import refuse_stale
+
+    form = VersionForm({"version": "3"})
+    assert form.is_valid()
+    refuse_stale(form, None)  # StalePlan(None): deleted by another tab between the page and the lock
+    assert form.non_field_errors() == ["このページを開いた後に、この記録は削除されていました。"]
+
+
 @pytest.mark.django_db
 def test_every_change_is_recorded_with_who_and_a_deleted_action_stays_on_the_record(client, cast):
     action = make_action(cast, title="説明会の開催を求める")

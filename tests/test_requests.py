@@ -7,6 +7,7 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from assessments.models import (
     Assessment,
     AnswerHistory,
     DisclosureRule,
+    LetterDetails,
     MunicipalityRequest,
     Question,
     Reply,
@@ -207,6 +209,33 @@ def test_dates_before_the_request_was_sent_are_refused_beside_their_field(gaps, 
     request.refresh_from_db()
     assert request.state == State.SENT and not Reply.objects.exists()
     assert list(request.events.values_list("kind", flat=True)) == ["sent"]
+
+
+def test_a_reply_dated_before_the_municipality_received_the_request_is_refused(gaps):
+    request = record(gaps, kind="disclosure", sent_on=D(2026, 4, 1), received_on=D(2026, 4, 10))
+    with pytest.raises(ValidationError, match=r"受け取った日は受付日（2026-04-10）以後の日にしてください。"):
+        services.reply_record(request=request, user=gaps["editor"], received_on=D(2026, 4, 5), text="x", item_ids=[],
+                              documents=[], state="answered", updates=[], base_version=request.version,
+                              today=D(2026, 5, 1))
+    assert not Reply.objects.exists()
+
+
+def test_a_letters_reply_by_day_that_has_passed_is_not_recorded_as_its_due_day(gaps):
+    LetterDetails.objects.create(assessment=gaps["assessment"], reply_by=timezone.localdate() - datetime.timedelta(days=3))
+    assert services.letter_prefill(gaps["assessment"]).reply_by is None
+    LetterDetails.objects.filter(assessment=gaps["assessment"]).update(reply_by=timezone.localdate() + datetime.timedelta(days=3))
+    assert services.letter_prefill(gaps["assessment"]).reply_by == timezone.localdate() + datetime.timedelta(days=3)
+
+
+def test_the_personal_information_note_names_the_law_and_fits_its_column_in_english(catalogue):
+    from django.utils import translation
+
+    seed.seed_disclosure_limits(seed.SeedReport())
+    for name in ("鳩山町", "行田市", "さいたま市"):
+        with translation.override("en"):
+            request = MunicipalityRequest(kind="personal", sent_on=D(2027, 1, 4))
+            services.schedule(request, DisclosureRule.objects.get(municipality__name=name))
+        assert "http" not in request.clock_note and len(request.clock_note) <= 500, (name, len(request.clock_note))
 
 
 def test_a_corrected_receipt_date_moves_the_counted_extension_but_not_a_notices_date(gaps):

@@ -183,7 +183,7 @@ def action_edit(request, pk, aid):
                 action_plan.action_update(action=action, user=request.user, rights=assessment.rights, values=values,
                                           base_version=form.cleaned_data["version"], **link)
             except action_plan.StalePlan as stale:
-                refuse_stale(form, stale.current.version)
+                refuse_stale(form, stale.current)
                 action = _action_of(assessment, aid)
             except ValidationError as error:
                 _add_errors(form, error)
@@ -220,7 +220,7 @@ def action_status(request, pk, aid):
                 done_on=data["done_on"], evidence_title=data["evidence_title"], evidence_url=data["evidence_url"],
                 evidence_page=data["evidence_page"], evidence_date=data["evidence_date"])
         except action_plan.StalePlan as stale:
-            refuse_stale(form, stale.current.version)
+            refuse_stale(form, stale.current)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -243,7 +243,7 @@ def action_require(request, pk, aid):
                                        required=form.cleaned_data["required"], note=form.cleaned_data["note"],
                                        base_version=form.cleaned_data["version"])
         except action_plan.StalePlan as stale:
-            refuse_stale(form, stale.current.version)
+            refuse_stale(form, stale.current)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -265,7 +265,7 @@ def action_delete(request, pk, aid):
             action_plan.action_delete(action=action, user=request.user, rights=assessment.rights,
                                       base_version=form.cleaned_data["version"])
         except action_plan.StalePlan as stale:
-            refuse_stale(form, stale.current.version)
+            refuse_stale(form, stale.current)
         else:
             messages.success(request, message_html(_("「%(title)s」を対応計画から削除しました。"), title=lang_ja(action.title)))
             return redirect("action_plan", pk=assessment.pk)
@@ -286,7 +286,7 @@ def review_date(request, pk):
                                         review_on=form.cleaned_data["review_on"], reason=form.cleaned_data["reason"],
                                         base_version=form.cleaned_data["version"])
         except action_plan.StalePlan as stale:
-            refuse_stale(form, stale.current.version)
+            refuse_stale(form, stale.current)
         except ValidationError as error:
             _add_errors(form, error)
         else:

@@ -184,7 +184,7 @@ def request_edit(request, pk, rid):
         try:
             services.request_update(request=req, values=values, base_version=form.cleaned_data["version"])
         except services.StaleRequest as stale:
-            refuse_stale(form, stale.current.version)
+            refuse_stale(form, stale.current)
         else:
             messages.success(request, _("記録を更新しました。"))
             return redirect("request_detail", pk=assessment.pk, rid=req.pk)
@@ -206,7 +206,7 @@ def request_transition(request, pk, rid):
                 note=form.cleaned_data["note"], base_version=form.cleaned_data["version"], today=timezone.localdate(),
                 extended_due_on=form.cleaned_data["extended_due_on"])
         except services.StaleRequest as stale:
-            refuse_stale(form, stale.current.version)
+            refuse_stale(form, stale.current)
         except ValidationError as error:
             field = "extended_due_on" if error.code == "extended_due" else ("on" if error.code in ("future", "before_sent") else "kind")
             form.add_error(field, error.messages[0])
@@ -262,7 +262,7 @@ def request_reply(request, pk, rid):
                 state=form.cleaned_data["state"], updates=updates, base_version=form.cleaned_data["version"],
                 today=timezone.localdate())
         except services.StaleRequest as stale:
-            refuse_stale(form, stale.current.version)
+            refuse_stale(form, stale.current)
         except services.AnswerConflict as conflict:
             for item in conflict.conflicts:
                 answer = next((r["answer"] for r in rows if r["question"].pk == item.question.pk), None)
