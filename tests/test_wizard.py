@@ -597,6 +597,18 @@ def test_autosave_needs_post(bob_client, assessment):
     assert bob_client.get(reverse("assessment_autosave", args=[assessment.pk])).status_code == 405
 
 
+def test_autosave_from_a_page_opened_by_another_person_stores_nothing(bob_client, bob, assessment):
+    """Signed in again as someone else in the same browser: what the page holds is not saved in
+    this person's name."""
+    url = reverse("assessment_autosave", args=[assessment.pk])
+    body = {"question": "c-legal-article", "part": "note", "value": "前の人の入力", "base": 0}
+    refused = bob_client.post(url, json.dumps({**body, "user": bob.pk + 1000}), content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["other_user"] is True
+    assert stored(assessment, "c-legal-article") is None
+    assert bob_client.post(url, json.dumps({**body, "user": bob.pk}), content_type="application/json").status_code == 200
+    assert stored(assessment, "c-legal-article").note == "前の人の入力"
+
+
 def test_autosave_after_signing_out_says_so_in_json_and_stores_nothing(bob_client, assessment):
     """A page left open after its user signed out gets words it can show, not the sign-in page."""
     bob_client.logout()

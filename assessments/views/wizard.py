@@ -236,6 +236,14 @@ def assessment_autosave(request, pk):
             raise ValueError
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         return _json_error(_("送信内容を読み取れませんでした。"), 400)
+    if "user" in payload and payload["user"] != request.user.pk:
+        # The page was opened by someone else, who signed out; this browser is now signed in as
+        # another person. Their input is not saved under this person's name.
+        return _json_error(
+            _("このページを開いたときとは別のアカウントでログインしています。入力は画面に残っていますが、"
+              "別の人の名前では保存しません。内容を控え、ページを開いたときのアカウントでログインし直してください。"),
+            403, other_user=True,
+        )
     # One question (keys are unique in a set): by pk, not Question's default order, which joins the
     # set and the section to every background save.
     question = (

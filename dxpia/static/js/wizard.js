@@ -217,7 +217,9 @@
     return fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify({ question: key, part: part, base: base, value: sent.value, mark: sent.mark || "" }),
+      // The person the page was opened for: after signing in again as someone else, nothing typed
+      // here is saved in that other person's name (the server refuses it).
+      body: JSON.stringify({ question: key, part: part, base: base, value: sent.value, mark: sent.mark || "", user: Number(form.dataset.user) }),
       credentials: "same-origin",
     })
       .then((response) =>
