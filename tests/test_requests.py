@@ -348,12 +348,18 @@ def test_malformed_posts_give_no_500(gaps, client):
     assert client.get(reverse("request_detail", args=[gaps["assessment"].pk, 99999999999999999999])).status_code == 404
 
 
-def test_a_state_change_through_the_page_and_a_stale_form(gaps, client):
+def waiting_request(gaps, client):
+    """A letter recorded, then marked 回答待ち through the page by its editor (now signed in)."""
     request = record(gaps)
     pages = urls(gaps["assessment"], request)
     client.force_login(gaps["editor"])
     today = timezone.localdate().isoformat()
     assert client.post(pages["state"], {"kind": "waiting", "on": today, "note": "受領の電話", "version": "0"}).status_code == 302
+    return request, pages, today
+
+
+def test_a_state_change_through_the_page_and_a_stale_form(gaps, client):
+    request, pages, today = waiting_request(gaps, client)
     stale = client.post(pages["state"], {"kind": "withdrawn", "on": today, "note": "取り下げの理由", "version": "0"})
     assert stale.status_code == 400 and "別のタブまたは別の人がこの記録を変えていました" in stale.content.decode()
     request.refresh_from_db()
@@ -368,11 +374,7 @@ def test_a_state_change_through_the_page_and_a_stale_form(gaps, client):
 
 
 def test_a_stale_reply_and_a_stale_correction_can_be_sent_again(gaps, client):
-    request = record(gaps)
-    pages = urls(gaps["assessment"], request)
-    client.force_login(gaps["editor"])
-    today = timezone.localdate().isoformat()
-    assert client.post(pages["state"], {"kind": "waiting", "on": today, "note": "", "version": "0"}).status_code == 302
+    request, pages, today = waiting_request(gaps, client)
     stale = client.post(pages["reply"], {"received_on": today, "text": "別のタブで書いた回答の要旨", "state": "answered",
                                          "version": "0"})
     assert stale.status_code == 400 and "入力はそのまま残しています" in stale.content.decode()
