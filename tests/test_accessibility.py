@@ -153,6 +153,7 @@ def check_at_every_width(page, axe, found, scrolled, key):
         found[(key, width)], scrolled[(key, width)] = violations(page, axe), sideways(page)
 
 
+@pytest.mark.same_on_every_database
 def test_every_page_type_passes_axe_and_reflows(live_server, page, catalogue, published_set, bob, alice):
     base, axe = live_server.url, Axe()
     found, scrolled, large_text = {}, {}, {}
@@ -188,6 +189,7 @@ def test_every_page_type_passes_axe_and_reflows(live_server, page, catalogue, pu
     assert {url: px for url, px in large_text.items() if px > 0} == {}
 
 
+@pytest.mark.same_on_every_database
 def test_every_control_shows_a_focus_ring_of_3_to_1(live_server, page, catalogue, published_set, bob, alice):
     base = live_server.url
     found = {}
