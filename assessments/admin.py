@@ -631,9 +631,26 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 class ReviewerInline(admin.TabularInline):
+    """The review body; after approval it stays as approved (reviewing.REVIEW_OPEN), here as in the app."""
+
     model = Reviewer
     extra = 0
     autocomplete_fields = ["user"]
+
+    @staticmethod
+    def _review_open(obj) -> bool:
+        from assessments.reviewing import REVIEW_OPEN
+
+        return obj is None or obj.status in REVIEW_OPEN
+
+    def has_add_permission(self, request, obj=None):
+        return self._review_open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._review_open(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._review_open(obj) and super().has_delete_permission(request, obj)
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -670,9 +687,21 @@ class AssessmentAdmin(admin.ModelAdmin):
 
 @admin.register(ReviewOpinion)
 class ReviewOpinionAdmin(admin.ModelAdmin):
+    """An opinion is its reviewer's, given in the app on the content it was given on (its
+    fingerprint): read here, never added, changed or deleted."""
+
     list_display = ["assessment", "reviewer", "section", "verdict", "updated_at"]
     list_filter = ["verdict"]
     list_select_related = ["assessment", "reviewer__user", "section"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Comment)

@@ -427,3 +427,21 @@ def test_an_approval_over_a_reconsider_opinion_keeps_its_label_when_that_reviewe
                                                                  withdrawn_reason="退会したため")
     page = client.get(reverse("public_assessment", args=[cast["assessment"].pk])).content.decode()
     assert "審査委員の意見と異なる判断で承認した理由: 町が説明会を追加すると回答したため" in page
+
+
+def test_the_admin_keeps_an_approved_review_body_and_opinions_as_approved(cast):
+    from django.contrib.auth import get_user_model
+
+    ready_for_approval(cast)
+    move(cast, "reviewer", "approve")
+    staff = Client()
+    staff.force_login(cast["staff"])
+    seats = list(Reviewer.objects.filter(assessment=cast["assessment"]).values_list("pk", "user_id", "kind"))
+    newcomer = get_user_model().objects.create_user("newcomer", "n@example.org", PASSWORD)
+    admin_add_reviewer(staff, cast["assessment"], newcomer)
+    assert list(Reviewer.objects.filter(assessment=cast["assessment"]).values_list("pk", "user_id", "kind")) == seats
+    opinion = cast["assessment"].opinions.get()
+    url = reverse("admin:assessments_reviewopinion_change", args=[opinion.pk])
+    assert staff.post(url, {"verdict": "reconsider", "text": "管理画面で変えた"}).status_code == 403
+    opinion.refresh_from_db()
+    assert opinion.verdict == "appropriate"
