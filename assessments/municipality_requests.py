@@ -269,6 +269,16 @@ def request_update(*, request: MunicipalityRequest, values: dict, base_version: 
     for name in REQUEST_FIELDS:
         if name in values:
             setattr(current, name, values[name])
+    recorded = [day for day in (
+        RequestEvent.objects.filter(request=current, kind__in=[State.WAITING, State.EXTENDED, *DECISIONS])
+        .aggregate(first=Min("on"))["first"],
+        Reply.objects.filter(request=current).aggregate(first=Min("received_on"))["first"],
+    ) if day]
+    if recorded and _start_of(current) and _start_of(current) > min(recorded):
+        # A decision or reply already recorded cannot come before the request arrived.
+        raise ValidationError(_("%(what)sは、すでに記録した回答や状態の変化の日（%(day)s）より後にはできません。") % {
+            "what": _("受付日") if current.received_on else _("送付日"), "day": min(recorded).isoformat()},
+            code="after_records")
     schedule(current, rule)
     if current.extended_due_on and current.extended_due_on == counted_before:
         # An extended day the app counted moves with a corrected receipt or sending date; a day

@@ -220,6 +220,25 @@ def test_a_reply_dated_before_the_municipality_received_the_request_is_refused(g
     assert not Reply.objects.exists()
 
 
+def test_a_receipt_day_after_a_recorded_decision_is_refused_beside_the_field(gaps, client):
+    request = record(gaps, kind="disclosure", sent_on=D(2026, 4, 28))
+    request = services.request_transition(request=request, user=gaps["editor"], kind="waiting", on=D(2026, 5, 1),
+                                          note="", base_version=request.version, today=D(2026, 5, 1))
+    values = {name: getattr(request, name) for name in services.REQUEST_FIELDS}
+    with pytest.raises(ValidationError, match=r"受付日は、すでに記録した回答や状態の変化の日（2026-05-01）より後にはできません。"):
+        services.request_update(request=request, values={**values, "received_on": D(2026, 5, 10)},
+                                base_version=request.version)
+    client.force_login(gaps["editor"])
+    pages = urls(gaps["assessment"], request)
+    edit = read_form(client.get(pages["detail"]).content.decode(), "edit-form")
+    refused = client.post(pages["edit"], {**edit, "received_on": "2026-05-10"})
+    assert refused.status_code == 400
+    assert refused.context["request_form"].errors["received_on"] == [
+        "受付日は、すでに記録した回答や状態の変化の日（2026-05-01）より後にはできません。"]
+    request.refresh_from_db()
+    assert request.received_on is None
+
+
 def test_a_letters_reply_by_day_that_has_passed_is_not_recorded_as_its_due_day(gaps):
     LetterDetails.objects.create(assessment=gaps["assessment"], reply_by=timezone.localdate() - datetime.timedelta(days=3))
     assert services.letter_prefill(gaps["assessment"]).reply_by is None
@@ -241,8 +260,8 @@ def test_the_personal_information_note_names_the_law_and_fits_its_column_in_engl
 def test_a_corrected_receipt_date_moves_the_counted_extension_but_not_a_notices_date(gaps):
     editor = gaps["editor"]
     counted = record(gaps, kind="disclosure", received_on=D(2026, 11, 4))
-    counted = services.request_transition(request=counted, user=editor, kind="extended", on=D(2026, 11, 10), note="",
-                                          base_version=counted.version, today=D(2026, 11, 10))
+    counted = services.request_transition(request=counted, user=editor, kind="extended", on=D(2026, 12, 1), note="",
+                                          base_version=counted.version, today=D(2026, 12, 1))
     assert counted.extended_due_on == D(2027, 1, 4)  # 11/19 + 45 days = Sun 1/3 (年末年始) → Mon 1/4
     values = {name: getattr(counted, name) for name in services.REQUEST_FIELDS}
     counted = services.request_update(request=counted, values={**values, "received_on": D(2026, 11, 27)},
@@ -251,8 +270,8 @@ def test_a_corrected_receipt_date_moves_the_counted_extension_but_not_a_notices_
     assert (counted.due_on, counted.extended_due_on) == (D(2026, 12, 14), D(2027, 1, 26))
 
     noticed = record(gaps, kind="disclosure", received_on=D(2026, 11, 4))
-    noticed = services.request_transition(request=noticed, user=editor, kind="extended", on=D(2026, 11, 10), note="",
-                                          base_version=noticed.version, today=D(2026, 11, 10),
+    noticed = services.request_transition(request=noticed, user=editor, kind="extended", on=D(2026, 12, 1), note="",
+                                          base_version=noticed.version, today=D(2026, 12, 1),
                                           extended_due_on=D(2027, 1, 15))
     values = {name: getattr(noticed, name) for name in services.REQUEST_FIELDS}
     noticed = services.request_update(request=noticed, values={**values, "received_on": D(2026, 11, 27)},

@@ -185,6 +185,8 @@ def request_edit(request, pk, rid):
             services.request_update(request=req, values=values, base_version=form.cleaned_data["version"])
         except services.StaleRequest as stale:
             refuse_stale(form, stale.current)
+        except ValidationError as error:
+            form.add_error("received_on" if values.get("received_on") else "sent_on", error.messages[0])
         else:
             messages.success(request, _("記録を更新しました。"))
             return redirect("request_detail", pk=assessment.pk, rid=req.pk)
