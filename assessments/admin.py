@@ -685,32 +685,6 @@ class AssessmentAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(ReviewOpinion)
-class ReviewOpinionAdmin(admin.ModelAdmin):
-    """An opinion is its reviewer's, given in the app on the content it was given on (its
-    fingerprint): read here, never added, changed or deleted."""
-
-    list_display = ["assessment", "reviewer", "section", "verdict", "updated_at"]
-    list_filter = ["verdict"]
-    list_select_related = ["assessment", "reviewer__user", "section"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
-    list_display = ["assessment", "question", "author", "created_at"]
-    search_fields = ["text"]
-    list_select_related = ["assessment", "question", "author"]
-
-
 class RecordAdmin(admin.ModelAdmin):
     """A record that is evidence: it can be read in the admin, never added, edited or deleted there."""
 
@@ -722,6 +696,23 @@ class RecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ReviewOpinion)
+class ReviewOpinionAdmin(RecordAdmin):
+    """An opinion is its reviewer's, given in the app on the content it was given on (its
+    fingerprint): read here, never added, changed or deleted."""
+
+    list_display = ["assessment", "reviewer", "section", "verdict", "updated_at"]
+    list_filter = ["verdict"]
+    list_select_related = ["assessment", "reviewer__user", "section"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "question", "author", "created_at"]
+    search_fields = ["text"]
+    list_select_related = ["assessment", "question", "author"]
 
 
 @admin.register(AnswerHistory)

@@ -155,11 +155,16 @@ def test_residents_views_before_submission_are_recorded_and_saving_the_same_agai
     assert "bob: 住民・当事者の意見を聴いたか、方法、寄せられた意見の要旨、聴かなかった理由" in history
 
 
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def test_publishing_asks_for_confirmation_and_shows_what_becomes_public(cast):
     ready_for_approval(cast)
     move(cast, "reviewer", "approve")
-    owner = Client()
-    owner.force_login(cast["owner"])
+    owner = signed_in(cast["owner"])
     url = reverse("assessment_transition", args=[cast["assessment"].pk])
     page = owner.post(url, {"action": "publish", "note": ""})
     assert page.status_code == 200 and Assessment.objects.get(pk=cast["assessment"].pk).status == "approved"
@@ -434,8 +439,7 @@ def test_the_admin_keeps_an_approved_review_body_and_opinions_as_approved(cast):
 
     ready_for_approval(cast)
     move(cast, "reviewer", "approve")
-    staff = Client()
-    staff.force_login(cast["staff"])
+    staff = signed_in(cast["staff"])
     seats = list(Reviewer.objects.filter(assessment=cast["assessment"]).values_list("pk", "user_id", "kind"))
     newcomer = get_user_model().objects.create_user("newcomer", "n@example.org", PASSWORD)
     admin_add_reviewer(staff, cast["assessment"], newcomer)
