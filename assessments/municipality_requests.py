@@ -219,7 +219,7 @@ def letter_prefill(assessment) -> Prefill:
         kind=Kind.COUNCIL if council else Kind.LETTER,
         addressed_to=MunicipalityRequest.AddressedTo.EDUCATION if details.addressed_to == "education" else MunicipalityRequest.AddressedTo.HEAD,
         # As the letter prints it: a reply-by day that has passed is not in the letter (render.report_context).
-        reply_by=details.reply_by if details.reply_by and details.reply_by > timezone.localdate() else None,
+        reply_by=details.reply_by_ahead(timezone.localdate()),
         questions=[(workspace.answers.get(q.key), text.text) for q, text in zip(questions, texts)],
         documents=letter.documents_to_request(questions),
     )

@@ -90,7 +90,8 @@ def assessment_transition(*, assessment: Assessment, user, rights: set[str], act
         if problem:
             raise ValidationError(problem)
     if chosen.key == "approve":
-        check = approval_check(locked)
+        fingerprint = content_fingerprint(locked)  # what the check compares with, and what is approved
+        check = approval_check(locked, fingerprint)
         if check.problems:
             raise ValidationError(check.problems)
         if check.reconsider and not note:
@@ -100,7 +101,7 @@ def assessment_transition(*, assessment: Assessment, user, rights: set[str], act
     StatusChange.objects.create(assessment=locked, from_status=locked.status, to_status=chosen.target, user=user, note=note)
     if chosen.key == "approve":
         locked.approved_revision = locked.revision + 1
-        locked.approved_fingerprint = content_fingerprint(locked)
+        locked.approved_fingerprint = fingerprint
         locked.approved_at = timezone.now()
         members = members_of(locked.organisation_id)
         for seat in Reviewer.objects.filter(assessment=locked, withdrawn_at=None):

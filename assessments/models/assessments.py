@@ -258,5 +258,10 @@ class LetterDetails(models.Model):
         verbose_name = _("質問書の設定")
         verbose_name_plural = _("質問書の設定")
 
+    def reply_by_ahead(self, today):
+        """The reply-by day as the letter dated ``today`` prints it: only a day after ``today`` (a day
+        that has passed is left out of the letter and of the request recorded from it)."""
+        return self.reply_by if self.reply_by and self.reply_by > today else None
+
     def __str__(self) -> str:
         return f"{self.assessment}: {self.get_form_display()}"

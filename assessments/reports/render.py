@@ -147,7 +147,7 @@ def report_context(assessment: Assessment) -> dict:
         "letter": details,
         # A reply-by day on or before the letter's own date is not printed: the letter would ask for an
         # answer by a day that has passed (the settings page asks for a new one).
-        "reply_by": details.reply_by if details.reply_by and details.reply_by > today else None,
+        "reply_by": details.reply_by_ahead(today),
         "honorific": letter.honorific(project.municipality, details.addressed_to),
         "questioned": letter.questioned(project.municipality, details.addressed_to),
         "documents": letter.documents_to_request(municipality_questions),

@@ -95,5 +95,5 @@ def letter_settings(request, pk):
     return render(request, "assessments/letter_settings.html", {
         "assessment": assessment, "form": form, "details": details, "stale": stale,
         "can_edit": EDIT in assessment.rights,
-        "reply_by_passed": details.pk and details.reply_by and details.reply_by <= today,
+        "reply_by_passed": bool(details.pk and details.reply_by and not details.reply_by_ahead(today)),
     }, status=status)
