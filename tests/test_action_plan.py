@@ -186,6 +186,24 @@ def test_a_stale_form_is_refused_and_the_newer_save_kept(client, cast):
     assert (action.title, action.responsible, action.status) == ("古いタブの題", "council", "doing")
 
 
+@pytest.mark.django_db
+def test_a_stale_deletion_shows_the_action_as_it_is_now_and_goes_through_when_sent_again(client, cast):
+    action = make_action(cast)
+    client.force_login(cast["editor"])
+    delete = reverse("action_delete", args=[cast["assessment"].pk, action.pk])
+    opened = read_form(client.get(delete).content.decode(), "delete-form")  # the confirmation page, opened first
+    edit = reverse("action_edit", args=[cast["assessment"].pk, action.pk])
+    assert client.post(edit, {"title": "別のタブで変えた題", "responsible": "vendor", "version": action.version}).status_code == 302
+    refused = client.post(delete, opened)
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "それでも削除するときは" in page
+    assert "入力はそのまま残しています" not in page  # a confirmation has no input to keep
+    assert "別のタブで変えた題" in page  # what would be deleted, as it is now
+    assert PlannedAction.objects.filter(pk=action.pk).exists()
+    assert client.post(delete, read_form(page, "delete-form")).status_code == 302  # sent again after reading
+    assert not PlannedAction.objects.filter(pk=action.pk).exists()
+
+
 def test_a_form_whose_record_was_deleted_meanwhile_is_refused_in_words():
     from assessments.action_plan_forms import VersionForm
     from assessments.views.stale_forms import refuse_stale

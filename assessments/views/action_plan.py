@@ -265,7 +265,9 @@ def action_delete(request, pk, aid):
             action_plan.action_delete(action=action, user=request.user, rights=assessment.rights,
                                       base_version=form.cleaned_data["version"])
         except action_plan.StalePlan as stale:
-            refuse_stale(form, stale.current)
+            refuse_stale(form, stale.current, has_input=False)
+            if stale.current is not None:
+                action = _action_of(assessment, aid)  # the page names the action as it is now
         else:
             messages.success(request, message_html(_("「%(title)s」を対応計画から削除しました。"), title=lang_ja(action.title)))
             return redirect("action_plan", pk=assessment.pk)

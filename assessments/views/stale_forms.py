@@ -6,12 +6,17 @@ now carries the version it was refused for, so sending it again after reading is
 from django.utils.translation import gettext as _
 
 
-def refuse_stale(form, current) -> None:
-    """``current``: the record as stored now, or None when it was deleted meanwhile."""
+def refuse_stale(form, current, *, has_input=True) -> None:
+    """``current``: the record as stored now, or None when it was deleted meanwhile. ``has_input``:
+    False for a form that only confirms (a deletion), which has no input to keep."""
     if current is None:
         form.add_error(None, _("このページを開いた後に、この記録は削除されていました。"))
         return
-    form.add_error(None, _("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
-                           "下の最新の内容を確かめてください。入力はそのまま残しています。残すときは、もう一度送ってください。"))
+    if has_input:
+        form.add_error(None, _("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
+                               "下の最新の内容を確かめてください。入力はそのまま残しています。残すときは、もう一度送ってください。"))
+    else:
+        form.add_error(None, _("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
+                               "最新の内容を確かめてください。それでも削除するときは、もう一度送ってください。"))
     form.data = form.data.copy()
     form.data["version"] = str(current.version)
