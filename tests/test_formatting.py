@@ -80,3 +80,22 @@ def test_era_spans():
 ])
 def test_numbers_have_thousands_separators_and_their_unit(number, unit, expected):
     assert number_text(number, unit) == expected
+
+
+@pytest.mark.parametrize("typed, japanese, english", [
+    ("12", "12ページ", "p. 12"),
+    (" 3-5 ", "3-5ページ", "p. 3-5"),
+    ("2〜4", "2〜4ページ", "p. 2〜4"),
+    ("全3頁", "全3頁", '<span lang="ja">全3頁</span>'),
+    ("p.2〜4", "p.2〜4", '<span lang="ja">p.2〜4</span>'),
+    ("<b>1</b>", "&lt;b&gt;1&lt;/b&gt;", '<span lang="ja">&lt;b&gt;1&lt;/b&gt;</span>'),
+])
+def test_a_page_is_printed_with_its_unit_only_when_it_is_a_number_or_a_range(typed, japanese, english):
+    from django.utils import translation
+
+    from assessments.templatetags.dxpia import page_ref
+
+    with translation.override("ja"):
+        assert page_ref(typed) == japanese
+    with translation.override("en"):
+        assert page_ref(typed) == english

@@ -226,6 +226,18 @@ def test_user_urls_and_markup_are_never_fetched(demo, monkeypatch):
     assert connections == []
 
 
+def test_a_sources_page_reads_as_typed_or_as_a_page_number_never_with_the_unit_twice(demo):
+    question = demo.question_set.questions.get(key="d-contract-document")
+    pages = ["12", "3-5", "全12頁（うち4頁に黒塗り）", "p.2〜4", "1枚"]
+    save_now(demo, demo.owner, {question: answer_saving.AnswerChange(evidence=[
+        {"title": f"資料{n}", "url": "", "page": page, "date": None, "note": ""} for n, page in enumerate(pages)])})
+    demo.refresh_from_db()
+    text = squash("".join(pdf_text(render.html_to_pdf(render.report_html(demo)))))
+    assert "資料0、12ページ" in text and "資料1、3-5ページ" in text
+    assert "資料2、全12頁（うち4頁に黒塗り）" in text and "資料3、p.2〜4" in text and "資料4、1枚" in text
+    assert "頁）ページ" not in text and "〜4ページ" not in text and "1枚ページ" not in text
+
+
 def test_the_fetcher_serves_only_the_apps_static_files():
     fetcher = StaticOnlyFetcher()
     css = fetcher.fetch(BASE_URL + "static/css/dxpia.css")

@@ -164,7 +164,7 @@ def test_the_public_page_lists_only_the_requests_the_author_published(client, ca
     page = client.get(reverse("public_assessment", args=[assessment.pk])).content.decode()
     assert "公開する質問書" in page and "公開しない質問書" not in page and "準備中の質問書" not in page
     assert "2026-04-28（令和8年4月28日）" in page and "回答あり" in page
-    assert "&lt;b&gt;説明会は開いていません。&lt;/b&gt;" in page and "回答書 p.2（2026-05-15）" in page
+    assert "&lt;b&gt;説明会は開いていません。&lt;/b&gt;" in page and "回答書、2ページ（2026-05-15）" in page
     assert "委託契約書" in page  # the documents requested, as sent
 
 

@@ -454,7 +454,7 @@ def test_a_reply_updates_a_not_disclosed_answer_with_its_source_and_history(gaps
     MunicipalityRequest.objects.filter(pk=request.pk).update(published=True)
     client.logout()
     public = client.get(reverse("public_assessment", args=[gaps["assessment"].pk])).content.decode()
-    assert "同意ではなく条例を根拠としています。" in public and "こどもデータ連携 運用規程 p.3（2026-04-01）" in public
+    assert "同意ではなく条例を根拠としています。" in public and "こどもデータ連携 運用規程、3ページ（2026-04-01）" in public
     body = b"".join(client.get(reverse("public_export_csv")).streaming_content).decode("utf-8")[1:]
     row = next(r for r in csv.DictReader(io.StringIO(body)) if r["question_key"] == "a-consent-legal-basis")
     assert row["answer"] == choice.label and row["note"] == "回答書による"

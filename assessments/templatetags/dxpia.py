@@ -70,6 +70,21 @@ def lang_ja_filter(value, autoescape=True):
     return mark_safe(text if japanese() else f'<span lang="ja">{text}</span>')
 
 
+# A page field holds what was typed. A number or a range ("12", "3-5", "2〜4") is printed with the
+# word for pages; anything else ("p.2〜4", "全12頁（うち4頁に黒塗り）", "1枚", "別紙2") as typed, as it
+# already says what it is (the report used to print 「全3頁ページ」).
+_PAGE_NUMBERS = re.compile(r"\d+(?:\s*[-‐–—〜～~,，、・]\s*\d+)*")
+
+
+@register.filter
+def page_ref(page) -> SafeString:
+    """A source's page as a reader reads it: 「12ページ」 (in English "p. 12"), or the typed text (data)."""
+    text = str(page).strip()
+    if _PAGE_NUMBERS.fullmatch(text):
+        return conditional_escape(_("%(page)sページ") % {"page": text})
+    return lang_ja_filter(text)
+
+
 class _JapaneseNode(template.Node):
     def __init__(self, nodelist):
         self.nodelist = nodelist
