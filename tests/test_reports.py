@@ -6,8 +6,10 @@ import logging
 import re
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.test import Client
@@ -236,6 +238,39 @@ def test_a_sources_page_reads_as_typed_or_as_a_page_number_never_with_the_unit_t
     assert "資料0、12ページ" in text and "資料1、3-5ページ" in text
     assert "資料2、全12頁（うち4頁に黒塗り）" in text and "資料3、p.2〜4" in text and "資料4、1枚" in text
     assert "頁）ページ" not in text and "〜4ページ" not in text and "1枚ページ" not in text
+
+
+def test_the_list_of_sources_names_the_law_of_a_citation_that_leans_on_the_one_before():
+    assert render.cited_sources([
+        "個人情報保護法2条3項; 同法施行令2条",
+        "個人情報保護法66条1項・2項（安全管理措置）; 71条（外国にある第三者への提供の場合のみ）; 個人情報保護委員会 Q&A（行政機関等編）Q2-3-2",
+        "個人情報保護法68条; 個人情報取扱特記事項; 同法施行規則43条",
+        "番号法28条; 特定個人情報保護評価に関する規則; 番号法9条・19条;;",
+    ]) == [
+        "個人情報保護委員会 Q&A（行政機関等編）Q2-3-2", "個人情報保護法2条3項", "個人情報保護法66条1項・2項（安全管理措置）",
+        "個人情報保護法68条", "個人情報保護法71条（外国にある第三者への提供の場合のみ）", "個人情報保護法施行令2条",
+        "個人情報保護法施行規則43条", "個人情報取扱特記事項", "特定個人情報保護評価に関する規則", "番号法28条", "番号法9条・19条",
+    ]
+
+
+@pytest.mark.parametrize("path", sorted((Path(settings.BASE_DIR) / "dxpia" / "fixtures" / "questionsets").glob("*.json")),
+                         ids=lambda path: path.name)
+def test_every_source_in_the_reports_list_names_what_it_cites(path):
+    bases = []
+
+    def collect(node):
+        if isinstance(node, dict):
+            bases.extend([node["basis"]] if isinstance(node.get("basis"), str) else [])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(json.loads(path.read_text(encoding="utf-8")))
+    assert len(bases) > 30
+    orphans = [source for source in render.cited_sources(bases) if source.startswith("同") or source[0].isdigit()]
+    assert orphans == []
 
 
 def test_the_fetcher_serves_only_the_apps_static_files():

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import re
 import threading
 import time
 import uuid
@@ -45,6 +46,31 @@ from assessments.reports.engine import PDF_VARIANT, html_to_pdf
 RENDERER_VERSION = f"weasyprint-{weasyprint.__version__}-{PDF_VARIANT}"
 
 logger = logging.getLogger(__name__)
+
+
+# The law a citation names at its start: 「個人情報保護法」 of 「個人情報保護法61条2項」 or of
+# 「個人情報保護法施行令2条」 (not 「個人情報保護法ガイドライン」, which cites no article).
+_LAW_NAME = re.compile(r"(.*?法)(?=\d|第)")
+
+
+def cited_sources(bases) -> list[str]:
+    """The sources the questions cite (each basis: citations separated by 「;」), once each, sorted,
+    for the report's list of sources. A citation that leans on the one before it in its basis
+    (「同法施行令2条」, 「71条（…）」) is given that law's name, as the list sorts it away from there."""
+    sources = set()
+    for basis in bases:
+        law = ""
+        for part in (part.strip() for part in basis.split(";")):
+            if not part:
+                continue
+            if law and part.startswith("同法"):
+                part = law + part.removeprefix("同法")
+            elif law and part[0].isdigit():
+                part = law + part
+            named = _LAW_NAME.match(part)
+            law = named.group(1) if named else law
+            sources.add(part)
+    return sorted(sources)
 
 
 @dataclass
@@ -114,9 +140,7 @@ def report_context(assessment: Assessment) -> dict:
     )
     proposals = workspace.proposals()
     municipality_questions = workspace.municipality_questions()
-    sources = sorted(
-        {part.strip() for q in workspace.questions for part in q.basis.split(";") if part.strip()}
-    )
+    sources = cited_sources(q.basis for q in workspace.questions)
     project = assessment.project
     details = services.letter_details_of(assessment)
     letter_questions = letter.letter_questions(
