@@ -153,6 +153,10 @@ ACTIONS = (
 # says nobody in particular: 「…を、調べた結果です。」
 WHO_LOOKED = {"resident": "住民が", "council": "議員が", "staff": "{市}の職員が"}
 
+# The first sentence of a demonstration's summary (Assessment.is_demo): the summary repeats its
+# answers as plain statements about a real municipality, and some of them are invented.
+DEMO_SENTENCE = "これは、使い方を見せるための例です。作った答え（架空の例）が、入っています。"
+
 
 def municipality_word(kind: str) -> str:
     """市, 町 or 村 for a Municipality.kind (a designated city is a 市)."""
@@ -175,13 +179,15 @@ def build_summary(
     persons: int | None = None,
     data_items: Sequence[str] = (),
     standpoint: str = "resident",
+    demo: bool = False,
 ) -> PlainSummary:
     """The plain summary of one assessment.
 
     ``texts`` maps (question key, answer class) to the hand-written sentence; a question whose class
     has no sentence is left out (never replaced by a generated one). ``persons`` is the answer to the
     persons-covered question, ``data_items`` the names in the data inventory, ``standpoint`` the
-    assessment's (Assessment.Standpoint): who looked into the project, as the first sentence says."""
+    assessment's (Assessment.Standpoint): who looked into the project, as the first sentence says;
+    ``demo``: a demonstration, which the summary says first (DEMO_SENTENCE)."""
     word = municipality_word(municipality_kind)
     visible = scoring.visible_keys(questions, answers)
     items = [d if len(d) <= ITEM_LIMIT else d[: ITEM_LIMIT - 1] + "…" for d in data_items if d]
@@ -203,7 +209,8 @@ def build_summary(
     summary.actions = tuple(_place(a, word) for a in ACTIONS)
 
     where = f"{municipality}の" if municipality else ""
-    head = [f"これは、{where}「{project}」を、{_place(WHO_LOOKED.get(standpoint, ''), word)}調べた結果です。"]
+    head = [DEMO_SENTENCE] if demo else []
+    head.append(f"これは、{where}「{project}」を、{_place(WHO_LOOKED.get(standpoint, ''), word)}調べた結果です。")
     if persons:
         head.append(f"この事業は、{persons:,}人の情報を使います。")
     else:
@@ -354,7 +361,7 @@ def fixed_texts(findings: Mapping[str, Mapping[str, str]]) -> list[str]:
     texts += [title for title, _findings in PlainSummary(sentences=[]).groups()]
     texts += [PlainSummary.data_heading, PlainSummary.actions_heading, "何人の情報を使うかは、まだ分かりません。",
               "まだ、答えが、ありません。", "守られていることが、", "足りないことが、", "まだ分からないことが、",
-              "こ、あります。", "ほかに、", "調べた結果です。", "この事業は、", "人の情報を使います。"]
+              "こ、あります。", "ほかに、", "調べた結果です。", "この事業は、", "人の情報を使います。", DEMO_SENTENCE]
     texts += [_place(who, word) for who in WHO_LOOKED.values() for word in ("市", "町", "村")]
     return texts
 

@@ -56,4 +56,5 @@ def summary_for(workspace: Workspace) -> plain_language.PlainSummary | None:
         persons=_persons(workspace),
         data_items=data_items,
         standpoint=assessment.standpoint,
+        demo=assessment.is_demo,
     )

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
+from assessments import seed
 from assessments.demo import DEMO_FILE, create_demo_assessment
 from assessments.reports import render
-from tests.test_reports import pdf_text
+from tests.test_reports import pdf_text, squash
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,19 @@ def test_every_page_of_the_demo_report_and_letter_says_it_is_a_demo(catalogue):
     # The rumour of My Number linking errors raises no red flag any more.
     from assessments import selectors
     assert not [f for f in selectors.assessment_workspace(demo).result.red_flags if f.question == "e-past-incidents"]
+
+
+def test_the_demos_plain_summary_says_first_that_some_answers_are_invented(catalogue):
+    from assessments import plain_summary, selectors
+    from assessments.plain_language import DEMO_SENTENCE
+
+    demo = create_demo_assessment()
+    seed.seed_plain_findings(seed.SeedReport())  # as dev.sh seeds them
+    summary = plain_summary.summary_for(selectors.assessment_workspace(demo))
+    assert summary.sentences[0] == DEMO_SENTENCE and "（架空の例）" in DEMO_SENTENCE
+    assert squash(pdf_text(render.report_pdf(demo))[0]).count(DEMO_SENTENCE) == 1  # the cover's summary
+    plain_pdf = squash("".join(pdf_text(render.plain_summary_pdf(demo))))  # with furigana between the words
+    assert plain_pdf.index("使い方を見せるための") < plain_pdf.index("架空") < plain_pdf.index("美里町の「")
 
 
 def test_an_ordinary_assessment_is_not_marked(assessment):

@@ -89,6 +89,13 @@ def summary(answers, **kwargs):
     return build_summary(**{**arguments, **kwargs})
 
 
+def test_a_demonstrations_summary_says_first_that_some_answers_are_invented():
+    from assessments.plain_language import DEMO_SENTENCE
+
+    assert summary({"q": "no"}, demo=True).sentences[0] == DEMO_SENTENCE
+    assert DEMO_SENTENCE not in summary({"q": "no"}).text
+
+
 def test_the_summary_names_the_town_as_a_town_and_sorts_the_findings():
     made = summary({"q": "no", "n": "1200"}, persons=1200)
     assert made.lacking[0].text == "町は、説明していません。"  # not 市: 美里町 is a town
