@@ -307,16 +307,20 @@ class Workspace:
             thresholds=thresholds,
         )
 
-    def flagged_rows(self) -> list[tuple[Question, InventoryRow]]:
-        """Inventory rows with problems, with the (visible) question they belong to."""
-        by_key = self.by_key
-        return [
-            (by_key[key], row)
-            for key, answer in self.answers.items()
-            if key in self.result.visible
-            for row in answer.inventory_rows.all()
-            if row.flagged
-        ]
+    def flagged_rows(self) -> list[tuple[Question, InventoryRow, int]]:
+        """Inventory rows with problems, each with the (visible) question it belongs to and its
+        number in the data inventory as the report's table and the section page number it (two rows
+        may name the same item)."""
+        flagged, number = [], 0
+        for question in self.questions:
+            answer = self.answers.get(question.key)
+            if question.type != Question.Type.INVENTORY or question.key not in self.result.visible or answer is None:
+                continue
+            for row in answer.inventory_rows.all():
+                number += 1
+                if row.flagged:
+                    flagged.append((question, row, number))
+        return flagged
 
     def proposals(self) -> list[tuple[Question, str]]:
         """The proposals of the visible questions answered weakly (a choice scoring below the best,

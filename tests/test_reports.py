@@ -273,6 +273,21 @@ def test_every_source_in_the_reports_list_names_what_it_cites(path):
     assert orphans == []
 
 
+def test_each_flagged_inventory_row_is_named_by_its_number_in_the_inventory(demo):
+    from django.utils.html import escape
+
+    flagged = selectors.assessment_workspace(demo).flagged_rows()
+    names = [row.data_item for _question, row, _number in flagged]
+    assert len(names) > len(set(names))  # the demo has two rows named 児童観察データ, as the seed does
+    html = render.report_html(demo)
+    for _question, row, number in flagged:
+        assert f"（データ項目一覧の{number}行目）" in html
+        table_row = re.search(rf'<td class="num" rowspan="2">{number} ⚠</td><td>(?:<span class="category">[^<]*</span><br>)?([^<]*)</td>', html)
+        assert table_row and table_row.group(1) == escape(row.data_item)
+    listed = re.findall(r"<li>・(要配慮個人情報「[^<]*)</li>", html)
+    assert len(listed) >= len(flagged) and len(listed) == len(set(listed))
+
+
 def test_the_fetcher_serves_only_the_apps_static_files():
     fetcher = StaticOnlyFetcher()
     css = fetcher.fetch(BASE_URL + "static/css/dxpia.css")
