@@ -73,6 +73,15 @@ def number_text(number: Decimal | int, unit: str = "") -> str:
     return f"{text}{unit}"
 
 
+def inner_quotes(text: str) -> str:
+    """``text`` for printing inside 「」: its own 「」 become 『』, as Japanese nests quotation marks
+    (「子育て支援アプリ『Home Ciao(ほめちゃお)』」に関する質問書, not 「…「…」」)."""
+    return str(text).translate(_INNER_QUOTES)
+
+
+_INNER_QUOTES = str.maketrans("「」", "『』")
+
+
 def thousand_yen(amount: int | None, unknown: str = "不明") -> str:
     """'1,924千円'; an unknown amount is never shown as 0."""
     if amount is None:

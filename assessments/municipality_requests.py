@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import answer_saving, request_clock, request_law
+from assessments.formatting import inner_quotes
 from assessments.languages import in_record_language
 from assessments.models import (
     Answer,
@@ -213,7 +214,7 @@ def letter_prefill(assessment) -> Prefill:
     if council:
         texts = letter.council_points(texts)
     with in_record_language(assessment):  # the title goes to the municipality
-        title = _("「%(project)s」に関する質問書") % {"project": assessment.project.title}
+        title = _("「%(project)s」に関する質問書") % {"project": inner_quotes(assessment.project.title)}
     return Prefill(
         title=title,
         kind=Kind.COUNCIL if council else Kind.LETTER,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from assessments import scoring
+from assessments.formatting import inner_quotes
 
 PROTECTED = "protected"
 PARTLY = "partly"
@@ -210,7 +211,7 @@ def build_summary(
 
     where = f"{municipality}の" if municipality else ""
     head = [DEMO_SENTENCE] if demo else []
-    head.append(f"これは、{where}「{project}」を、{_place(WHO_LOOKED.get(standpoint, ''), word)}調べた結果です。")
+    head.append(f"これは、{where}「{inner_quotes(project)}」を、{_place(WHO_LOOKED.get(standpoint, ''), word)}調べた結果です。")
     if persons:
         head.append(f"この事業は、{persons:,}人の情報を使います。")
     else:

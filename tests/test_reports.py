@@ -139,6 +139,21 @@ def test_the_letter_lists_exactly_the_unknown_and_undisclosed_questions_in_order
     assert documents and len(documents) == len(set(documents))
 
 
+def test_a_letter_to_no_named_municipality_cites_no_ordinance_and_nests_quotation_marks(demo):
+    assert "情報公開条例に基づく公開を求める予定です" in render.letter_text(demo)  # 美里町's own ordinance
+    project = demo.project
+    project.municipality, project.title = None, "子育て支援アプリ「Home Ciao(ほめちゃお)」"
+    project.save()
+    demo.refresh_from_db()
+    text = render.letter_text(demo)
+    assert "「子育て支援アプリ『Home Ciao(ほめちゃお)』」に関する質問書" in text and "ご担当者 様" in text
+    assert "「子育て支援アプリ『Home Ciao(ほめちゃお)』」について" in text
+    # Whoever receives it, no ordinance binds a body the letter cannot name (a vendor has none).
+    assert "情報公開条例" not in text and "次の文書の写しをご提供いただけますようお願いいたします" in text
+    pdf = squash("".join(pdf_text(render.letter_pdf(demo))))
+    assert "「子育て支援アプリ『HomeCiao(ほめちゃお)』」に関する質問書" in pdf and "情報公開条例" not in pdf
+
+
 def test_the_letter_pdf_has_the_same_questions(demo):
     text = squash("".join(pdf_text(render.letter_pdf(demo))))
     assert "美里町長様" in text and "質問書" in text

@@ -192,6 +192,12 @@ def thousand_yen(amount):
 
 
 @register.filter
+def inner_quotes(text):
+    """``「{{ project.title|inner_quotes }}」``: formatting.inner_quotes."""
+    return formatting.inner_quotes(text)
+
+
+@register.filter
 def wareki(day):
     return era_text(day)
 
