@@ -61,12 +61,13 @@ def rights_of(user, assessment: Assessment, *, role: str | None = None, is_revie
 
 
 def assessments_visible_to(user):
-    """Every assessment ``user`` lists and exports: their organisations', those they review. (Staff
-    too: others' they open one at a time, on the record, through ``get_assessment_for_request``.)"""
+    """Every assessment ``user`` lists and exports: their organisations', those they review (an active
+    seat: a withdrawn reviewer sees no more than anyone else). (Staff too: others' they open one at a
+    time, on the record, through ``get_assessment_for_request``.)"""
     if not user.is_authenticated:
         return Assessment.objects.none()
     return Assessment.objects.filter(
-        Q(organisation__memberships__user=user) | Q(reviewers__user=user)
+        Q(organisation__memberships__user=user) | Q(reviewers__user=user, reviewers__withdrawn_at=None)
     ).distinct()
 
 

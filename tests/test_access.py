@@ -244,6 +244,39 @@ def test_no_list_shows_another_organisations_assessment(client, cast):
     assert "守る会の評価" in client.get(reverse("assessment_list")).content.decode()
 
 
+def test_a_withdrawn_reviewer_finds_the_assessment_in_no_list_and_no_export(client, cast):
+    from django.utils import timezone
+
+    from assessments.models import Reviewer
+
+    client.force_login(cast["reviewer"])
+    urls = (reverse("assessment_list"), reverse("my_requests"), reverse("export_assessments_csv"),
+            reverse("project_detail", args=["case-misato-kodomo-data"]))
+
+    def shown(url):
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert response.status_code == 200, url
+        return "守る会の評価" in body.decode("utf-8-sig")
+
+    assert all(shown(url) for url in urls if url != reverse("my_requests"))  # with the seat
+    assert "守る会の評価".encode() in _xlsx_strings(client.get(reverse("export_assessments_xlsx")))
+    Reviewer.objects.filter(assessment=cast["assessment"], user=cast["reviewer"]).update(withdrawn_at=timezone.now())
+    assert [url for url in urls if shown(url)] == []
+    xlsx = client.get(reverse("export_assessments_xlsx"))
+    assert xlsx.status_code == 200 and "守る会の評価".encode() not in _xlsx_strings(xlsx)
+    assert client.get(reverse("assessment_summary", args=[cast["assessment"].pk])).status_code == 404
+
+
+def _xlsx_strings(response) -> bytes:
+    import io
+    import zipfile
+
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        return b"".join(archive.read(name) for name in archive.namelist() if name.endswith(".xml"))
+
+
 def test_comments_are_threaded_and_shown_beside_the_question(client, cast):
     client.force_login(cast["reviewer"])
     request(client, cast, "comment_add", "post")
