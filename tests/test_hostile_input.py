@@ -53,6 +53,10 @@ def test_lone_surrogates_and_non_characters_are_cleaned_and_every_page_still_wor
     ('{"question": "screening-persons-covered", "value": "9999999999999999", "base": 0}', 400),
     ('"just a string"', 400),
     ("\xff\xfe", 400),
+    # Deeper than the JSON parser goes: a RecursionError, which was a 500.
+    pytest.param("[" * 100_000 + "]" * 100_000, 400, id="nested-100000-deep"),
+    pytest.param('{"question": "a-public-comment", "value": ' + "[" * 100_000 + "]" * 100_000 + ', "base": 0}', 400,
+                 id="value-nested-100000-deep"),
 ])
 def test_malformed_background_saves_are_4xx_with_a_message(bob_client, assessment, body, status):
     response = autosave(bob_client, assessment, body)

@@ -234,7 +234,8 @@ def assessment_autosave(request, pk):
         base = payload["base"]
         if isinstance(base, bool) or not isinstance(base, int) or base < 0:
             raise ValueError
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser goes (「[[[[…」), which was a 500.
         return _json_error(_("送信内容を読み取れませんでした。"), 400)
     if "user" in payload and payload["user"] != request.user.pk:
         # The page was opened by someone else, who signed out; this browser is now signed in as
