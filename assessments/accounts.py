@@ -34,7 +34,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import Assessment, Organisation, Profile, Reviewer
+from assessments.models import Assessment, Membership, Organisation, Profile, Reviewer
 
 
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -142,11 +142,43 @@ DELETED_ORGANISATION = gettext_lazy("退会した利用者の評価（%(number)s
 
 
 @transaction.atomic
+def groups_only_they_own(user, *, lock: bool = False) -> list[Organisation]:
+    """The groups whose last owner (管理者) ``user`` is while others are members: deleting the
+    account would leave them with nobody who can invite, manage the review body or publish (the
+    same rule as leaving a group, groups.membership_leave). ``lock``: inside a transaction, lock
+    them, so that no role changes until the deletion is done."""
+    owned = Organisation.objects.filter(personal_for=None, memberships__user=user, memberships__role=Membership.Role.OWNER)
+    if lock:
+        owned = owned.select_for_update()
+    owned = list(owned.order_by("name"))
+    roles = {}
+    for organisation_id, user_id, role in Membership.objects.filter(organisation__in=owned).values_list(
+            "organisation_id", "user_id", "role"):
+        roles.setdefault(organisation_id, []).append((user_id, role))
+    return [
+        organisation for organisation in owned
+        if any(member != user.pk for member, _role in roles.get(organisation.pk, []))
+        and not any(member != user.pk and role == Membership.Role.OWNER for member, role in roles.get(organisation.pk, []))
+    ]
+
+
+class SoleOwner(Exception):
+    """The account is the last owner of these groups, which have other members."""
+
+    def __init__(self, groups: list[Organisation]):
+        super().__init__(", ".join(group.name for group in groups))
+        self.groups = groups
+
+
 def delete_account(user) -> None:
-    """Delete ``user``. Drafts in their personal organisation go; what they submitted or published
-    stays, attributed to its organisation (a personal organisation is renamed so that its name, made
-    from the login name, goes too). Their reviewer seats are withdrawn and keep their opinions;
-    comments, status changes and answer history stay and show 「退会した利用者」."""
+    """Delete ``user`` (inside a transaction). Drafts in their personal organisation go; what they
+    submitted or published stays, attributed to its organisation (a personal organisation is renamed
+    so that its name, made from the login name, goes too). Their reviewer seats are withdrawn and keep
+    their opinions; comments, status changes and answer history stay and show 「退会した利用者」.
+    Refused (SoleOwner) while they are the last owner of a group with other members."""
+    left = groups_only_they_own(user, lock=True)
+    if left:
+        raise SoleOwner(left)
     personal = Organisation.objects.filter(personal_for=user).first()
     if personal is not None:
         Assessment.objects.filter(organisation=personal, status=Assessment.Status.DRAFT).delete()

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import accounts, people, ratelimit
-from assessments.models import Assessment, Comment, Organisation, Profile, Reviewer, ReviewOpinion, StatusChange
+from assessments.models import (Assessment, Comment, Membership, Organisation, Profile, Reviewer, ReviewOpinion,
+                                StatusChange)
 from tests.conftest import PASSWORD, ready_for_approval
 from tests.test_workflow import move
 
@@ -414,11 +415,42 @@ def test_deleting_an_account_keeps_what_others_rely_on(client, cast, assessment)
     public = client.get(reverse("public_assessment", args=[group_assessment.pk])).content.decode()
     assert "美里の子どもを守る会" in public and "dave" not in public
 
+    # bob is the group's only owner while vera is still in it: he hands it over first.
+    Membership.objects.filter(organisation=cast["group"], user=cast["viewer"]).update(role="owner")
     client.post(reverse("account_delete"), {"password": PASSWORD})
+    assert not User.objects.filter(pk=bob.pk).exists()
     assert not Assessment.objects.filter(pk=assessment.pk).exists()  # bob's personal draft
     assert not Organisation.objects.filter(pk=personal_org.pk).exists()
     assert Organisation.objects.filter(pk=cast["group"].pk).exists()
     assert client.get(reverse("public_assessment", args=[group_assessment.pk])).status_code == 200
+
+
+def test_the_last_owner_of_a_group_with_other_members_cannot_delete_the_account_until_handing_it_over(client, cast):
+    bob, group = cast["owner"], cast["group"]
+    client.force_login(bob)
+    page = client.get(reverse("account_delete")).content.decode()
+    assert "あなたが唯一の管理者です: 「美里の子どもを守る会」" in page  # said before the password is typed
+    refused = client.post(reverse("account_delete"), {"password": PASSWORD})
+    assert refused.status_code == 200 and "あなたが唯一の管理者です: 「美里の子どもを守る会」" in refused.content.decode()
+    assert User.objects.filter(pk=bob.pk).exists()
+    assert Membership.objects.filter(organisation=group, user=bob, role="owner").exists()
+    # Another owner: the group keeps someone who can invite, manage the review body and publish.
+    Membership.objects.filter(organisation=group, user=cast["editor"]).update(role="owner")
+    assert "唯一の管理者" not in client.get(reverse("account_delete")).content.decode()
+    assert client.post(reverse("account_delete"), {"password": PASSWORD})["Location"] == reverse("home")
+    assert not User.objects.filter(pk=bob.pk).exists()
+    assert list(Membership.objects.filter(organisation=group, role="owner").values_list("user__username", flat=True)) == [
+        cast["editor"].username]
+
+
+def test_the_only_member_of_a_group_may_delete_the_account(client, bob):
+    from assessments import groups
+
+    group = groups.organisation_create(user=bob, name="ひとりの会")
+    client.force_login(bob)
+    assert "唯一の管理者" not in client.get(reverse("account_delete")).content.decode()
+    assert client.post(reverse("account_delete"), {"password": PASSWORD})["Location"] == reverse("home")
+    assert not Membership.objects.filter(organisation=group).exists()
 
 
 def test_a_published_personal_assessment_stays_under_a_name_without_the_login(client, bob, assessment):

@@ -10,12 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import accounts, languages, people, ratelimit
 from assessments.account_forms import AccountDeleteForm, AccountSettingsForm, SignupForm
+from assessments.templatetags.dxpia import lang_ja, message_html
 
 SIGNUP_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -128,12 +131,24 @@ def account_delete(request):
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
-        with transaction.atomic():
-            accounts.delete_account(user)
-        logout(request)
-        messages.success(request, _("アカウントを削除しました。ご利用ありがとうございました。"))
-        return redirect("home")
-    return render(request, "registration/account_delete.html", {"form": form})
+        try:
+            with transaction.atomic():
+                accounts.delete_account(user)
+        except accounts.SoleOwner as refused:
+            form.add_error(None, _sole_owner_message(refused.groups))
+        else:
+            logout(request)
+            messages.success(request, _("アカウントを削除しました。ご利用ありがとうございました。"))
+            return redirect("home")
+    sole_owner = accounts.groups_only_they_own(request.user)
+    return render(request, "registration/account_delete.html", {
+        "form": form, "sole_owner": _sole_owner_message(sole_owner) if sole_owner else ""})
+
+
+def _sole_owner_message(groups):
+    names = mark_safe(conditional_escape(_("、")).join(lang_ja(f"「{group.name}」") for group in groups))
+    return message_html(_("次の団体では、あなたが唯一の管理者です: %(groups)s。アカウントを削除する前に、団体のページで"
+                          "別の構成員を管理者にしてください。"), groups=names)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
