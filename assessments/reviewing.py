@@ -351,9 +351,29 @@ def reviewer_remove(*, assessment: Assessment, reviewer: Reviewer) -> None:
     _report_changed(assessment)
 
 
+class StaleSave(ValidationError):
+    """A save based on a record that changed after the page was opened (another tab, another
+    person); ``current``: the record now (None: deleted), ``base``: what a form of it now carries."""
+
+    def __init__(self, current):
+        super().__init__(_("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
+                           "下の最新の内容を確かめてください。入力はそのまま残しています。残すときは、もう一度送ってください。"))
+        self.current = current
+        self.base = current.updated_at.isoformat() if current is not None else ""
+
+
+def _check_base(current, base: str | None) -> None:
+    """Refuse (StaleSave) a save based on ``base`` (forms.stored_base of the record the page showed)
+    when the record ``current`` (locked) is not that one any more. None: not checked (scripts)."""
+    if base is not None and base != (current.updated_at.isoformat() if current is not None else ""):
+        raise StaleSave(current)
+
+
 @transaction.atomic
-def opinion_save(*, assessment: Assessment, user, section, verdict: str, text: str) -> ReviewOpinion:
-    reviewer = Reviewer.objects.filter(assessment=assessment, user=user, withdrawn_at=None).first()
+def opinion_save(*, assessment: Assessment, user, section, verdict: str, text: str, base: str | None = None) -> ReviewOpinion:
+    """The reviewer's opinion on ``section`` (None: on the whole), replacing theirs if ``base`` (the
+    version the page showed) is still the stored one."""
+    reviewer = Reviewer.objects.select_for_update().filter(assessment=assessment, user=user, withdrawn_at=None).first()
     if reviewer is None:
         raise PermissionDenied(_("審査委員だけが意見を述べられます。"))
     conflict = reviewer_conflict(assessment, user)
@@ -362,6 +382,7 @@ def opinion_save(*, assessment: Assessment, user, section, verdict: str, text: s
     if verdict not in ReviewOpinion.Verdict.values:
         raise ValidationError({"verdict": _("意見を選んでください。")})
     _review_open(assessment)
+    _check_base(ReviewOpinion.objects.filter(assessment=assessment, reviewer=reviewer, section=section).first(), base)
     opinion, _created = ReviewOpinion.objects.update_or_create(
         assessment=assessment, reviewer=reviewer, section=section,
         defaults={"verdict": verdict, "text": clean_text(text).strip(), "fingerprint": content_fingerprint(assessment)},
@@ -384,7 +405,11 @@ def comment_add(*, assessment: Assessment, user, question: Question, text: str, 
 
 @transaction.atomic
 def resident_views_save(*, assessment: Assessment, user, sought: str, methods: list[str], summary: str, response: str,
-                        reason_not_sought: str) -> ResidentViews:
+                        reason_not_sought: str, base: str | None = None) -> ResidentViews:
+    """The residents' views as ``user`` recorded them, if ``base`` (the version the page showed) is
+    still the stored one."""
+    Assessment.objects.select_for_update().filter(pk=assessment.pk).exists()  # one save at a time, the first too
+    _check_base(ResidentViews.objects.filter(assessment=assessment).first(), base)
     views, _created = ResidentViews.objects.select_for_update().get_or_create(assessment=assessment)
     old = None if _created else _resident_views_data(views)
     views.sought = sought

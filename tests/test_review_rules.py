@@ -449,3 +449,49 @@ def test_the_admin_keeps_an_approved_review_body_and_opinions_as_approved(cast):
     assert staff.post(url, {"verdict": "reconsider", "text": "管理画面で変えた"}).status_code == 403
     opinion.refresh_from_db()
     assert opinion.verdict == "appropriate"
+
+
+def test_a_stale_residents_views_form_is_refused_and_the_newer_save_kept(cast):
+    from tests.forms_helper import read_form
+
+    url, review = reverse("resident_views_save", args=[cast["assessment"].pk]), reverse("assessment_review", args=[cast["assessment"].pk])
+    editor, owner = Client(), Client()
+    editor.force_login(cast["editor"])
+    owner.force_login(cast["owner"])
+    old_tab = read_form(editor.get(review).content.decode(), "resident-views-form")  # opened before any record
+    first = read_form(owner.get(review).content.decode(), "resident-views-form")
+    assert owner.post(url, {**first, "sought": "yes", "summary": "保護者会の要旨（管理者）"}).status_code == 302
+    newer = read_form(owner.get(review).content.decode(), "resident-views-form")
+    assert owner.post(url, {**newer, "summary": "保護者会の要旨（管理者が直した）"}).status_code == 302
+    refused = editor.post(url, {**old_tab, "sought": "yes", "summary": "古いタブの要旨"})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "別のタブまたは別の人がこの記録を変えていました" in page
+    assert "保護者会の要旨（管理者が直した）" in page  # the stored record, to read
+    assert ResidentViews.objects.get(assessment=cast["assessment"]).summary == "保護者会の要旨（管理者が直した）"
+    again = read_form(page, "resident-views-form")
+    assert again["summary"] == "古いタブの要旨"  # the input kept, now based on the stored record
+    assert editor.post(url, again).status_code == 302  # sent again after reading: a deliberate save
+    assert ResidentViews.objects.get(assessment=cast["assessment"]).summary == "古いタブの要旨"
+
+
+def test_an_opinion_from_an_older_tab_does_not_replace_a_newer_one(cast):
+    from assessments.models import ReviewOpinion
+    from tests.forms_helper import read_form
+
+    url, review = reverse("opinion_save", args=[cast["assessment"].pk]), reverse("assessment_review", args=[cast["assessment"].pk])
+    reviewer = Client()
+    reviewer.force_login(cast["reviewer"])
+    tab_one = read_form(reviewer.get(review).content.decode(), "opinion-form-op-overall")
+    tab_two = read_form(reviewer.get(review).content.decode(), "opinion-form-op-overall")
+    assert reviewer.post(url, {**tab_one, "op-overall-verdict": "reconsider", "op-overall-text": "要再検討の理由"}).status_code == 302
+    newer = read_form(reviewer.get(review).content.decode(), "opinion-form-op-overall")
+    assert reviewer.post(url, {**newer, "op-overall-text": "要再検討の理由（書き足した）"}).status_code == 302
+    refused = reviewer.post(url, {**tab_two, "op-overall-verdict": "appropriate", "op-overall-text": "妥当"})
+    assert refused.status_code == 400 and "別のタブまたは別の人がこの記録を変えていました" in refused.content.decode()
+    stored = ReviewOpinion.objects.get(assessment=cast["assessment"], section=None)
+    assert (stored.verdict, stored.text) == ("reconsider", "要再検討の理由（書き足した）")
+    again = read_form(refused.content.decode(), "opinion-form-op-overall")
+    assert again["op-overall-verdict"] == "appropriate" and again["op-overall-text"] == "妥当"
+    assert reviewer.post(url, again).status_code == 302
+    stored.refresh_from_db()
+    assert (stored.verdict, stored.text) == ("appropriate", "妥当")

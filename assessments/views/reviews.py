@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 from assessments import reviewing, selectors
 from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, get_assessment_for_request
 from assessments.answer_values import display_snapshot
-from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, TransitionForm
+from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, TransitionForm, stored_base
 from assessments.models import Answer, AnswerHistory, Comment, Question, ResidentViews, Reviewer, ReviewOpinion, Section
+from assessments.views.stale_forms import refuse_stale
 from assessments.views.wizard import REFUSED_COMMENT
 
 # How much of a refused comment is kept for the page it goes back to (the limit is 5,000 characters).
@@ -26,6 +27,9 @@ def _apply(request, assessment, write, success: str, form=None, **forms):
     again; without a form, as messages after going back."""
     try:
         write()
+    except reviewing.StaleSave as stale:
+        refuse_stale(form, stale.current, base=stale.base)  # the input kept, now based on the stored record
+        return _refused(request, assessment, form, **forms)
     except ValidationError as error:
         if form is not None:
             return _refused(request, assessment, form, error, **forms)
@@ -84,7 +88,7 @@ def _review_page(request, assessment, *, transition_form=None, opinion_form=None
                 continue
             existing = mine.get(section.pk if section else None)
             initial = {"section": section.pk if section else "", "verdict": existing.verdict if existing else "",
-                       "text": existing.text if existing else ""}
+                       "text": existing.text if existing else "", "base": stored_base(existing)}
             opinion_forms.append((section, OpinionForm(initial=initial, prefix=prefix)))
     return render(
         request,
@@ -199,7 +203,7 @@ def opinion_save(request, pk):
             raise Http404
     return _apply(request, assessment, lambda: reviewing.opinion_save(
         assessment=assessment, user=request.user, section=section,
-        verdict=form.cleaned_data["verdict"], text=form.cleaned_data["text"],
+        verdict=form.cleaned_data["verdict"], text=form.cleaned_data["text"], base=form.cleaned_data["base"],
     ), _("意見を保存しました。"), form, opinion_form=form)
 
 

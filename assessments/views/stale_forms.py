@@ -6,9 +6,10 @@ now carries the version it was refused for, so sending it again after reading is
 from django.utils.translation import gettext as _
 
 
-def refuse_stale(form, current, *, has_input=True) -> None:
+def refuse_stale(form, current, *, has_input=True, base: str | None = None) -> None:
     """``current``: the record as stored now, or None when it was deleted meanwhile. ``has_input``:
-    False for a form that only confirms (a deletion), which has no input to keep."""
+    False for a form that only confirms (a deletion), which has no input to keep. ``base``: for a
+    form that carries the record's stored_base (forms.py) instead of its version, the new one."""
     if current is None:
         form.add_error(None, _("このページを開いた後に、この記録は削除されていました。"))
         return
@@ -19,4 +20,7 @@ def refuse_stale(form, current, *, has_input=True) -> None:
         form.add_error(None, _("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
                                "最新の内容を確かめてください。それでも削除するときは、もう一度送ってください。"))
     form.data = form.data.copy()
-    form.data["version"] = str(current.version)
+    if base is None:
+        form.data[form.add_prefix("version")] = str(current.version)
+    else:
+        form.data[form.add_prefix("base")] = base
