@@ -42,7 +42,7 @@ from assessments.forms import (
     read_part_token,
 )
 from assessments.models import Answer, Assessment, InventoryRow, Question
-from assessments.spreadsheet_cells import csv_cell, starts_like_formula, xlsx_row
+from assessments.spreadsheet_cells import csv_cell, csv_reader, starts_like_formula, xlsx_row
 
 ROW_FIELDS = answer_saving.ROW_FIELDS
 YES_NO_FIELDS = ("sensitive", "children", "shared_with_vendor")
@@ -279,7 +279,7 @@ def _unquoted(cell: str) -> str:
 def parse_csv(data: bytes) -> ParsedInventory:
     _check_size(data)
     text = decode_csv(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv_reader(text)
 
     def records():
         number = 0

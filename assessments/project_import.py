@@ -9,7 +9,6 @@ documented in the README.
 """
 
 import csv
-import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from assessments.answer_values import clean_text
 from assessments.codes import validate_local_government_code
 from assessments.models import Category, Municipality, Project
+from assessments.spreadsheet_cells import csv_reader
 
 COLUMNS = (
     "key", "municipality_code", "title", "program", "fiscal_year", "amount_thousand_yen", "amount_note",
@@ -78,7 +78,7 @@ def _header_problems(header: list[str]) -> list[str]:
 
 def _records(text: str):
     """(first line, cells) for each record of the CSV; a quoted cell may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv_reader(text)
     while True:
         first_line = reader.line_num + 1
         try:

@@ -1,4 +1,5 @@
-"""What may go into a cell of an exported spreadsheet (CSV or XLSX), in one place.
+"""What may go into a cell of an exported spreadsheet (CSV or XLSX), in one place; and how an
+imported CSV is read (``csv_reader``).
 
 Two dangers, both from text that anyone can write (project titles from the catalogue import, notes,
 assessment titles, JSON-imported answers):
@@ -24,6 +25,8 @@ assessment titles, JSON-imported answers):
   loses lone surrogates.
 """
 
+import csv
+import io
 import re
 from decimal import Decimal
 
@@ -103,3 +106,16 @@ def text_cell(sheet, text: str):
     cell.data_type = "s"  # openpyxl made "=…" a formula ("f") and "#N/A" an error ("e")
     cell.quotePrefix = True
     return cell
+
+
+# Python's csv module refuses a cell of more than 131,072 characters with csv.Error, which the
+# imports reported as a broken file (an unclosed quote). The imports' own limits on file size and
+# cell length say what is wrong instead, so the module's limit is raised to the largest file read.
+LARGEST_CSV_CHARACTERS = 5_000_000
+
+
+def csv_reader(text: str):
+    """A csv.reader over an imported file's ``text`` (decoded), whose cells are as long as they are."""
+    if csv.field_size_limit() < LARGEST_CSV_CHARACTERS:
+        csv.field_size_limit(LARGEST_CSV_CHARACTERS)
+    return csv.reader(io.StringIO(text, newline=""))

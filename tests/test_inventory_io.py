@@ -432,6 +432,12 @@ def test_cells_outside_the_header_are_an_error_of_their_line():
     assert [message for _n, message in inventory_io.parse_csv(wide.encode()).errors] == ["見出しのない列に値があります（2、3、4、5、6…列目）。"]
 
 
+def test_a_cell_longer_than_the_csv_modules_limit_is_refused_for_its_length_not_as_a_broken_file():
+    parsed = inventory_io.parse_csv(f"{HEADER}\n{'y' * 131_073},理由\n身長,必要\n".encode())
+    assert [number for number, _message in parsed.errors] == [2]
+    assert "200" in parsed.errors[0][1] and "読めません" not in parsed.errors[0][1]
+
+
 ROLES = ("anonymous", "outsider", "viewer", "editor", "owner", "reviewer", "staff")
 # Expected status per URL and role for a draft assessment (as tests/test_access.py's MATRIX).
 MATRIX = {

@@ -124,9 +124,10 @@ def test_control_characters_in_a_cell_are_dropped_not_stored(catalogue, tmp_path
     assert (project.title, project.description) == ("事業名", "説明")
 
 
-def test_a_cell_too_large_for_csv_is_a_message_not_a_traceback(catalogue, tmp_path):
+def test_a_cell_too_large_for_csv_is_refused_for_its_length_not_as_a_broken_file(catalogue, tmp_path):
     message = command_problems(tmp_path, GOOD + "r5-x,112038,事業,,,,,,,\"" + "説" * 140_000 + "\"\n")
-    assert "4行目: CSVとして読めません" in message
+    assert "4行目: description: 20,000文字以内で入力してください（現在140,000文字）。" in message
+    assert "CSVとして読めません" not in message
 
 
 def test_a_stored_fiscal_year_outside_the_calendar_does_not_break_the_project_page(catalogue, client):
