@@ -51,7 +51,7 @@ def misnamed_choices(data) -> list[tuple[str, str, str]]:
 
 
 def without_texts(data):
-    """The set as scoring, screening, conditions and risks see it: no guidance, documents to
+    """The set as scoring, screening, conditions and risks see it: no guidance, basis, documents to
     request, description, changelog or version."""
     data = copy.deepcopy(data)
     for key in ("version", "description", "changelog"):
@@ -59,6 +59,7 @@ def without_texts(data):
     for section in data["sections"]:
         for question in section["questions"]:
             question.pop("guidance")
+            question.pop("basis")
             question.pop("documents_to_request")
     return data
 
@@ -80,7 +81,7 @@ def test_the_file_is_sound_and_published(v4_data):
     assert (v4_data["key"], v4_data["version"], v4_data["status"]) == ("dx-pia", 4, "published")
 
 
-def test_only_guidance_documents_and_the_record_of_changes_differ_from_v3(v3_data, v4_data):
+def test_only_guidance_bases_documents_and_the_record_of_changes_differ_from_v3(v3_data, v4_data):
     # The same questions, choices, scores, red flags, conditions, screening, levels and risk part:
     # an answer means and scores the same on v3 and v4, and a re-assessment compares like with like.
     assert without_texts(v4_data) == without_texts(v3_data)
@@ -116,6 +117,11 @@ def test_paraphrases_are_not_in_quotation_marks(v4_data):
     texts = {q["key"]: q["guidance"] for s in v4_data["sections"] for q in s["questions"]}
     assert "「データ分析" not in texts["c-human-decision"] and "データ分析は補助" in texts["c-human-decision"]
     assert "「国が全国" not in texts["c-no-central-provision"] and "中央データベースではない" in texts["c-no-central-provision"]
+
+
+def test_a_benchmark_of_the_my_number_assessment_is_cited_as_a_benchmark_elsewhere(v4_data):
+    basis = next(q["basis"] for s in v4_data["sections"] for q in s["questions"] if q["key"] == "a-public-comment")
+    assert "全項目評価での求めで、ほかの事業では目安" in basis
 
 
 def test_the_changelog_corrects_what_v2_said_of_its_sources(v4_data):
