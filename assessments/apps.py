@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,3 +18,19 @@ class AssessmentsConfig(AppConfig):
 
         # Every write to what a document may print renews the document stamp (see its module).
         connection_created.connect(document_stamp.watch, dispatch_uid="dxpia-document-stamp")
+        checks.register(document_fonts_check)
+
+
+def document_fonts_check(app_configs, **kwargs):
+    """``manage.py check`` (and migrate, runserver): the fonts the PDFs print with are installed;
+    without them every document would print boxes (reports.engine.MissingFonts)."""
+    from assessments.reports.engine import missing_fonts
+
+    missing = missing_fonts()
+    if not missing:
+        return []
+    return [checks.Error(
+        f"The fonts the documents print with are not installed: {', '.join(missing)}.",
+        hint="Install Debian's fonts-ipaexfont-gothic and fonts-ipaexfont-mincho (bash scripts/dev.sh does).",
+        id="dxpia.E001",
+    )]

@@ -84,18 +84,30 @@ def check_worker(now=None) -> str | None:
     return None
 
 
+def check_fonts() -> str | None:
+    """The fonts the documents print with are installed (reports.engine.DOCUMENT_FONTS)."""
+    from assessments.reports.engine import missing_fonts
+
+    try:
+        missing = missing_fonts()
+    except Exception as error:
+        return _failure(error)
+    return f"fail: missing {', '.join(missing)}" if missing else None
+
+
 CHECKS = {
     "database": check_database,
     "migrations": check_migrations,
     "storage": check_storage,
     "worker": check_worker,
+    "fonts": check_fonts,
 }
 
 
 # What this server needs to take requests; the worker is shared by every server (one heartbeat in
 # the database), so its failure is reported but takes no server out of the load balancer: each
 # still renders a report in the request that asks for it.
-SERVER_CHECKS = ("database", "migrations", "storage")
+SERVER_CHECKS = ("database", "migrations", "storage", "fonts")
 
 
 def health() -> tuple[str, dict[str, str]]:

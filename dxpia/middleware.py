@@ -1,4 +1,5 @@
-"""Security headers that Django 5.2 does not set by itself, and the request log."""
+"""Security headers that Django 5.2 does not set by itself, the request log, and the page for a
+document that this server cannot make."""
 
 import logging
 import time
@@ -93,3 +94,24 @@ class SessionLanguageMiddleware:
             translation.activate(code)
             request.LANGUAGE_CODE = code
         return self.get_response(request)
+
+
+class DocumentUnavailableMiddleware:
+    """A document that this server cannot make (reports.engine.MissingFonts: no Japanese font) is
+    a 503 page that says so, for every download at once, instead of a 500 (or a PDF of boxes)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from assessments.reports.engine import MissingFonts
+
+        if isinstance(exception, MissingFonts):
+            logging.getLogger("dxpia.documents").error("document not made: %s", exception)
+            return render(request, "503_documents.html", status=503)
+        return None

@@ -48,7 +48,7 @@ def test_healthz_is_200_on_a_migrated_database_without_signing_in(client, no_wor
     assert "no-store" in response["Cache-Control"]
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "migrations": "ok", "storage": "ok", "worker": "not configured"},
+        "checks": {"database": "ok", "migrations": "ok", "storage": "ok", "worker": "not configured", "fonts": "ok"},
     }
 
 
@@ -91,7 +91,7 @@ def test_healthz_is_degraded_but_200_when_the_worker_is_stale_and_ok_when_seen_l
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {
-        "database": "ok", "migrations": "ok", "storage": "ok", "worker": "ok"}}
+        "database": "ok", "migrations": "ok", "storage": "ok", "worker": "ok", "fonts": "ok"}}
 
     _worker_seen(monkeypatch, None)
     assert client.get("/healthz").json()["checks"]["worker"] == "fail: never seen"
@@ -124,6 +124,51 @@ def test_healthz_counts_unapplied_migrations(client, no_worker, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["migrations"] == "fail: 2 unapplied"
+
+
+# --- Fonts ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def a_font_missing(monkeypatch):
+    """The documents name a font fontconfig does not have (as on a server without Debian's IPAex fonts)."""
+    from assessments.reports import engine
+
+    engine.missing_fonts.cache_clear()
+    monkeypatch.setattr(engine, "DOCUMENT_FONTS", (*engine.DOCUMENT_FONTS, "No Such Font dxpia"))
+    yield
+    monkeypatch.undo()
+    engine.missing_fonts.cache_clear()
+
+
+def test_the_document_fonts_are_installed():
+    from assessments.reports import engine
+
+    engine.missing_fonts.cache_clear()
+    assert engine.missing_fonts() == ()
+
+
+@pytest.mark.django_db
+def test_without_the_fonts_no_document_is_made_and_check_health_and_downloads_say_so(a_font_missing, bob, assessment, client):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+    from django.urls import reverse
+
+    from assessments.reports import engine
+
+    assert engine.missing_fonts() == ("No Such Font dxpia",)
+    with pytest.raises(engine.MissingFonts):
+        engine.html_to_pdf("<p>日本語</p>")
+    with pytest.raises(SystemCheckError, match="dxpia.E001"):
+        call_command("check")
+    client.force_login(bob)
+    page = client.get(reverse("report_pdf", args=[assessment.pk]))
+    assert page.status_code == 503 and "日本語のフォントがありません" in page.content.decode()
+    health_page = client.get("/healthz")
+    assert health_page.status_code == 503 and health_page.json()["checks"]["fonts"] == "fail: missing No Such Font dxpia"
+    engine.missing_fonts.cache_clear()
+    engine.DOCUMENT_FONTS = engine.DOCUMENT_FONTS[:-1]  # installed: the same download is a PDF
+    assert client.get(reverse("report_pdf", args=[assessment.pk])).content.startswith(b"%PDF")
 
 
 # --- Logs -------------------------------------------------------------------------------------------
@@ -340,7 +385,7 @@ def test_gunicorn_with_the_repositorys_config_serves_health_pages_and_static_fil
             bench._run(env, ["manage.py", "render_worker", "--batch"], "render_worker")
             status, headers, body = _get(f"{base_url}/healthz")
             assert (status, json.loads(body)) == (200, {"status": "ok", "checks": {
-                "database": "ok", "migrations": "ok", "storage": "ok", "worker": "ok"}})
+                "database": "ok", "migrations": "ok", "storage": "ok", "worker": "ok", "fonts": "ok"}})
             assert _get(f"{base_url}/")[0] == 301
             https = {"X-Forwarded-Proto": "https"}
             status, headers, body = _get(f"{base_url}/", https)

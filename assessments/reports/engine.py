@@ -22,6 +22,7 @@ files (``StaticOnlyFetcher``), and it makes the demonstration report about 0.45 
   ``@font-face`` rules, so nothing from one document stays in it for the next.
 """
 
+import functools
 import gc
 import logging
 import threading
@@ -117,7 +118,40 @@ def font_configuration() -> FontConfiguration:
 PDF_VARIANT = "pdf/ua-1"
 
 
+# The fonts the documents name (dxpia.css, the letter's and the council notice's own styles;
+# Debian's fonts-ipaexfont-gothic and fonts-ipaexfont-mincho, which dev.sh installs). Without them
+# fontconfig falls back to a font with no Japanese glyphs and every character prints as a box, in a
+# PDF that the document storage would then keep and serve.
+DOCUMENT_FONTS = ("IPAexGothic", "IPAexMincho")
+
+
+class MissingFonts(RuntimeError):
+    """A document cannot be rendered: fontconfig has none of these fonts."""
+
+
+@functools.cache
+def missing_fonts() -> tuple[str, ...]:
+    """The DOCUMENT_FONTS fontconfig does not know (once per process: fonts installed later need a
+    restart, as fontconfig's own list does)."""
+    from weasyprint.text.ffi import ffi, fontconfig
+
+    config = ffi.gc(fontconfig.FcInitLoadConfigAndFonts(), fontconfig.FcConfigDestroy)
+    fonts = fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem)
+    families = set()
+    value = ffi.new("FcChar8 **")
+    for index in range(fonts.nfont if fonts != ffi.NULL else 0):
+        number = 0
+        while fontconfig.FcPatternGetString(fonts.fonts[index], b"family", number, value) == fontconfig.FcResultMatch:
+            families.add(ffi.string(value[0]).decode("utf-8", "replace"))
+            number += 1
+    return tuple(font for font in DOCUMENT_FONTS if font not in families)
+
+
 def html_to_pdf(html: str, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
+    """The PDF of ``html``; MissingFonts rather than a PDF of boxes."""
+    missing = missing_fonts()
+    if missing:
+        raise MissingFonts(f"no font {', '.join(missing)} (install fonts-ipaexfont-gothic and fonts-ipaexfont-mincho)")
     fetcher = StaticOnlyFetcher()
     with cyclic_gc_paused:
         document = DocumentHTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
