@@ -230,7 +230,9 @@ def build_summary(
     sentences = head + counts
     closing = [summary.actions[0]]
     budget = SUMMARY_LIMIT - sum(map(len, sentences)) - sum(map(len, closing))
-    for finding in summary.lacking[:2] + summary.unknown[:2]:
+    # The number of people is said above in any case: its own finding would say it twice.
+    persons_keys = {q.key for q in questions if q.screening_role == "persons_covered"}
+    for finding in summary.lacking[:2] + [f for f in summary.unknown if f.question not in persons_keys][:2]:
         if len(finding.text) <= budget:
             sentences.append(finding.text)
             budget -= len(finding.text)

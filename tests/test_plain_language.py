@@ -89,6 +89,16 @@ def summary(answers, **kwargs):
     return build_summary(**{**arguments, **kwargs})
 
 
+def test_an_unknown_number_of_people_is_said_once():
+    persons = scoring.QuestionSpec("n", "a", "何人？", "number", screening_role="persons_covered")
+    texts = {**TEXTS, ("n", UNKNOWN): "何人分の、データを使うかは、まだ、はっきりしません。"}
+    made = summary({"n": {"mark": "unknown"}, "q": "unknown"}, questions=[SINGLE, persons], texts=texts)
+    assert "何人の情報を使うかは、まだ分かりません。" in made.text
+    assert "はっきりしません" not in made.text  # not a second time in other words
+    assert "町が説明したかは、分かりません。" in made.text  # the other unknown stays
+    assert [f.question for f in made.unknown] == ["q", "n"]  # and the list of unknowns still names both
+
+
 def test_a_demonstrations_summary_says_first_that_some_answers_are_invented():
     from assessments.plain_language import DEMO_SENTENCE
 
