@@ -495,3 +495,16 @@ def test_an_opinion_from_an_older_tab_does_not_replace_a_newer_one(cast):
     assert reviewer.post(url, again).status_code == 302
     stored.refresh_from_db()
     assert (stored.verdict, stored.text) == ("appropriate", "妥当")
+
+
+def test_the_review_page_offers_to_remove_only_a_reviewer_without_opinions(cast):
+    owner = Client()
+    owner.force_login(cast["owner"])
+    review = reverse("assessment_review", args=[cast["assessment"].pk])
+    remove = reverse("reviewer_remove", args=[cast["assessment"].pk, cast["seat"].pk])
+    assert remove in owner.get(review).content.decode()
+    reviewing.opinion_save(assessment=cast["assessment"], user=cast["reviewer"], section=None, verdict="appropriate", text="")
+    page = owner.get(review).content.decode()
+    assert remove not in page and "意見を述べたため外せません。意見は記録に残ります" in page
+    assert owner.post(remove).status_code in (302, 400)  # and the service still refuses it
+    assert Reviewer.objects.filter(pk=cast["seat"].pk).exists()

@@ -103,6 +103,7 @@ def _review_page(request, assessment, *, transition_form=None, opinion_form=None
             "composition": selectors.review_body_composition([r for r in reviewers if r.active]),
             "review_open": review_open,
             "opinions": opinions,
+            "reviewers_with_opinions": {opinion.reviewer_id for opinion in opinions},  # kept on the record
             "opinion_forms": opinion_forms,
             "reviewer_form": (reviewer_form or ReviewerForm()) if OWN in rights and review_open else None,
             "my_seat": my_seat,
