@@ -24,6 +24,7 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.template.loader import render_to_string
@@ -34,7 +35,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import Assessment, Membership, Organisation, Profile, Reviewer
+from assessments.models import Assessment, Invitation, Membership, Organisation, Profile, Reviewer
 
 
 class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -141,16 +142,12 @@ def profile_save(*, user, display_name: str, public_anonymous: bool, email: str,
 DELETED_ORGANISATION = gettext_lazy("退会した利用者の評価（%(number)s）")
 
 
-@transaction.atomic
-def groups_only_they_own(user, *, lock: bool = False) -> list[Organisation]:
+def groups_only_they_own(user) -> list[Organisation]:
     """The groups whose last owner (管理者) ``user`` is while others are members: deleting the
     account would leave them with nobody who can invite, manage the review body or publish (the
-    same rule as leaving a group, groups.membership_leave). ``lock``: inside a transaction, lock
-    them, so that no role changes until the deletion is done."""
-    owned = Organisation.objects.filter(personal_for=None, memberships__user=user, memberships__role=Membership.Role.OWNER)
-    if lock:
-        owned = owned.select_for_update()
-    owned = list(owned.order_by("name"))
+    same rule as leaving a group, groups.membership_leave)."""
+    owned = list(Organisation.objects.filter(
+        personal_for=None, memberships__user=user, memberships__role=Membership.Role.OWNER).order_by("name"))
     roles = {}
     for organisation_id, user_id, role in Membership.objects.filter(organisation__in=owned).values_list(
             "organisation_id", "user_id", "role"):
@@ -170,15 +167,26 @@ class SoleOwner(Exception):
         self.groups = groups
 
 
+@transaction.atomic
 def delete_account(user) -> None:
     """Delete ``user`` (inside a transaction). Drafts in their personal organisation go; what they
     submitted or published stays, attributed to its organisation (a personal organisation is renamed
     so that its name, made from the login name, goes too). Their reviewer seats are withdrawn and keep
     their opinions; comments, status changes and answer history stay and show 「退会した利用者」.
-    Refused (SoleOwner) while they are the last owner of a group with other members."""
-    left = groups_only_they_own(user, lock=True)
+    Refused (SoleOwner) while they are the last owner of a group with other members; the open
+    invitations of a group they are the only member of are withdrawn, as nobody would be left to
+    manage whoever accepted one."""
+    # Every group they belong to, locked until the deletion is done: no role change, no member
+    # leaving and no invitation accepted meanwhile (each of those takes the same lock first).
+    list(Organisation.objects.select_for_update(of=("self",)).filter(personal_for=None, memberships__user=user)
+         .order_by("pk"))
+    left = groups_only_they_own(user)
     if left:
         raise SoleOwner(left)
+    others = Membership.objects.filter(organisation=OuterRef("pk")).exclude(user=user)
+    alone_in = Organisation.objects.filter(personal_for=None, memberships__user=user).exclude(Exists(others))
+    Invitation.objects.filter(organisation__in=alone_in, accepted_at=None, withdrawn_at=None).update(
+        withdrawn_at=timezone.now())
     personal = Organisation.objects.filter(personal_for=user).first()
     if personal is not None:
         Assessment.objects.filter(organisation=personal, status=Assessment.Status.DRAFT).delete()

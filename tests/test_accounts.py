@@ -443,14 +443,19 @@ def test_the_last_owner_of_a_group_with_other_members_cannot_delete_the_account_
         cast["editor"].username]
 
 
-def test_the_only_member_of_a_group_may_delete_the_account(client, bob):
+def test_the_only_member_of_a_group_may_delete_the_account_and_its_open_invitations_go_too(client, bob, charlie):
     from assessments import groups
+    from assessments.models import Invitation
 
     group = groups.organisation_create(user=bob, name="ひとりの会")
+    sent = groups.invitation_create(organisation=group, inviter=bob, email="invited@example.jp", role="editor",
+                                    link_for=lambda token: f"/invitations/{token}/")
     client.force_login(bob)
     assert "唯一の管理者" not in client.get(reverse("account_delete")).content.decode()
     assert client.post(reverse("account_delete"), {"password": PASSWORD})["Location"] == reverse("home")
     assert not Membership.objects.filter(organisation=group).exists()
+    # Nobody is left to manage whoever would accept it: a group of one editor and no 管理者.
+    assert Invitation.objects.get(pk=sent.invitation.pk).state() == Invitation.State.WITHDRAWN
 
 
 def test_a_published_personal_assessment_stays_under_a_name_without_the_login(client, bob, assessment):

@@ -84,8 +84,10 @@ def test_numbers_have_thousands_separators_and_their_unit(number, unit, expected
 
 @pytest.mark.parametrize("typed, japanese, english", [
     ("12", "12ページ", "p. 12"),
-    (" 3-5 ", "3-5ページ", "p. 3-5"),
-    ("2〜4", "2〜4ページ", "p. 2〜4"),
+    (" 3-5 ", "3-5ページ", "pp. 3-5"),
+    ("2〜4", "2〜4ページ", "pp. 2〜4"),
+    ("１２", "１２ページ", "p. １２"),
+    ("٣", "٣", '<span lang="ja">٣</span>'),  # digits of another script are text as typed
     ("全3頁", "全3頁", '<span lang="ja">全3頁</span>'),
     ("p.2〜4", "p.2〜4", '<span lang="ja">p.2〜4</span>'),
     ("<b>1</b>", "&lt;b&gt;1&lt;/b&gt;", '<span lang="ja">&lt;b&gt;1&lt;/b&gt;</span>'),

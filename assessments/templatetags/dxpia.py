@@ -6,6 +6,7 @@ from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments import formatting
 
@@ -73,15 +74,17 @@ def lang_ja_filter(value, autoescape=True):
 # A page field holds what was typed. A number or a range ("12", "3-5", "2〜4") is printed with the
 # word for pages; anything else ("p.2〜4", "全12頁（うち4頁に黒塗り）", "1枚", "別紙2") as typed, as it
 # already says what it is (the report used to print 「全3頁ページ」).
-_PAGE_NUMBERS = re.compile(r"\d+(?:\s*[-‐–—〜～~,，、・]\s*\d+)*")
+_PAGE_NUMBERS = re.compile(r"[0-9０-９]+(?:\s*[-‐–—〜～~,，、・]\s*[0-9０-９]+)*")
 
 
 @register.filter
 def page_ref(page) -> SafeString:
-    """A source's page as a reader reads it: 「12ページ」 (in English "p. 12"), or the typed text (data)."""
+    """A source's page as a reader reads it: 「12ページ」, 「3-5ページ」 (in English "p. 12", "pp. 3-5"),
+    or the typed text (data)."""
     text = str(page).strip()
     if _PAGE_NUMBERS.fullmatch(text):
-        return conditional_escape(_("%(page)sページ") % {"page": text})
+        pages = 1 if text.isdigit() else 2
+        return conditional_escape(ngettext("%(page)sページ", "%(page)sページ", pages) % {"page": text})
     return lang_ja_filter(text)
 
 
