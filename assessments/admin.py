@@ -512,6 +512,10 @@ class SectionAdmin(FrozenAwareAdminMixin, admin.ModelAdmin):
     def question_set_of(self, obj):
         return obj.question_set
 
+    def get_readonly_fields(self, request, obj=None):
+        # A section stays in the set it was made in (Section.clean says why).
+        return [*super().get_readonly_fields(request, obj), *(["question_set"] if obj is not None else [])]
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "question_set":
             kwargs["queryset"] = QuestionSet.objects.filter(status=QuestionSet.Status.DRAFT)

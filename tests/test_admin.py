@@ -205,6 +205,29 @@ def test_sections_can_only_be_added_to_drafts(admin_client, published_set):
     assert published_set.sections.count() == before
 
 
+def test_a_section_stays_in_the_set_it_was_made_in(admin_client, published_set):
+    from django.core.exceptions import ValidationError
+
+    from assessments.models import Section
+
+    first = questionset_from_data(make_questionset_data(key="set-a"))
+    second = questionset_from_data(make_questionset_data(key="set-b"))
+    section = first.sections.first()
+    questions = set(section.questions.values_list("pk", flat=True))
+    change = reverse("admin:assessments_section_change", args=[section.pk])
+    page = admin_client.get(change).content.decode()
+    assert 'name="question_set"' not in page and str(first) in page  # shown, not offered
+    form = read_form(page, "section_form")
+    admin_client.post(change, {**form, "question_set": second.pk, "title": "題名を直した"})
+    section.refresh_from_db()
+    assert (section.question_set_id, section.title) == (first.pk, "題名を直した")
+    assert set(first.questions.filter(section=section).values_list("pk", flat=True)) == questions
+    section.question_set = second  # nor by a script: its questions would stay behind in the first set
+    with pytest.raises(ValidationError, match="別の質問セットへ移せません"):
+        section.save()
+    assert Section.objects.get(pk=section.pk).question_set_id == first.pk
+
+
 def test_staff_administer_organisations_and_assessments(admin_client, cast):
     from assessments.models import AnswerHistory, Organisation
 

@@ -127,6 +127,20 @@ def test_a_bad_assessment_file_is_refused_whole_with_a_message(assessment, bob, 
     assert (Assessment.objects.count(), Answer.objects.count()) == before
 
 
+def test_an_assessment_file_on_a_draft_question_set_is_refused(assessment, bob):
+    from assessments import services
+
+    draft = services.questionset_clone(question_set=assessment.question_set)  # its scores may still change
+    data = demo_file(assessment)
+    data["question_set"]["version"] = draft.version
+    before = Assessment.objects.count()
+    with pytest.raises(AssessmentFileError, match="下書き"):
+        assessment_from_data(data, user=bob)
+    assert Assessment.objects.count() == before
+    data["question_set"]["version"] = assessment.question_set.version
+    assert assessment_from_data(data, user=bob).question_set == assessment.question_set  # a published one is read
+
+
 def test_text_in_an_assessment_file_is_cleaned_like_typed_text(assessment, bob):
     data = demo_file(assessment)
     data["answers"]["a-public-comment"]["note"] = "a\x00b\ud800c"

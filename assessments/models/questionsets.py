@@ -289,6 +289,27 @@ class Section(FrozenAwareModel):
     def owning_set_id(self):
         return self.question_set_id
 
+    def _moved_to_another_set(self) -> bool:
+        """A stored section given another question set: its questions would stay in the first set
+        (and a published set's questions could then be deleted through the draft it moved to)."""
+        if not self.pk:
+            return False
+        stored = Section._base_manager.filter(pk=self.pk).values_list("question_set_id", flat=True).first()
+        return stored is not None and stored != self.question_set_id
+
+    def clean(self):
+        super().clean()
+        if self._moved_to_another_set():
+            raise ValidationError({"question_set": SECTION_STAYS})
+
+    def save(self, *args, **kwargs):
+        if self._moved_to_another_set():
+            raise ValidationError({"question_set": SECTION_STAYS})
+        super().save(*args, **kwargs)
+
+
+SECTION_STAYS = _("節は、作った質問セットから別の質問セットへ移せません。別の版に同じ節が要るときは、その版に節を作ってください。")
+
 
 class Question(FrozenAwareModel):
     class Type(models.TextChoices):
