@@ -278,7 +278,7 @@ def validate_questionset_data(data) -> list[Problem]:
     check.integer(data, "version", "version", low=1, high=1_000_000)
     check.string(data, "title", "title", max_length=200, required=True)
     check.string(data, "description", "description", max_length=20_000)
-    if data.get("status", QuestionSet.Status.DRAFT) not in _STATUSES:
+    if not _one_of(data.get("status", QuestionSet.Status.DRAFT), _STATUSES):
         check.add("status", _("状態 %(status)r は draft / published / retired のいずれかです。") % {"status": data.get("status")})
 
     screening = data.get("screening", {})
@@ -294,7 +294,7 @@ def validate_questionset_data(data) -> list[Problem]:
 
     if data.get("min_confirmed_percent") is not None:
         check.integer(data, "min_confirmed_percent", "min_confirmed_percent", low=1, high=100)
-    if "language" in data and data["language"] not in {code for code, _name in settings.LANGUAGES}:
+    if "language" in data and not _one_of(data["language"], {code for code, _name in settings.LANGUAGES}):
         check.add("language", _("言語は %(codes)s のどれかです。") % {"codes": ", ".join(code for code, _n in settings.LANGUAGES)})
     for name, high in _REVIEW_FIELDS.items():
         if data.get(name) is not None:
@@ -396,13 +396,22 @@ def _validate_risks(check: _Checker, risks, questions) -> None:
         check.string(rule, "title", where, max_length=200, required=True)
         check.string(rule, "reason", where, max_length=2000, required=True)
         named = rule.get("harms")
-        if not isinstance(named, list) or not named or any(h not in harm_keys for h in named):
+        if not isinstance(named, list) or not named or any(not _one_of(h, harm_keys) for h in named):
             check.add(where, _("harms には、この質問セットの害のキーを1つ以上挙げてください。"))
-        if rule.get("match", "any") not in risk_rules.MATCHES:
+        if not _one_of(rule.get("match", "any"), risk_rules.MATCHES):
             check.add(where, _("match は any か all にしてください。"))
         _conditions, problems = risk_rules.parse_conditions(rule.get("conditions"), questions)
         for problem in problems:
             check.add(where, problem)
+
+
+def _one_of(value, allowed) -> bool:
+    """``value in allowed`` for a value read from a file, which may be a list or an object where a
+    string belongs (unhashable: ``in`` on a set or dict raised TypeError, a traceback for the admin)."""
+    try:
+        return value in allowed
+    except TypeError:
+        return False
 
 
 def _validate_changelog(check: _Checker, changelog) -> None:
@@ -503,14 +512,14 @@ def _validate_question(check, question, where, question_keys, earlier, roles) ->
         check.add(where, _("「plausible_min」「plausible_max」は数値の質問にだけ指定できます。"))
     if low is not None and high is not None and low > high:
         check.add(where, _("「plausible_min」は「plausible_max」以下にしてください。"))
-    if question.get("risk_category", "") not in _CATEGORIES:
+    if not _one_of(question.get("risk_category", ""), _CATEGORIES):
         check.add(where, _("不明なリスク分類 %(c)r です。") % {"c": question.get("risk_category")})
     documents = question.get("documents_to_request", [])
     if not isinstance(documents, list) or not all(isinstance(d, str) and "\n" not in d for d in documents):
         check.add(where, _("「documents_to_request」は1行の文字列のリストにしてください。"))
 
     qtype = question.get("type")
-    if qtype not in _TYPES:
+    if not _one_of(qtype, _TYPES):
         check.add(where, _("不明な質問の種類 %(type)r です（%(types)s のいずれか）。") % {"type": qtype, "types": ", ".join(sorted(_TYPES))})
     choice_keys = _validate_choices(check, question.get("choices", []), where, qtype)
 
@@ -519,7 +528,7 @@ def _validate_question(check, question, where, question_keys, earlier, roles) ->
         _validate_condition(check, condition, where, earlier)
 
     role = question.get("screening_role", "")
-    if role not in _ROLES:
+    if not _one_of(role, _ROLES):
         check.add(where, _("不明なスクリーニングの役割 %(role)r です。") % {"role": role})
     elif role:
         if role in roles:
@@ -548,7 +557,7 @@ def _validate_choices(check, choices, where, qtype) -> set[str]:
         return set()
     if qtype in Question.CHOICE_TYPES and len(choices) < 2:
         check.add(where, _("選択式の質問には選択肢が2つ以上必要です。"))
-    if qtype not in Question.CHOICE_TYPES and qtype in _TYPES and choices:
+    if qtype not in Question.CHOICE_TYPES and _one_of(qtype, _TYPES) and choices:
         check.add(where, _("種類 %(type)r の質問に選択肢は置けません。") % {"type": qtype})
     keys: set[str] = set()
     for c_index, choice in enumerate(choices):
@@ -564,7 +573,7 @@ def _validate_choices(check, choices, where, qtype) -> set[str]:
         check.string(choice, "label", c_where, max_length=200, required=True)
         check.string(choice, "red_flag", c_where, max_length=300)
         check.integer(choice, "score", c_where, low=-100, high=100, nullable=True)
-        if choice.get("meaning", Choice.Meaning.ANSWER) not in _MEANINGS:
+        if not _one_of(choice.get("meaning", Choice.Meaning.ANSWER), _MEANINGS):
             check.add(c_where, _("不明な意味 %(m)r です（%(all)s のいずれか）。") % {"m": choice.get("meaning"), "all": ", ".join(sorted(_MEANINGS))})
     return keys
 
@@ -575,7 +584,7 @@ def _validate_condition(check, condition, where, earlier) -> None:
         return
     target = condition.get("question")
     choices = condition.get("choices")
-    if target not in earlier:
+    if not _one_of(target, earlier):
         check.add(where, _("表示条件の質問 %(q)r が、この質問より前にありません。") % {"q": target})
         return
     target_type, target_choices = earlier[target]
@@ -584,7 +593,7 @@ def _validate_condition(check, condition, where, earlier) -> None:
     if not isinstance(choices, list) or not choices:
         check.add(where, _("表示条件の選択肢を1つ以上挙げてください。"))
         return
-    missing = [c for c in choices if c not in target_choices]
+    missing = [c for c in choices if not _one_of(c, target_choices)]
     if missing:
         check.add(where, _("表示条件の選択肢 %(c)s は質問 %(q)r にありません。") % {"c": ", ".join(map(repr, missing)), "q": target})
 

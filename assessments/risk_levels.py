@@ -84,7 +84,7 @@ def matrix_problems(
             or not all(isinstance(row, (list, tuple)) and len(row) == size for row in matrix)):
         return [f"判定表は {size}×{size} にしてください（行が重大さ、列が起こりやすさ）。"]
     rank = {key: index for index, key in enumerate(level_keys)}
-    unknown = sorted({str(cell) for row in matrix for cell in row if cell not in rank})
+    unknown = sorted({str(cell) for row in matrix for cell in row if not isinstance(cell, str) or cell not in rank})
     if unknown:
         return ["判定表に、定められていない水準があります: " + "、".join(unknown)]
     for s in range(size):

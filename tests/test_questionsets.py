@@ -243,3 +243,30 @@ def test_a_good_file_imports_through_the_command(tmp_path, capsys):
     question_set = QuestionSet.objects.get(key="test-set")
     assert question_set.status == QuestionSet.Status.PUBLISHED
     assert question_set.questions.count() == 6
+
+
+def _question(data, predicate):
+    return next(q for s in data["sections"] for q in s["questions"] if predicate(q))
+
+
+@pytest.mark.parametrize("place, spoil", [
+    ("status", lambda d: d.update(status=["published"])),
+    ("language", lambda d: d.update(language={"ja": True})),
+    ("type", lambda d: d["sections"][1]["questions"][0].update(type=["single"])),
+    ("risk_category", lambda d: d["sections"][1]["questions"][0].update(risk_category=["incident"])),
+    ("screening_role", lambda d: d["sections"][1]["questions"][0].update(screening_role=["criteria"])),
+    ("meaning", lambda d: d["sections"][1]["questions"][0]["choices"][0].update(meaning=["answer"])),
+    ("condition.question", lambda d: _question(d, lambda q: q.get("condition"))["condition"].update(question=["x"])),
+    ("condition.choices", lambda d: _question(d, lambda q: q.get("condition"))["condition"].update(choices=[["yes"]])),
+    ("risks.matrix", lambda d: d["risks"]["matrix"][0].__setitem__(0, ["low"])),
+    ("risks.rules.harms", lambda d: d["risks"]["rules"][0].update(harms=[["breach"]])),
+])
+def test_a_value_of_the_wrong_json_type_is_a_placed_problem_not_a_traceback(place, spoil):
+    from assessments.questionset_io import read_questionset_file, validate_questionset_data
+    from assessments.seed import FIXTURES
+
+    data = read_questionset_file(FIXTURES / "questionsets" / "dx-pia-v4.json")
+    assert validate_questionset_data(data) == []
+    spoil(data)
+    problems = validate_questionset_data(data)
+    assert problems and all(problem.where and problem.message for problem in problems), place
