@@ -5,7 +5,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from assessments import render_ahead
-from assessments.models import LetterDetails, QuestionSet
+from assessments.models import LetterDetails, PlainFinding, QuestionSet
 from assessments.questionset_io import (
     Problem,
     QuestionSetDataError,
@@ -45,6 +45,15 @@ def questionset_clone(*, question_set: QuestionSet) -> QuestionSet:
     clone = questionset_from_data(data)
     clone.cloned_from = question_set
     clone.save()
+    # The やさしい日本語 sentences are kept beside the questions, not in the file format: copied
+    # by question key, or an assessment on the new version would have no plain summary.
+    new_questions = dict(clone.questions.values_list("key", "pk"))
+    PlainFinding.objects.bulk_create(
+        PlainFinding(question_id=new_questions[key], answer_class=answer_class, text=text)
+        for key, answer_class, text in PlainFinding.objects.filter(question__question_set=question_set)
+        .values_list("question__key", "answer_class", "text")
+        if key in new_questions
+    )
     return clone
 
 

@@ -217,6 +217,7 @@ def test_a_section_stays_in_the_set_it_was_made_in(admin_client, published_set):
     change = reverse("admin:assessments_section_change", args=[section.pk])
     page = admin_client.get(change).content.decode()
     assert 'name="question_set"' not in page and str(first) in page  # shown, not offered
+    assert "質問セット" in page and "Question set" not in page  # the field's label is Japanese
     form = read_form(page, "section_form")
     admin_client.post(change, {**form, "question_set": second.pk, "title": "題名を直した"})
     section.refresh_from_db()

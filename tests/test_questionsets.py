@@ -79,6 +79,22 @@ def test_the_set_itself_cannot_be_retitled_or_deleted(published_set):
     assert QuestionSet.objects.filter(pk=published_set.pk, title="DX事業 住民視点プライバシー影響評価").exists()
 
 
+@pytest.mark.django_db
+def test_a_clone_keeps_the_plain_sentences_of_its_questions():
+    from assessments import seed
+    from assessments.models import PlainFinding
+
+    seed.seed_questionsets(seed.SeedReport())
+    seed.seed_plain_findings(seed.SeedReport())
+    published_set = QuestionSet.objects.get(key="dx-pia", version=4)
+    original = set(PlainFinding.objects.filter(question__question_set=published_set)
+                   .values_list("question__key", "answer_class", "text"))
+    assert original
+    clone = services.questionset_clone(question_set=published_set)
+    assert set(PlainFinding.objects.filter(question__question_set=clone)
+               .values_list("question__key", "answer_class", "text")) == original
+
+
 def test_a_published_set_can_be_retired_and_then_nothing_changes(published_set):
     services.questionset_retire(question_set=published_set)
     published_set.refresh_from_db()

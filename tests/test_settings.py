@@ -271,3 +271,10 @@ def test_a_documents_storage_that_cannot_be_understood_stops_start_up(monkeypatc
 def test_a_negative_settle_delay_stops_start_up():
     result = start_django(DXPIA_RENDER_AHEAD_SECONDS="-1")
     assert result.returncode != 0 and "DXPIA_RENDER_AHEAD_SECONDS" in result.stderr
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)  # exits 1 on a missing one

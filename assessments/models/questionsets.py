@@ -218,7 +218,7 @@ class FrozenAwareModel(models.Model):
 class Level(FrozenAwareModel):
     """A protection level by score percentage (e.g. 良好 ≥ 80 %)."""
 
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="levels")
+    question_set = models.ForeignKey(QuestionSet, verbose_name=_("質問セット"), on_delete=models.CASCADE, related_name="levels")
     key = models.SlugField(_("キー"), max_length=40)
     label = models.CharField(_("表示名"), max_length=60)
     min_percent = models.PositiveSmallIntegerField(_("下限（%）"), validators=[MaxValueValidator(100)])
@@ -247,7 +247,7 @@ class ChangelogEntry(FrozenAwareModel):
     its own entries, so each version's page tells how it came to be.
     """
 
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="changelog")
+    question_set = models.ForeignKey(QuestionSet, verbose_name=_("質問セット"), on_delete=models.CASCADE, related_name="changelog")
     position = models.PositiveSmallIntegerField(_("表示順"), default=0)
     version = models.PositiveIntegerField(_("版"), help_text=_("この変更を加えた版"))
     date = models.DateField(_("日付"))
@@ -269,7 +269,7 @@ class ChangelogEntry(FrozenAwareModel):
 
 
 class Section(FrozenAwareModel):
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="sections")
+    question_set = models.ForeignKey(QuestionSet, verbose_name=_("質問セット"), on_delete=models.CASCADE, related_name="sections")
     key = models.SlugField(_("キー"), max_length=40)
     title = models.CharField(_("題名"), max_length=200)
     introduction = models.TextField(_("導入文"), blank=True)
@@ -345,7 +345,7 @@ class Question(FrozenAwareModel):
         PERSONAL_DATA = "personal_data", _("個人情報の取扱いの有無")
 
     question_set = models.ForeignKey(
-        QuestionSet, on_delete=models.CASCADE, related_name="questions", editable=False
+        QuestionSet, verbose_name=_("質問セット"), on_delete=models.CASCADE, related_name="questions", editable=False
     )
     section = models.ForeignKey(Section, verbose_name=_("節"), on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(_("キー"), max_length=60, help_text=_("質問セット内で一意。版をまたいで同じ質問には同じキー。"))

@@ -26,7 +26,7 @@ SCALE_MAX = 6  # the scales' size is data (4 in dx-pia v3); more than 6 steps wo
 class Harm(FrozenAwareModel):
     """A harm a resident can suffer from how their data is handled (監視・追跡, 目的外の利用 …)."""
 
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="harms")
+    question_set = models.ForeignKey(QuestionSet, verbose_name=_("質問セット"), on_delete=models.CASCADE, related_name="harms")
     key = models.SlugField(_("キー"), max_length=40)
     label = models.CharField(_("名称"), max_length=100)
     explanation = models.TextField(_("説明"), help_text=_("住民にとって何が起きるかを、やさしい日本語で。"))
@@ -55,7 +55,7 @@ class RiskScaleStep(FrozenAwareModel):
         SEVERITY = "severity", _("重大さ")
         LIKELIHOOD = "likelihood", _("起こりやすさ")
 
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="risk_scale_steps")
+    question_set = models.ForeignKey(QuestionSet, verbose_name=_("質問セット"), on_delete=models.CASCADE, related_name="risk_scale_steps")
     scale = models.CharField(_("尺度"), max_length=12, choices=Scale.choices)
     value = models.PositiveSmallIntegerField(_("段階"), validators=[MinValueValidator(1), MaxValueValidator(SCALE_MAX)])
     label = models.CharField(_("名称"), max_length=40)
@@ -79,7 +79,7 @@ class RiskScaleStep(FrozenAwareModel):
 class RiskLevel(FrozenAwareModel):
     """A risk level (低い … 非常に高い), lowest first."""
 
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="risk_levels")
+    question_set = models.ForeignKey(QuestionSet, verbose_name=_("質問セット"), on_delete=models.CASCADE, related_name="risk_levels")
     key = models.SlugField(_("キー"), max_length=40)
     label = models.CharField(_("名称"), max_length=40)
     description = models.TextField(_("説明"), blank=True)
@@ -104,7 +104,7 @@ class RiskMatrixCell(FrozenAwareModel):
     """The level of one (severity, likelihood) pair: the matrix is data, checked for symmetry and
     monotony before the set can be published (risk_levels.matrix_problems)."""
 
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="risk_matrix_cells")
+    question_set = models.ForeignKey(QuestionSet, verbose_name=_("質問セット"), on_delete=models.CASCADE, related_name="risk_matrix_cells")
     severity = models.PositiveSmallIntegerField(_("重大さ"), validators=[MinValueValidator(1), MaxValueValidator(SCALE_MAX)])
     likelihood = models.PositiveSmallIntegerField(_("起こりやすさ"), validators=[MinValueValidator(1), MaxValueValidator(SCALE_MAX)])
     level = models.ForeignKey(RiskLevel, verbose_name=_("水準"), on_delete=models.CASCADE, related_name="cells")
@@ -139,7 +139,7 @@ class SuggestionRule(FrozenAwareModel):
         ANY = "any", _("どれか1つ")
         ALL = "all", _("すべて")
 
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="suggestion_rules")
+    question_set = models.ForeignKey(QuestionSet, verbose_name=_("質問セット"), on_delete=models.CASCADE, related_name="suggestion_rules")
     key = models.SlugField(_("キー"), max_length=60)
     position = models.PositiveSmallIntegerField(_("表示順"), default=0)
     title = models.CharField(_("示唆するリスクの題名"), max_length=200)
