@@ -214,7 +214,7 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
         raise AssessmentFileError(f"質問セット {qs.get('key')} v{qs.get('version')} はありません。")
     if not question_set.is_frozen:  # a draft's scores and texts may still change under the answers
         raise AssessmentFileError(f"質問セット {qs.get('key')} v{qs.get('version')} は下書きです。"
-                                  "公開された版の評価だけを読み込めます。")
+                                  "点数や文言がまだ変わりうるため、下書きの版の評価は読み込めません。")
     title = _text(data.get("title"), "題名", max_length=200).strip()
     if not title or data.get("standpoint") not in Assessment.Standpoint.values:
         raise AssessmentFileError("題名または評価者の立場（standpoint）が正しくありません。")

@@ -121,7 +121,7 @@ def _inventory_condition(item: dict, where: str) -> tuple[Condition | None, str]
 
 def _answer_condition(item: dict, where: str, questions) -> tuple[Condition | None, str]:
     key = item.get("question")
-    if key not in questions:
+    if not isinstance(key, str) or key not in questions:  # a list or an object from a file is no key
         return None, f"{where}: 質問 {key!r} はこの質問セットにありません。"
     qtype, choice_keys = questions[key]
     kinds = [name for name in ("choices", "red_flag", "marks") if name in item]
@@ -132,7 +132,7 @@ def _answer_condition(item: dict, where: str, questions) -> tuple[Condition | No
         chosen = item["choices"]
         if qtype not in ("single", "multiple"):
             return None, f"{where}: 質問 {key!r} は選択式ではありません。"
-        if not isinstance(chosen, list) or not chosen or any(c not in choice_keys for c in chosen):
+        if not isinstance(chosen, list) or not chosen or any(not isinstance(c, str) or c not in choice_keys for c in chosen):
             return None, f"{where}: 質問 {key!r} の選択肢のキーを1つ以上挙げてください（{', '.join(sorted(choice_keys))}）。"
         return Condition(kind="choice", question=key, choices=frozenset(chosen)), ""
     if kind == "red_flag":

@@ -276,6 +276,10 @@ def _question(data, predicate):
     ("condition.choices", lambda d: _question(d, lambda q: q.get("condition"))["condition"].update(choices=[["yes"]])),
     ("risks.matrix", lambda d: d["risks"]["matrix"][0].__setitem__(0, ["low"])),
     ("risks.rules.harms", lambda d: d["risks"]["rules"][0].update(harms=[["breach"]])),
+    ("risks.rules.conditions.question", lambda d: d["risks"]["rules"][0]["conditions"].__setitem__(
+        0, {"question": ["a"], "choices": ["x"]})),
+    ("risks.rules.conditions.choices", lambda d: d["risks"]["rules"][0]["conditions"].__setitem__(
+        0, {"question": "a-consent-method", "choices": [["opt-out"]]})),
 ])
 def test_a_value_of_the_wrong_json_type_is_a_placed_problem_not_a_traceback(place, spoil):
     from assessments.questionset_io import read_questionset_file, validate_questionset_data
@@ -286,3 +290,20 @@ def test_a_value_of_the_wrong_json_type_is_a_placed_problem_not_a_traceback(plac
     spoil(data)
     problems = validate_questionset_data(data)
     assert problems and all(problem.where and problem.message for problem in problems), place
+
+
+def test_a_question_stays_in_the_set_it_was_made_in():
+    from django.core.exceptions import ValidationError
+
+    first = questionset_from_data(make_questionset_data(key="set-a"))
+    second = questionset_from_data(make_questionset_data(key="set-b"))
+    question = first.questions.first()
+    question.section = second.sections.first()
+    with pytest.raises(ValidationError, match="作った質問セットの節のあいだでだけ"):
+        question.full_clean()
+    with pytest.raises(ValidationError, match="作った質問セットの節のあいだでだけ"):
+        question.save()
+    assert Question.objects.get(pk=question.pk).question_set_id == first.pk
+    question.section = first.sections.last()  # another section of its own set: moved
+    question.save()
+    assert Question.objects.get(pk=question.pk).section_id == first.sections.last().pk

@@ -308,6 +308,7 @@ class Section(FrozenAwareModel):
         super().save(*args, **kwargs)
 
 
+QUESTION_STAYS = _("質問は、作った質問セットの節のあいだでだけ移せます。")
 SECTION_STAYS = _("節は、作った質問セットから別の質問セットへ移せません。別の版に同じ節が要るときは、その版に節を作ってください。")
 
 
@@ -411,11 +412,19 @@ class Question(FrozenAwareModel):
     def owning_set_id(self):
         return self.question_set_id
 
+    def _moved_to_another_set(self, new_set_id) -> bool:
+        """A stored question given a section of another set (as Section._moved_to_another_set)."""
+        if not self.pk:
+            return False
+        stored = Question._base_manager.filter(pk=self.pk).values_list("question_set_id", flat=True).first()
+        return stored is not None and stored != new_set_id
+
     def save(self, *args, **kwargs):
         if self.section_id:
-            self.question_set_id = Section.objects.filter(pk=self.section_id).values_list(
-                "question_set_id", flat=True
-            ).get()
+            new_set_id = Section.objects.filter(pk=self.section_id).values_list("question_set_id", flat=True).get()
+            if self._moved_to_another_set(new_set_id):
+                raise ValidationError({"section": QUESTION_STAYS})
+            self.question_set_id = new_set_id
         super().save(*args, **kwargs)
 
     @property
@@ -428,6 +437,8 @@ class Question(FrozenAwareModel):
     def clean(self):
         super().clean()
         own_set_id = self.section.question_set_id if self.section_id else self.question_set_id
+        if self._moved_to_another_set(own_set_id):
+            raise ValidationError({"section": QUESTION_STAYS})
         if self.key and own_set_id and (
             Question.objects.filter(question_set_id=own_set_id, key=self.key).exclude(pk=self.pk).exists()
         ):
