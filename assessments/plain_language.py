@@ -159,9 +159,14 @@ WHO_LOOKED = {"resident": "住民が", "council": "議員が", "staff": "{市}�
 DEMO_SENTENCE = "これは、使い方を見せるための例です。作った答え（架空の例）が、入っています。"
 
 
+# The words a summary names the municipality by: 市, 町 or 村, or 自治体 for a project whose
+# municipality the catalogue does not name (a vendor's app used by several, for example).
+MUNICIPALITY_WORDS = ("市", "町", "村", "自治体")
+
+
 def municipality_word(kind: str) -> str:
-    """市, 町 or 村 for a Municipality.kind (a designated city is a 市)."""
-    return {"town": "町", "village": "村"}.get(kind, "市")
+    """市, 町 or 村 for a Municipality.kind (a designated city is a 市); 自治体 without one ("")."""
+    return {"town": "町", "village": "村", "": "自治体"}.get(kind, "市")
 
 
 def _place(text: str, word: str) -> str:
@@ -359,13 +364,13 @@ def summary_text(summary: PlainSummary, title: str, address: str = "") -> str:
 def fixed_texts(findings: Mapping[str, Mapping[str, str]]) -> list[str]:
     """Every text the summaries can show that is not the users' or the catalogue's: the question
     set's sentences (with 市, 町 and 村 in place) and this module's own."""
-    texts = [_place(t, word) for by_class in findings.values() for t in by_class.values() for word in ("市", "町", "村")]
-    texts += [_place(a, word) for a in ACTIONS for word in ("市", "町", "村")]
+    texts = [_place(t, word) for by_class in findings.values() for t in by_class.values() for word in MUNICIPALITY_WORDS]
+    texts += [_place(a, word) for a in ACTIONS for word in MUNICIPALITY_WORDS]
     texts += [title for title, _findings in PlainSummary(sentences=[]).groups()]
     texts += [PlainSummary.data_heading, PlainSummary.actions_heading, "何人の情報を使うかは、まだ分かりません。",
               "まだ、答えが、ありません。", "守られていることが、", "足りないことが、", "まだ分からないことが、",
               "こ、あります。", "ほかに、", "調べた結果です。", "この事業は、", "人の情報を使います。", DEMO_SENTENCE]
-    texts += [_place(who, word) for who in WHO_LOOKED.values() for word in ("市", "町", "村")]
+    texts += [_place(who, word) for who in WHO_LOOKED.values() for word in MUNICIPALITY_WORDS]
     return texts
 
 

@@ -99,6 +99,12 @@ def test_an_unknown_number_of_people_is_said_once():
     assert [f.question for f in made.unknown] == ["q", "n"]  # and the list of unknowns still names both
 
 
+def test_a_project_without_a_named_municipality_is_called_jichitai_not_shi():
+    made = summary({"q": "no"}, municipality="", municipality_kind="")
+    assert made.lacking[0].text == "自治体は、説明していません。" and "市" not in made.text
+    assert made.text.startswith("これは、「実証事業」を、")
+
+
 def test_a_demonstrations_summary_says_first_that_some_answers_are_invented():
     from assessments.plain_language import DEMO_SENTENCE
 
