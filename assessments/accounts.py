@@ -146,17 +146,16 @@ def groups_only_they_own(user) -> list[Organisation]:
     """The groups whose last owner (管理者) ``user`` is while others are members: deleting the
     account would leave them with nobody who can invite, manage the review body or publish (the
     same rule as leaving a group, groups.membership_leave)."""
+    from assessments.groups import owners_after
+
     owned = list(Organisation.objects.filter(
         personal_for=None, memberships__user=user, memberships__role=Membership.Role.OWNER).order_by("name"))
-    roles = {}
+    roles: dict[int, dict[int, str]] = {}  # organisation -> user -> role
     for organisation_id, user_id, role in Membership.objects.filter(organisation__in=owned).values_list(
             "organisation_id", "user_id", "role"):
-        roles.setdefault(organisation_id, []).append((user_id, role))
-    return [
-        organisation for organisation in owned
-        if any(member != user.pk for member, _role in roles.get(organisation.pk, []))
-        and not any(member != user.pk and role == Membership.Role.OWNER for member, role in roles.get(organisation.pk, []))
-    ]
+        roles.setdefault(organisation_id, {})[user_id] = role
+    return [organisation for organisation in owned
+            if len(roles[organisation.pk]) > 1 and owners_after(roles[organisation.pk], user_id=user.pk, new_role=None) == 0]
 
 
 class SoleOwner(Exception):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments import answer_values
 from assessments import answer_saving
-from assessments import selectors
+from assessments import reviewing, selectors
 from assessments.models import (
     Assessment,
     Category,
@@ -555,15 +555,9 @@ class ReviewerForm(forms.Form):
     kind = forms.ChoiceField(label=_("区分"), choices=Reviewer.Kind.choices)
 
 
-def stored_base(record) -> str:
-    """What a form of a record keeps of the version it shows: when it was last saved ("" for none
-    yet). reviewing.StaleSave refuses a save whose record changed since."""
-    return record.updated_at.isoformat() if record is not None else ""
-
-
 class OpinionForm(forms.Form):
     section = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    base = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)  # stored_base
+    base = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)  # reviewing.stored_base
     verdict = forms.ChoiceField(label=_("意見"), choices=ReviewOpinion.Verdict.choices, widget=forms.RadioSelect)
     text = _TextField(label=_("理由・条件"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -584,14 +578,14 @@ class ResidentViewsForm(forms.Form):
     summary = _TextField(label=_("寄せられた意見の要旨"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     response = _TextField(label=_("意見への対応"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     reason_not_sought = _TextField(label=_("聴かなかった理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    base = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)  # stored_base
+    base = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)  # reviewing.stored_base
 
     def __init__(self, *args, instance_data=None, **kwargs):
         if "initial" not in kwargs:
             kwargs["initial"] = {
                 **({name: getattr(instance_data, name)
                     for name in ("sought", "methods", "summary", "response", "reason_not_sought")} if instance_data else {}),
-                "base": stored_base(instance_data),
+                "base": reviewing.stored_base(instance_data),
             }
         super().__init__(*args, **kwargs)
 

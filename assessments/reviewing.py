@@ -351,6 +351,12 @@ def reviewer_remove(*, assessment: Assessment, reviewer: Reviewer) -> None:
     _report_changed(assessment)
 
 
+def stored_base(record) -> str:
+    """What a form of a record (residents' views, an opinion) keeps of the version it shows: when it
+    was last saved ("" for none yet). StaleSave refuses a save whose record changed since."""
+    return record.updated_at.isoformat() if record is not None else ""
+
+
 class StaleSave(ValidationError):
     """A save based on a record that changed after the page was opened (another tab, another
     person); ``current``: the record now (None: deleted), ``base``: what a form of it now carries."""
@@ -359,13 +365,13 @@ class StaleSave(ValidationError):
         super().__init__(_("このページを開いた後に、別のタブまたは別の人がこの記録を変えていました。"
                            "下の最新の内容を確かめてください。入力はそのまま残しています。残すときは、もう一度送ってください。"))
         self.current = current
-        self.base = current.updated_at.isoformat() if current is not None else ""
+        self.base = stored_base(current)
 
 
 def _check_base(current, base: str | None) -> None:
-    """Refuse (StaleSave) a save based on ``base`` (forms.stored_base of the record the page showed)
-    when the record ``current`` (locked) is not that one any more. None: not checked (scripts)."""
-    if base is not None and base != (current.updated_at.isoformat() if current is not None else ""):
+    """Refuse (StaleSave) a save based on ``base`` (stored_base of the record the page showed) when
+    the record ``current`` (locked) is not that one any more. None: not checked (scripts)."""
+    if base is not None and base != stored_base(current):
         raise StaleSave(current)
 
 

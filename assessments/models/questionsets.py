@@ -191,13 +191,20 @@ class FrozenAwareModel(models.Model):
     class Meta:
         abstract = True
 
+    def _stored_set_id(self) -> int | None:
+        """The set this part belongs to as stored (None for a new part)."""
+        stored = type(self)._base_manager.filter(pk=self.pk).first() if self.pk else None
+        return stored.owning_set_id() if stored is not None else None
+
     def _set_ids(self) -> set[int]:
-        ids = {self.owning_set_id()}
-        if self.pk:
-            stored = type(self)._base_manager.filter(pk=self.pk).first()
-            if stored is not None:
-                ids.add(stored.owning_set_id())
-        return {i for i in ids if i is not None}
+        return {i for i in (self.owning_set_id(), self._stored_set_id()) if i is not None}
+
+    def _moved_to_another_set(self, new_set_id) -> bool:
+        """A stored part given another set: a section's questions would stay in the first set (and a
+        published set's questions could then be deleted through the draft it moved to); a question
+        would leave its conditions and answers behind. Sections and questions refuse it."""
+        stored = self._stored_set_id()
+        return stored is not None and stored != new_set_id
 
     def clean(self):
         # Reported as a form error in the admin instead of failing at save time.
@@ -289,21 +296,13 @@ class Section(FrozenAwareModel):
     def owning_set_id(self):
         return self.question_set_id
 
-    def _moved_to_another_set(self) -> bool:
-        """A stored section given another question set: its questions would stay in the first set
-        (and a published set's questions could then be deleted through the draft it moved to)."""
-        if not self.pk:
-            return False
-        stored = Section._base_manager.filter(pk=self.pk).values_list("question_set_id", flat=True).first()
-        return stored is not None and stored != self.question_set_id
-
     def clean(self):
         super().clean()
-        if self._moved_to_another_set():
+        if self._moved_to_another_set(self.question_set_id):
             raise ValidationError({"question_set": SECTION_STAYS})
 
     def save(self, *args, **kwargs):
-        if self._moved_to_another_set():
+        if self._moved_to_another_set(self.question_set_id):
             raise ValidationError({"question_set": SECTION_STAYS})
         super().save(*args, **kwargs)
 
@@ -411,13 +410,6 @@ class Question(FrozenAwareModel):
 
     def owning_set_id(self):
         return self.question_set_id
-
-    def _moved_to_another_set(self, new_set_id) -> bool:
-        """A stored question given a section of another set (as Section._moved_to_another_set)."""
-        if not self.pk:
-            return False
-        stored = Question._base_manager.filter(pk=self.pk).values_list("question_set_id", flat=True).first()
-        return stored is not None and stored != new_set_id
 
     def save(self, *args, **kwargs):
         if self.section_id:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from assessments import reviewing, selectors
 from assessments.access import COMMENT, EDIT, OWN, REVIEW, VIEW, get_assessment_for_request
 from assessments.answer_values import display_snapshot
-from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, TransitionForm, stored_base
+from assessments.forms import OpinionForm, ResidentViewsForm, ReviewerForm, TransitionForm
 from assessments.models import Answer, AnswerHistory, Comment, Question, ResidentViews, Reviewer, ReviewOpinion, Section
 from assessments.views.stale_forms import refuse_stale
 from assessments.views.wizard import REFUSED_COMMENT
@@ -88,7 +88,7 @@ def _review_page(request, assessment, *, transition_form=None, opinion_form=None
                 continue
             existing = mine.get(section.pk if section else None)
             initial = {"section": section.pk if section else "", "verdict": existing.verdict if existing else "",
-                       "text": existing.text if existing else "", "base": stored_base(existing)}
+                       "text": existing.text if existing else "", "base": reviewing.stored_base(existing)}
             opinion_forms.append((section, OpinionForm(initial=initial, prefix=prefix)))
     return render(
         request,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 def refuse_stale(form, current, *, has_input=True, base: str | None = None) -> None:
     """``current``: the record as stored now, or None when it was deleted meanwhile. ``has_input``:
     False for a form that only confirms (a deletion), which has no input to keep. ``base``: for a
-    form that carries the record's stored_base (forms.py) instead of its version, the new one."""
+    form that carries the record's reviewing.stored_base instead of its version, the new one."""
     if current is None:
         form.add_error(None, _("このページを開いた後に、この記録は削除されていました。"))
         return
