@@ -188,11 +188,15 @@ def email_settings(url: str | None, *, debug: bool) -> dict:
 # SQLite shared by several worker processes (gunicorn -w 4 on one file). WAL lets readers go on
 # while one process writes; BEGIN IMMEDIATE takes the write lock when a transaction starts, so a
 # transaction never has to upgrade a read lock to a write lock (which SQLite refuses at once with
-# "database is locked" instead of waiting); and every lock is waited for, up to 20 s, instead of
-# failing at once when autosave and a form post meet. synchronous=NORMAL is safe in WAL mode (a
-# power cut may lose the last commits, never corrupt the file). On the test suite's in-memory
-# database journal_mode stays "memory": the pragma is harmless there.
-SQLITE_TIMEOUT_SECONDS = 20
+# "database is locked" instead of waiting); and every lock is waited for, up to 20 s
+# (DXPIA_SQLITE_TIMEOUT), instead of failing at once when autosave and a form post meet; a request
+# that still finds the file locked after that gets the "busy, try again" page (a 503, see
+# dxpia.error_views), not a server error. synchronous=NORMAL is safe in WAL mode (a power cut may
+# lose the last commits, never corrupt the file). On the test suite's in-memory database
+# journal_mode stays "memory": the pragma is harmless there.
+SQLITE_TIMEOUT_SECONDS = envint("DXPIA_SQLITE_TIMEOUT", 20)
+if SQLITE_TIMEOUT_SECONDS < 1:
+    raise ImproperlyConfigured(f"DXPIA_SQLITE_TIMEOUT must be at least 1 second, not {SQLITE_TIMEOUT_SECONDS}")
 SQLITE_OPTIONS = {
     "timeout": SQLITE_TIMEOUT_SECONDS,
     "transaction_mode": "IMMEDIATE",

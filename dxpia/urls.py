@@ -11,6 +11,8 @@ admin.site.site_header = _("dxpia 管理")
 admin.site.site_title = _("dxpia 管理")
 admin.site.index_title = _("質問セットと事業カタログの管理")
 
+# A database too busy to answer in time is a 503 "try again", not a 500 (see dxpia.error_views).
+handler500 = "dxpia.error_views.server_error"
 
 
 def ping(request):

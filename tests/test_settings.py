@@ -105,6 +105,12 @@ def test_sqlite_takes_the_write_lock_at_begin_and_waits_for_locks(monkeypatch):
     ]
 
 
+@pytest.mark.parametrize("value", ["0", "-5", "soon"])
+def test_a_sqlite_timeout_below_a_second_or_not_a_number_stops_start_up(value):
+    result = start_django(DXPIA_SQLITE_TIMEOUT=value)
+    assert result.returncode != 0 and "DXPIA_SQLITE_TIMEOUT" in result.stderr
+
+
 def test_postgres_gets_no_sqlite_options(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://dx@db.internal/dxpia")
     assert "transaction_mode" not in settings.envdatabase("DATABASE_URL", "sqlite:///x").get("OPTIONS", {})
