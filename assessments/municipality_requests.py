@@ -113,9 +113,11 @@ def rule_periods(kind: str, rule: DisclosureRule | None) -> tuple[int | None, in
             "checked": checked}
         # The law's own count, whatever the ordinance on 情報公開 says: 「開示請求があった日から」 has no
         # 「起算して」, so the day of receipt is not counted (民法第140条). Whether a closed last day moves
-        # the deadline the law does not say: the later reading, said so.
+        # the deadline the personal information law does not say (民法第142条 moves it only where business
+        # is customarily not done on that day): the later reading, said so.
         note += _("。数え方: %(count)s（法の「開示請求があった日から」と民法第140条による。"
-                  "末日が休日の場合に延びるかは法に定めがなく、期限が遅くなる方によっています）") % {
+                  "末日が休日の場合に延びるかは個人情報保護法に定めがなく（民法第142条は、その日に取引をしない"
+                  "慣習がある場合に限って延ばします）、期限が遅くなる方によっています）") % {
             "count": _count_words(True, True)}
         return days, extension, note
     return None, None, ""

@@ -41,10 +41,15 @@ PERSONAL_INFORMATION_EXTENSION_DAYS = 30
 # 審査請求 against a decision not to disclose (in full).
 APPEAL_PERIOD = Citation(
     law=_("行政不服審査法"),
-    article=_("第18条第1項"),
-    sentence=_("審査請求は、処分があったことを知った日の翌日から起算して3か月以内にしなければなりません（正当な理由があるときを除きます）。"),
+    article=_("第18条第1項・第2項"),
+    sentence=_(
+        "審査請求は、処分があったことを知った日の翌日から起算して3か月以内にしなければなりません。処分を知らなかったときも、"
+        "処分があった日の翌日から起算して1年を過ぎるとできなくなります（どちらも、正当な理由があるときを除きます）。"
+    ),
     # 「処分があつたことを知つた日の翌日から起算して三月…を経過したときは、することができない。ただし、
-    # 正当な理由があるときは、この限りでない。」 Read in a copy of the text (not on e-Gov itself).
+    # 正当な理由があるときは、この限りでない。」 and paragraph 2: 「処分…があった日の翌日から起算して1年を
+    # 経過したときは、することができない。ただし、正当な理由があるときは、この限りでない。」 Read in
+    # a copy of the text (not on e-Gov itself).
     verified=True,
     source="行政不服審査法第18条（Wikibooks の条文の写し https://ja.wikibooks.org/wiki/行政不服審査法第18条 ; e-Gov https://laws.e-gov.go.jp/law/426AC0000000068）",
 )

@@ -98,3 +98,16 @@ def test_an_ordinary_assessment_is_not_marked(assessment):
     assert not assessment.is_demo
     assert "デモ（架空の記録を含む）" not in render.letter_text(assessment)
     assert "デモ（架空の記録を含む）" not in "".join(pdf_text(render.letter_pdf(assessment)))
+
+
+def test_documented_facts_cite_their_public_source_not_an_invented_one():
+    """The town's part in こども家庭庁's 2023 実証事業 and its period are in the vendor's press release;
+    they are not attributed to an invented document, nor marked as invented themselves."""
+    release = "https://ryobi.co.jp/news/2023/20230616"
+    for key, text in texts():
+        for sentence in re.findall(r"[^。\n]*。|[^。\n]+$", text):
+            if "こどもデータ連携実証事業の一つ" in sentence or "2024年3月" in sentence:
+                assert "両備システムズ" in sentence and MARK not in sentence, (key, sentence)
+                assert release in [source["url"] for source in DATA["answers"][key]["evidence"]], key
+    # The seed gives the 総点検 no year: none is put in its mouth.
+    assert "2023年のマイナンバー" not in json.dumps(DATA, ensure_ascii=False)

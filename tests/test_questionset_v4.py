@@ -5,6 +5,7 @@ letter's requests under one name, quotation marks only around quotations, and a 
 corrects v2's entry about 「心の天気」「虫歯の数」."""
 
 import copy
+import json
 import re
 
 import pytest
@@ -50,9 +51,15 @@ def misnamed_choices(data) -> list[tuple[str, str, str]]:
     return wrong
 
 
+# Questions whose own words v4 corrects, and why: c-my-number-basis named the uses of the My Number
+# that 番号法第9条 allowed before 2023, without 準法定事務 (the choices and scores stay v3's).
+REWORDED = {"c-my-number-basis"}
+
+
 def without_texts(data):
     """The set as scoring, screening, conditions and risks see it: no guidance, basis, documents to
-    request, description, changelog or version."""
+    request, description, changelog or version (nor the question and the question to the
+    municipality of REWORDED)."""
     data = copy.deepcopy(data)
     for key in ("version", "description", "changelog"):
         data.pop(key)
@@ -61,6 +68,9 @@ def without_texts(data):
             question.pop("guidance")
             question.pop("basis")
             question.pop("documents_to_request")
+            if question["key"] in REWORDED:
+                question.pop("text")
+                question.pop("municipality_question")
     return data
 
 
@@ -117,6 +127,31 @@ def test_paraphrases_are_not_in_quotation_marks(v4_data):
     texts = {q["key"]: q["guidance"] for s in v4_data["sections"] for q in s["questions"]}
     assert "「データ分析" not in texts["c-human-decision"] and "データ分析は補助" in texts["c-human-decision"]
     assert "「国が全国" not in texts["c-no-central-provision"] and "中央データベースではない" in texts["c-no-central-provision"]
+
+
+def test_the_uses_of_the_my_number_include_those_added_in_2023(v3_data, v4_data):
+    def words(data):
+        return next(q for s in data["sections"] for q in s["questions"] if q["key"] == "c-my-number-basis")
+    question = words(v4_data)
+    for text in (question["text"], question["guidance"], question["municipality_question"]):
+        assert "準法定事務" in text
+    assert "準法定事務" not in words(v3_data)["text"]  # what v4 corrects
+    assert "市町村が条例で定めた事務" not in json.dumps(v4_data, ensure_ascii=False)
+
+
+def test_the_guidance_on_past_incidents_says_only_what_the_seed_says(v3_data, v4_data):
+    def guidance(data):
+        return next(q["guidance"] for s in data["sections"] for q in s["questions"] if q["key"] == "e-past-incidents")
+    assert "23自治体・24業務、1自治体で最も多かったのが13業務で1市1町" in guidance(v4_data)
+    for words in ("2023年", "埼玉県内", "誤りが見つかりました"):
+        assert words not in guidance(v4_data) and words in guidance(v3_data)  # what v4 corrects
+
+
+def test_effort_duties_and_the_second_way_of_the_qa_are_said_as_such(v4_data):
+    texts = {q["key"]: q["guidance"] for s in v4_data["sections"] for q in s["questions"]}
+    assert "5年を経過する前の再実施は、努めるもの（努力義務）" in texts["f-reassessment"]
+    assert "が求められています" not in texts["f-reassessment"]
+    assert "第61条第3項の範囲で利用目的を変更" in texts["c-beyond-purpose"]
 
 
 def test_a_benchmark_of_the_my_number_assessment_is_cited_as_a_benchmark_elsewhere(v4_data):

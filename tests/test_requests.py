@@ -141,7 +141,7 @@ def test_a_personal_information_request_is_counted_by_the_law_not_by_the_towns_d
         assert request.clock_note.startswith("個人情報の保護に関する法律 第83条: 30日、延長30日")
         assert "受け付けた日の翌日から数え" in request.clock_note
         # The law does not say a closed last day moves the deadline: the page says which reading it uses.
-        assert "末日が休日の場合に延びるかは法に定めがなく、期限が遅くなる方によっています" in request.clock_note
+        assert "末日が休日の場合に延びるかは個人情報保護法に定めがなく（民法第142条は" in request.clock_note
     # A 情報公開請求 follows each town's recorded count, and its note says which count that is.
     gyoda = MunicipalityRequest(kind="disclosure", sent_on=D(2026, 12, 25), received_on=D(2026, 12, 25))
     services.schedule(gyoda, rules["行田市"])
@@ -492,7 +492,8 @@ def test_a_refusal_explains_the_appeal(gaps, client):
                                 base_version=request.version, today=D(2026, 5, 10))
     client.force_login(gaps["viewer"])
     page = client.get(urls(gaps["assessment"], request)["detail"]).content.decode()
-    assert "審査請求" in page and "翌日から起算して3か月以内" in page and "行政不服審査法 第18条第1項" in page
+    assert "審査請求" in page and "翌日から起算して3か月以内" in page and "行政不服審査法 第18条第1項・第2項" in page
+    assert "処分があった日の翌日から起算して1年を過ぎるとできなくなります" in page
     assert "条例の該当条文を確かめてください。" in page  # the rule is unchecked
 
 
