@@ -95,8 +95,7 @@ class AssessmentStartForm(forms.Form):
         self.fields["organisation"].queryset = Organisation.objects.filter(
             memberships__user=user, memberships__role__in=[Membership.Role.EDITOR, Membership.Role.OWNER]
         ).order_by("name")
-        sets = QuestionSet.objects.published().order_by("key", "-version")
-        self.fields["question_set"].queryset = sets
+        self.fields["question_set"].queryset = selectors.questionsets_for_new_assessments().order_by("key")
         latest = selectors.default_questionset()
         self.fields["question_set"].initial = latest.pk if latest else None
         self.fields["title"].initial = _("%(project)s の評価") % {"project": project}

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from assessments import people, scoring
@@ -73,6 +73,16 @@ def questionset_structure(question_set: QuestionSet) -> list[Section]:
 def default_questionset() -> QuestionSet | None:
     """The question set new assessments start with: the most recently published."""
     return QuestionSet.objects.published().order_by("-published_at", "-version").first()
+
+
+def questionsets_for_new_assessments():
+    """The newest published version of each question set. The older ones stay published and readable
+    for the assessments made with them, but nobody starts a new assessment on a version whose own
+    successor's changelog calls parts of it unfair (dx-pia v1 has no 判定保留 and scores 不明
+    everywhere as 深刻な懸念)."""
+    published = QuestionSet.objects.published()
+    newer = published.filter(key=OuterRef("key"), version__gt=OuterRef("version"))
+    return published.exclude(Exists(newer))
 
 
 def published_questionsets():

@@ -12,7 +12,7 @@ from django.urls import reverse
 from assessments import scoring, seed, selectors
 from assessments.answer_saving import AnswerChange, assessment_create
 from assessments.forms import AssessmentStartForm
-from assessments.models import Municipality, Project, Question, QuestionSet
+from assessments.models import Assessment, Municipality, Project, Question, QuestionSet
 from assessments.questionset_io import questionset_from_data, read_questionset_file, validate_questionset_data
 from assessments.reports import render
 from tests.conftest import save_now
@@ -62,6 +62,24 @@ def test_the_seed_keeps_v2_published_beside_the_later_versions(catalogue, bob, m
     again = seed.SeedReport()
     seed.seed_questionsets(again)
     assert again.created == {} and again.notes == []
+
+
+def test_a_new_assessment_starts_only_on_the_newest_version_of_a_set(catalogue, bob, bob_client, misato):
+    """v1 scores an assessment where nothing is known yet as 深刻な懸念 (no 判定保留); v2's changelog
+    says why that was unfair. v1 stays published for the assessments made with it, but is not offered
+    for a new one, and a start that names it anyway is refused next to the field."""
+    seed.seed_questionsets(seed.SeedReport())
+    v1, v4 = (QuestionSet.objects.get(key="dx-pia", version=v) for v in (1, 4))
+    offered = list(AssessmentStartForm(project=misato, user=bob).fields["question_set"].queryset)
+    assert offered == [v4]
+    start = reverse("assessment_start", args=[misato.key])
+    page = bob_client.get(start).content.decode()
+    assert f'value="{v4.pk}"' in page and f'value="{v1.pk}"' not in page
+    response = bob_client.post(start, {"question_set": v1.pk, "title": "旧版での評価", "standpoint": "resident"})
+    assert response.status_code == 200 and "正しく選択してください" in response.content.decode()
+    assert "旧版での評価" in response.content.decode()  # the input is kept
+    assert not Assessment.objects.filter(title="旧版での評価").exists()
+    assert bob_client.get(reverse("questionset_detail", args=["dx-pia", 1])).status_code == 200
 
 
 def test_the_changelog_is_on_the_question_set_page(v2_set, published_set, client, v2_data):
