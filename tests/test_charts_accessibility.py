@@ -53,8 +53,9 @@ def every_chart() -> dict[str, str]:
     levels = ["良好", "一部に課題", "重大な課題", "深刻な懸念", "判定保留", "その他"]
     return {
         "bar_chart (percent)": charts.bar_chart(
-            [("良い", 95), ("中くらい", 65), ("悪い", 20), ("境目80", 80), ("境目50", 50), ("なし", None)],
-            title="得点率", description="…"),
+            [("良好", 95), ("一部に課題", 65), ("重大な課題", 45), ("深刻な懸念", 20), ("判定保留", 70), ("なし", None)],
+            title="得点率", description="…", colours=charts.level_colours(5) + [charts.QUANTITY],
+            gridlines=(0, 40, 60, 80, 100), legend=list(zip(levels[:5], charts.level_colours(5)))),
         "bar_chart (amounts)": charts.bar_chart(
             [("さいたま市", 1924), ("所沢市", None)], title="採択額", description="…", maximum=1924,
             value_format=lambda value: f"{value:g}千円", none_label="不明"),
@@ -89,10 +90,11 @@ def test_every_colour_of_a_data_mark_has_3_to_1_against_white(name):
     assert low == {}, f"{name}: under 3:1 against white: {low}"
 
 
-def test_the_percent_bars_keep_three_distinct_colours_for_good_medium_poor():
+def test_the_percent_bars_have_a_distinct_colour_for_each_level_and_its_legend():
     shapes = marks(every_chart()["bar_chart (percent)"])
-    good, medium, poor, at_80, at_50 = (shape.get("fill") for shape in shapes)
-    assert len({good, medium, poor}) == 3 and at_80 == good and at_50 == medium
+    swatches, bars = shapes[:5], shapes[5:]
+    assert len({bar.get("fill") for bar in bars}) == 5
+    assert [swatch.get("fill") for swatch in swatches] == [bar.get("fill") for bar in bars]
 
 
 def test_the_white_count_on_a_matrix_circle_is_legible():

@@ -345,6 +345,33 @@ def test_the_chart_escapes_labels_and_marks_unscored_sections():
     assert "62.5%" in svg and "採点なし" in svg and "<title" in svg and "<desc" in svg
 
 
+def test_the_sections_chart_is_coloured_by_each_sections_level_with_the_sets_thresholds(demo):
+    """The bars say what the table above them says: one colour per level of the set (and one for
+    判定保留, not the colour of a poor score), a gridline at each threshold, and a legend."""
+    import xml.etree.ElementTree as ET
+
+    context = render.report_context(demo)
+    svg = ET.fromstring(str(context["chart"]))
+    ns = "{http://www.w3.org/2000/svg}"
+    rects = [r.get("fill") for r in svg.iter(f"{ns}rect")]
+    levels = sorted(context["workspace"].levels, key=lambda level: -level.min_percent)
+    names = [level.label for level in levels] + ["判定保留（確認できない事項が多い）"]
+    palette = charts.level_colours(len(names))
+    swatches, bars = rects[:len(names)], rects[len(names):]
+    assert swatches == palette
+    legend = [t.text for t in svg.iter(f"{ns}text")][:len(names)]
+    assert legend == names
+    scored = [c for c in context["chapters"] if c.score is not None and c.score.maximum]
+    assert len(bars) == len(scored)
+    for chapter, fill in zip(scored, bars):
+        assert fill == palette[names.index(chapter.score.level.label)], chapter.section.title
+    pending = [c for c in scored if c.score.pending]
+    assert pending and all(bars[scored.index(c)] == palette[-1] != palette[names.index(levels[-1].label)] for c in pending)
+    lines = sorted({round(float(line.get("x1")), 1) for line in svg.iter(f"{ns}line")})
+    assert len(lines) == len({0, 100} | {level.min_percent for level in levels})
+    assert "判定保留" in svg.find(f"{ns}desc").text
+
+
 def test_the_commands_write_both_documents(demo, tmp_path, capsys):
     call_command("render_report", str(demo.pk), "-o", str(tmp_path / "r.pdf"))
     call_command("render_letter", str(demo.pk), "-o", str(tmp_path / "l.txt"))

@@ -28,6 +28,28 @@ def _lang(label) -> str:
     return ' lang="ja"'
 
 
+def level_colours(count: int) -> list[str]:
+    """The colours of ``count`` levels, highest first (the last one may be 判定保留): the same in the
+    report's chart of its sections and the dashboard's chart of assessments."""
+    return [LEVEL_COLOURS[index % len(LEVEL_COLOURS)] for index in range(count)]
+
+
+def _legend(items, *, left: int, width: int) -> tuple[list[str], int]:
+    """A legend of (label, colour) swatches from ``left``, wrapping onto further lines rather than
+    running past the right edge (「判定保留（確認できない事項が多い）」 was cut); its parts and the
+    height it takes."""
+    parts, x, line = [], left, 0
+    for label, colour in items:
+        item = 14 + math.ceil(_text_length(str(label), 10)) + 16
+        if x > left and x + item - 16 > width - 4:
+            x, line = left, line + 1
+        y = 6 + 16 * line
+        parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14}" y="{y + 9}" font-size="10"{_lang(label)}>{escape(label)}</text>')
+        x += item
+    return parts, (24 + 16 * line if items else 0)
+
+
 def bar_chart(
     rows: list[tuple[str, float | None]],
     *,
@@ -37,26 +59,37 @@ def bar_chart(
     maximum: float = 100,
     value_format=lambda value: f"{value:g}%",
     none_label: str | None = None,
+    colours: list[str] | None = None,
+    gridlines: tuple[float, ...] = (0, 100),
+    legend: list[tuple[str, str]] | None = None,
 ) -> SafeString:
     """A horizontal bar chart (percentages by default); None is drawn as ``none_label`` (「採点なし」).
+
+    ``colours`` gives each row's bar its colour (the report: the colour of the section's level, so
+    that the chart says what the table beside it says); without it every bar is QUANTITY.
+    ``gridlines`` are drawn at these percentages of ``maximum`` (the report: the set's level
+    thresholds), and ``legend`` names the colours.
 
     Labels are escaped: they come from titles and names an administrator typed.
     """
     if none_label is None:
         none_label = gettext("採点なし")
-    bar_height, gap, label_width, top = 18, 8, 230, 10
+    bar_height, gap, label_width = 18, 8, 230
+    legend_parts, top = _legend(legend or [], left=label_width, width=width)
+    top += 10
     chart_width = width - label_width - (60 if maximum == 100 else 100)  # room for the value's label
-    height = top * 2 + len(rows) * (bar_height + gap)
+    height = top + 10 + len(rows) * (bar_height + gap)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc">',
         f'<title id="chart-title">{escape(title)}</title>',
         f'<desc id="chart-desc">{escape(description)}</desc>',
+        *legend_parts,
     ]
-    for percent_mark in (0, 50, 80, 100) if maximum == 100 else (0, 100):
+    for percent_mark in gridlines:
         x = label_width + chart_width * percent_mark / 100
         parts.append(
-            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - top + 2}" stroke="#bbb" stroke-width="0.5"/>'
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 10 + 2}" stroke="#bbb" stroke-width="0.5"/>'
         )
     for index, (label, percent) in enumerate(rows):
         y = top + index * (bar_height + gap)
@@ -69,10 +102,7 @@ def bar_chart(
             )
             continue
         bar = max(chart_width * percent / (maximum or 1), 0.5)
-        if maximum == 100:
-            colour = GOOD if percent >= 80 else MEDIUM if percent >= 50 else POOR
-        else:
-            colour = QUANTITY
+        colour = colours[index] if colours else QUANTITY
         parts.append(f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{bar_height}" fill="{colour}"/>')
         parts.append(
             f'<text x="{label_width + bar + 4:.1f}" y="{y + bar_height - 5}" font-size="10">{escape(value_format(percent))}</text>'
@@ -132,16 +162,8 @@ def stacked_chart(rows: list[tuple[str, list[int]]], levels: list[str], *, title
 
     Touching segments are parted by SEGMENT_GAP of white (the last one keeps its full width)."""
     bar_height, gap, label_width, width = 16, 6, 150, 640
-    # The legend wraps onto further lines rather than run past the right edge (「判定保留（確認でき
-    # ない事項が多い）」 was cut).
-    legend, x, line = [], label_width, 0
-    for index, level in enumerate(levels):
-        item = 14 + math.ceil(_text_length(str(level), 10)) + 16
-        if x > label_width and x + item - 16 > width - 4:
-            x, line = label_width, line + 1
-        legend.append((index, level, x, 6 + 16 * line))
-        x += item
-    top = 30 + 16 * line
+    legend, legend_height = _legend(list(zip(levels, level_colours(len(levels)))), left=label_width, width=width)
+    top = legend_height + 6
     biggest = max((sum(counts) for _label, counts in rows), default=1) or 1
     chart_width = width - label_width - 40
     height = top + len(rows) * (bar_height + gap) + 10
@@ -151,10 +173,7 @@ def stacked_chart(rows: list[tuple[str, list[int]]], levels: list[str], *, title
         f'<title id="levels-title">{escape(title)}</title>',
         f'<desc id="levels-desc">{escape(description)}</desc>',
     ]
-    for index, level, x, y in legend:
-        colour = LEVEL_COLOURS[index % len(LEVEL_COLOURS)]
-        parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{y + 9}" font-size="10"{_lang(level)}>{escape(level)}</text>')
+    parts.extend(legend)
     for row_index, (label, counts) in enumerate(rows):
         y = top + row_index * (bar_height + gap)
         parts.append(f'<text x="{label_width - 6}" y="{y + bar_height - 4}" font-size="11" text-anchor="end"{_lang(label)}>{escape(label)}</text>')

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assessments import plain_summary, reassessment, selectors, services
+from assessments import plain_summary, reassessment, scoring, selectors, services
 from assessments.answer_values import answer_meaning, display_snapshot, display_value
 from assessments.formatting import thousand_yen, wareki
 from assessments.models import Assessment, LetterDetails, Question, RenderLock, ResidentViews, ReviewOpinion
@@ -105,6 +105,29 @@ def _answer_parts(question, answer):
     return text, display_value(answer.value, snapshot), meaning
 
 
+def _sections_chart(chapters, levels, has_pending: bool):
+    """The sections' percentages as bars in the colour of each section's level, with a gridline at
+    each of the set's thresholds and a legend of the levels: the chart says what the table above it
+    says (a 45 % 重大な課題 is not drawn in the colour of 深刻な懸念, and a 判定保留 is not drawn
+    as a judgement)."""
+    ordered = sorted(levels, key=lambda level: -level.min_percent)
+    names = [(level.key, level.label) for level in ordered]
+    if has_pending:
+        names.append((scoring.PENDING.key, scoring.PENDING.label))
+    colour_of = dict(zip((key for key, _label in names), charts.level_colours(len(names))))
+    scored = [c for c in chapters if c.score is not None and c.score.maximum]
+    return charts.bar_chart(
+        [(c.section.title, c.score.percent) for c in scored],
+        colours=[colour_of.get(c.score.level.key if c.score.level else "", charts.QUANTITY) for c in scored],
+        gridlines=tuple(sorted({0, 100} | {level.min_percent for level in ordered})),
+        legend=[(label, colour_of[key]) for key, label in names],
+        title=_("節ごとの得点率"),
+        description="、".join(
+            f"{c.section.title} {c.score.percent}%（{c.score.level.label if c.score.level else '—'}）" for c in scored
+        ) or _("採点できる回答なし"),
+    )
+
+
 def report_context(assessment: Assessment) -> dict:
     workspace = selectors.assessment_workspace(assessment)
     result = workspace.result
@@ -132,12 +155,7 @@ def report_context(assessment: Assessment) -> dict:
                 inventory_rows.extend(answer.inventory_rows.all())
         chapters.append(Chapter(section=section, items=items, score=result.sections.get(section.key)))
 
-    scored_sections = [c for c in chapters if c.score is not None and c.score.maximum]
-    chart = charts.bar_chart(
-        [(c.section.title, c.score.percent) for c in chapters if c.score is not None and c.score.maximum],
-        title=_("節ごとの得点率"),
-        description="、".join(f"{c.section.title} {c.score.percent}%" for c in scored_sections) or _("採点できる回答なし"),
-    )
+    chart = _sections_chart(chapters, workspace.levels, result.overall.min_confirmed_percent is not None)
     proposals = workspace.proposals()
     municipality_questions = workspace.municipality_questions()
     sources = cited_sources(q.basis for q in workspace.questions)
