@@ -288,15 +288,16 @@ def personal_organisation(user) -> Organisation:
     return organisation
 
 
+def personal_organisation_name() -> str:
+    """A name for one person's organisation that says nothing of the person: the login name is shown
+    to nobody (the sign-up page promises so), yet an organisation's name is shown to reviewers and,
+    once published, in the open data. Organisation.name is unique: a taken name means another try."""
+    return f"個人の評価（{uuid.uuid4().hex[:8]}）"
+
+
 def _personal_organisation_names(user):
-    """Display names to try: "<username> の評価", then numbered ones, then ones no one can have taken.
-    Organisation.name is unique, and a taken name only means trying the next one."""
-    base = f"{user.get_username()} の評価"[:180]
-    yield base
-    for number in range(2, 10):
-        yield f"{base} ({number})"
     while True:
-        yield f"{base} ({uuid.uuid4().hex[:12]})"
+        yield personal_organisation_name()
 
 
 def _personal_organisation_create(user) -> Organisation:

@@ -197,3 +197,18 @@ def test_open_data_reads_the_same_for_a_reader_in_english(client, published):
     assert client.get(reverse("export_projects_csv")).getvalue() == catalogue
     assert client.get(reverse("public_export_json", args=[published.pk])).content == as_json
     assert "送付済み" in as_json.decode()
+
+
+def test_the_open_data_never_names_the_authors_login(client, published, bob):
+    """bob assessed on his own: his organisation is a personal one, whose name was "bob の評価" and
+    so published his login name, which the sign-up page promises to show to nobody."""
+    from openpyxl import load_workbook
+
+    assert published.organisation.personal_for == bob
+    data = client.get(reverse("public_export_json", args=[published.pk])).content.decode()
+    assert json.loads(data)["published"]["organisation"].startswith("個人の評価（")
+    rows = read_csv(client.get(reverse("public_export_csv")))
+    workbook = load_workbook(io.BytesIO(client.get(reverse("public_export_xlsx")).content), read_only=True)
+    cells = {str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True) for v in row if v is not None}
+    for text in [data] + [" ".join(row.values()) for row in rows] + sorted(cells):
+        assert "bob" not in text

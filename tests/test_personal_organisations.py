@@ -1,5 +1,6 @@
 """Personal organisations belong to their user by a key (Organisation.personal_for), never by the
-name "<username> の評価" (issue 12, item 6)."""
+name (issue 12, item 6); and their name says nothing of the person: it used to be
+"<username> の評価", shown to reviewers and published in the open data."""
 
 import importlib
 
@@ -16,6 +17,7 @@ from assessments.reviewing import personal_organisation
 from tests.conftest import PASSWORD
 
 migration_0009 = importlib.import_module("assessments.migrations.0009_organisation_personal_for")
+migration_0036 = importlib.import_module("assessments.migrations.0036_personal_organisation_names")
 
 
 def make(user, project, question_set, title="評価"):
@@ -37,7 +39,7 @@ def test_two_assessments_share_one_personal_organisation(bob, misato, published_
     assert first.organisation_id == second.organisation_id
     organisation = first.organisation
     assert organisation.personal_for == bob
-    assert organisation.name == "bob の評価"
+    assert organisation.name.startswith("個人の評価（") and "bob" not in organisation.name
     assert Membership.objects.get(organisation=organisation, user=bob).role == Membership.Role.OWNER
     assert Organisation.objects.filter(personal_for=bob).count() == 1
 
@@ -59,7 +61,7 @@ def test_new_user_with_a_renamed_users_old_name_gets_a_new_organisation(client, 
     mine = make(newcomer, misato, published_set)
     assert mine.organisation_id != old.organisation_id
     assert mine.organisation.personal_for == newcomer
-    assert mine.organisation.name != "bob の評価"  # the name is taken by robert's organisation
+    assert mine.organisation.name != old.organisation.name
     assert not Membership.objects.filter(organisation=old.organisation, user=newcomer).exists()
     assert list(assessments_visible_to(newcomer)) == [mine]
     assert summary_status(client, newcomer, old) == 404
@@ -85,15 +87,19 @@ def test_new_user_with_a_deleted_users_name_gets_a_new_organisation(client, alic
     assert summary_status(client, newcomer, old) == 404
 
 
-def test_an_existing_organisation_with_the_name_is_not_adopted(client, charlie, misato, published_set):
-    squat = Organisation.objects.create(name="dora の評価")
+def test_an_existing_organisation_with_the_name_is_not_adopted(client, charlie, misato, published_set, monkeypatch):
+    from assessments import reviewing
+
+    squat = Organisation.objects.create(name="個人の評価（squatted）")
     Membership.objects.create(organisation=squat, user=charlie, role=Membership.Role.OWNER)
     theirs = make(charlie, misato, published_set)
     Assessment.objects.filter(pk=theirs.pk).update(organisation=squat)
+    names = iter(["個人の評価（squatted）", "個人の評価（free）"])
+    monkeypatch.setattr(reviewing, "personal_organisation_name", lambda: next(names))
     dora = new_user("dora")
     mine = make(dora, misato, published_set)
     assert mine.organisation_id != squat.pk
-    assert mine.organisation.name == "dora の評価 (2)"
+    assert mine.organisation.name == "個人の評価（free）"
     assert not squat.memberships.filter(user=dora).exists()
     assert squat.personal_for is None
     assert list(assessments_visible_to(dora)) == [mine]
@@ -111,7 +117,8 @@ def test_a_concurrent_first_start_finds_the_organisation_made_meanwhile(bob, mon
     key refuses ours and the one made meanwhile is used."""
     from assessments import reviewing
 
-    made_meanwhile = Organisation.objects.create(name="bob の評価", personal_for=bob)
+    monkeypatch.setattr(reviewing, "personal_organisation_name", lambda: "個人の評価（same）")
+    made_meanwhile = Organisation.objects.create(name="個人の評価（same）", personal_for=bob)
     real_filter = Organisation.objects.filter
     calls = {"n": 0}
 
@@ -119,7 +126,7 @@ def test_a_concurrent_first_start_finds_the_organisation_made_meanwhile(bob, mon
         calls["n"] += 1
         if calls["n"] == 1 and kwargs == {"personal_for": bob}:
             return Organisation.objects.none()
-        if kwargs == {"name": "bob の評価"} and calls["n"] == 2:
+        if kwargs == {"name": "個人の評価（same）"} and calls["n"] == 2:
             return Organisation.objects.none()  # the name check also ran before the other insert
         return real_filter(*args, **kwargs)
 
@@ -192,3 +199,16 @@ def test_migration_is_idempotent_and_keeps_an_existing_link(bob):
     organisation.refresh_from_db()
     assert organisation.personal_for == bob
     assert Organisation.objects.filter(personal_for=bob).count() == 1
+
+
+def test_migration_0036_renames_personal_organisations_named_after_the_login(bob, charlie):
+    personal = old_personal(bob)
+    link()
+    group = Organisation.objects.create(name="美里の子どもを守る会")
+    taken = Organisation.objects.create(name="個人の評価（taken）")
+    migration_0036.rename(django_apps, None)
+    personal.refresh_from_db()
+    assert personal.personal_for == bob and personal.name.startswith("個人の評価（") and "bob" not in personal.name
+    assert personal.name != taken.name
+    assert Organisation.objects.get(pk=group.pk).name == "美里の子どもを守る会"  # a group keeps its name
+    assert personal_organisation(bob) == personal
