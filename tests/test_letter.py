@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.answer_saving import AnswerChange, assessment_create
-from assessments.models import LetterDetails, Project, Question
+from assessments.models import LetterDetails, Project, Question, QuestionSet
 from assessments.reports import letter, render
 from tests.conftest import save_now
 from tests.test_reports import pdf_text, squash
@@ -106,6 +106,24 @@ def test_an_education_project_goes_to_the_superintendent(bob, published_set, cat
     text = render.letter_text(assessment)
     assert "戸田市教育委員会 教育長 様" in text and "貴教育委員会が実施する" in text
     assert "戸田市長 様" not in text
+
+
+def test_a_question_about_the_whole_municipality_put_to_the_board_names_it_once(bob, catalogue):
+    """screening-serious-incident asks about every organ of the municipality (v2 on): to the 教育長 it
+    read 「貴教育委員会（教育委員会などの機関を含む）で…」, the board twice and the rest of the town not at all."""
+    from assessments import seed
+
+    seed.seed_questionsets(seed.SeedReport())
+    v4 = QuestionSet.objects.get(key="dx-pia", version=4)
+    project = Project.objects.get(key="case-toda-kyoiku-db")
+    assessment = assessment_create(user=bob, project=project, question_set=v4, title="戸田市", standpoint="resident")
+    incident = Question.objects.get(question_set=v4, key="screening-serious-incident")
+    personal = Question.objects.get(question_set=v4, key="screening-personal-data")
+    save_now(assessment, bob, {personal: AnswerChange(value="yes"), incident: AnswerChange(value="unknown")})
+    text = render.letter_text(assessment)
+    assert "過去1年以内に、貴教育委員会、または同じ地方公共団体のほかの機関で個人情報の重大な漏えい" in text
+    assert "貴教育委員会（教育委員会" not in text
+    assert letter.put_to(incident.municipality_question, "貴市").startswith("過去1年以内に、貴市（教育委員会などの機関を含む）で")
 
 
 def test_the_council_form_is_a_draft_general_question_with_points_per_item(gaps, bob_client):

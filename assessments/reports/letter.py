@@ -28,9 +28,18 @@ def honorific(municipality, body: str = HEAD) -> str:
     return HONORIFICS.get(municipality.kind, GENERIC_HONORIFIC)
 
 
+# A question about the whole municipality, its boards included (screening-serious-incident: the
+# threshold counts incidents of every organ of the 地方公共団体). Put to the board of education as
+# 「貴教育委員会（教育委員会などの機関を含む）」 it named the board twice and asked about the board alone.
+WHOLE_MUNICIPALITY = "貴団体（教育委員会などの機関を含む）"
+WHOLE_MUNICIPALITY_TO_THE_BOARD = "貴教育委員会、または同じ地方公共団体のほかの機関"
+
+
 def put_to(text: str, name: str) -> str:
     """A question of the set as put to the addressee ``name`` (貴市, 貴町 …; see ``honorific``): the
     set writes the addressee as 貴団体."""
+    if name == "貴教育委員会":
+        text = text.replace(WHOLE_MUNICIPALITY, WHOLE_MUNICIPALITY_TO_THE_BOARD)
     return text.replace(GENERIC_HONORIFIC, name)
 
 
