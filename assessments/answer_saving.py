@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import render_ahead, scoring
+from assessments import languages, render_ahead, scoring
 from assessments.models import (
     Answer,
     AnswerHistory,
@@ -393,14 +393,11 @@ def assessment_create(
             assessment=assessment, question=inventory, snapshot=snapshot_of(inventory, None), updated_by=user,
             rows_version=1,
         )
-        InventoryRow.objects.bulk_create(
-            InventoryRow(
-                answer=answer,
-                position=i,
-                **prefill_row(item),
-            )
-            for i, item in enumerate(items)
-        )
+        # The notes print in the report: in the set's language, not in that of the page that started
+        # the assessment (from the English interface they read 「Remark in the source: …」).
+        with languages.in_record_language(assessment):
+            rows = [InventoryRow(answer=answer, position=i, **prefill_row(item)) for i, item in enumerate(items)]
+        InventoryRow.objects.bulk_create(rows)
         assessment.content_size = answer_size(answer)
         Assessment.objects.filter(pk=assessment.pk).update(content_size=assessment.content_size)
     return assessment

@@ -743,6 +743,18 @@ def test_an_inventory_of_500_rows_saves_in_the_background(bob_client, assessment
     assert InventoryRow.objects.filter(answer__assessment=assessment).count() == 500
 
 
+def test_the_prefilled_notes_are_japanese_whatever_the_language_of_the_page(bob_client, catalogue, published_set):
+    """The notes are the assessment's content and print in its Japanese report: starting it from the
+    English interface used to store 「Remark in the source: …」."""
+    toda = Project.objects.get(key="case-toda-kyoiku-db")
+    bob_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    bob_client.post(reverse("assessment_start", args=[toda.key]),
+                    {"question_set": published_set.pk, "title": "戸田市の評価", "standpoint": "resident"})
+    notes = list(InventoryRow.objects.filter(answer__assessment__project=toda).exclude(note="").values_list("note", flat=True))
+    assert notes and all(note.startswith(("資料上の注記: ", "資料上のベンダー: ")) for note in notes), notes[:3]
+    assert not any("Remark" in note or "Vendor" in note for note in notes)
+
+
 def test_the_prefill_puts_each_catalogue_field_where_it_belongs(bob_client, catalogue, published_set):
     """戸田市's catalogue groups its items (基礎情報, 生徒指導 …): the grouping becomes the row's 区分,
     never its 利用目的; the vendor the source names and its remark go into the row's note."""
