@@ -768,3 +768,17 @@ def test_the_prefill_puts_each_catalogue_field_where_it_belongs(bob_client, cata
     assert first.note == "資料上の注記: 資料上「検討中であり、今後変更が有り得る」とされる項目"
     assert {row.category for row in rows} == set(toda.data_items.values_list("group", flat=True)) >= {"基礎情報", "生徒指導"}
     assert not rows.filter(purpose__in=["基礎情報", "生徒指導"]).exists()
+
+
+def test_a_page_sent_after_the_assessment_was_submitted_saves_nothing_and_shows_what_was_typed(bob_client, assessment):
+    """Opened as a draft, sent after someone submitted it: nothing is saved, and instead of a bare
+    refusal with only a link to the top page, the typed note is shown to copy, with the way back."""
+    form = open_section(bob_client, assessment, "a")
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
+    form["note-a-public-comment"] = "窓口で聞いた内容 <b>太字</b>"
+    response = bob_client.post(section_url(assessment, "a"), {**form, "goto": "a"})
+    page = response.content.decode()
+    assert response.status_code == 403 and stored(assessment, "a-public-comment") is None
+    assert "保存できませんでした" in page and "「提出済み」に変わりました" in page
+    assert "窓口で聞いた内容 &lt;b&gt;太字&lt;/b&gt;</textarea>" in page
+    assert f'href="{section_url(assessment, "a")}"' in page

@@ -137,7 +137,7 @@ def assessment_section(request, pk, section_key):
     if section is None:
         raise Http404
     if request.method == "POST" and not assessment.answers_editable:
-        raise PermissionDenied(_("提出後の回答は、差し戻されるまで変更できません。"))
+        return _refused_after_submission(request, workspace, section)
     if request.method != "POST":
         page = SectionPage(None, workspace, section, extra_rows=1 if request.GET.get("add_row") else 0)
         return render(request, "assessments/section.html", _section_context(request, workspace, section, page))
@@ -176,6 +176,21 @@ def assessment_section(request, pk, section_key):
         saved_at=timezone.localtime(outcome.saved_at).strftime("%H:%M") if saved else "",
     )
     return render(request, "assessments/section.html", context, status=409 if conflicts else 400)
+
+
+def _refused_after_submission(request, workspace, section):
+    """A page opened while the assessment was a draft, sent after it was submitted: nothing is saved
+    (提出後の回答は差し戻されるまで変わらない), and what the person had typed is shown to copy,
+    with the way back, instead of a bare refusal that dropped it."""
+    page = SectionPage(request.POST, workspace, section)
+    page.is_valid()
+    typed = [
+        {"question": question, "parts": [(PART_LABELS[part], _part_text(question, part, content))
+                                         for part, content in change.parts().items()]}
+        for question, change in page.changes().items()
+    ]
+    context = {"assessment": workspace.assessment, "section": section, "typed": typed}
+    return render(request, "assessments/refused_after_submission.html", context, status=403)
 
 
 def _after_save(request, assessment, workspace, section):
