@@ -464,7 +464,8 @@ class SectionPage:
     def changes(self, *, resolve: dict | None = None) -> dict:
         """Question -> AnswerChange with the parts the user changed on this page (by the fingerprint
         of what the page showed), each with the version it was based on. ``resolve`` maps
-        (key, part) to "mine" (overwrite the newer save deliberately) or "stored" (drop my input)."""
+        (key, part) to ("mine", version) (overwrite the newer save that the conflict box showed,
+        that version and no later one) or "stored" (drop my input)."""
         resolve = resolve or {}
         changes = {}
         for question in self.questions:
@@ -472,12 +473,13 @@ class SectionPage:
                 choice = resolve.get((question.key, part))
                 if choice == "stored" or self.part_errors(question, part):
                     continue
+                mine = isinstance(choice, tuple) and choice[0] == "mine"
                 content = self.content(question, part)
                 version, digest = read_part_token(self.tokens[(question.key, part)])
-                if digest == content_digest(content) and choice != "mine":
+                if digest == content_digest(content) and not mine:
                     continue
-                if choice == "mine":
-                    version = answer_saving.part_version(self.stored.get(question.key), part)
+                if mine:
+                    version = choice[1]
                 change = changes.setdefault(question, answer_saving.AnswerChange())
                 setattr(change, part, content)
                 change.base[part] = version

@@ -415,9 +415,36 @@ def test_a_stale_save_of_the_same_answer_is_refused_and_shows_both_values(bob_cl
     assert post_section(bob_client, assessment, "a", data=dict(again)).status_code == 409
     assert stored(assessment, "a-consent-legal-basis").note == "タブ2の内容"
     # … 「自分の入力で上書き」 overwrites deliberately.
-    mine = dict(again, resolve="a-consent-legal-basis:note:mine")
+    mine = dict(again, resolve=mine_button(page, "a-consent-legal-basis", "note"))
     assert post_section(bob_client, assessment, "a", data=mine).status_code == 302
     assert stored(assessment, "a-consent-legal-basis").note == "タブ1の内容"
+
+
+def mine_button(page: str, key: str, part: str) -> str:
+    """The value of a conflict box's 「自分の入力で上書き」 button, as the browser sends it."""
+    return re.search(rf'name="resolve" value="({re.escape(key)}:{part}:mine:\d+)"', page)[1]
+
+
+def test_overwriting_with_mine_overwrites_only_the_save_the_box_showed(bob_client, assessment):
+    """Tab 1's conflict box shows tab 2's first save; tab 2 then saves again. 「自分の入力で上書き」 in
+    tab 1 must not overwrite that second save, which tab 1 never saw: a new conflict shows it."""
+    tab_one = open_section(bob_client, assessment, "a")
+    tab_two = open_section(bob_client, assessment, "a")
+    post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "B1"}, data=tab_two)
+    page = post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "A1"}, data=tab_one).content.decode()
+    button = mine_button(page, "a-consent-legal-basis", "note")
+    post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "B2"})  # tab 2, reloaded
+    response = post_section(bob_client, assessment, "a", data=dict(read_form(page), resolve=button))
+    again = response.content.decode()
+    assert response.status_code == 409 and stored(assessment, "a-consent-legal-basis").note == "B2"
+    assert "B2" in again.split('id="conflicts-a-consent-legal-basis"')[1].split('id="id_note-a-consent-legal-basis"')[0]
+    # The new box's button overwrites B2, which it showed.
+    response = post_section(bob_client, assessment, "a", data=dict(read_form(again), resolve=mine_button(again, "a-consent-legal-basis", "note")))
+    assert response.status_code == 302 and stored(assessment, "a-consent-legal-basis").note == "A1"
+    # A button without a version (a page of an older dxpia) overwrites nothing.
+    post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "B3"})
+    stale = post_section(bob_client, assessment, "a", data=dict(read_form(again), resolve="a-consent-legal-basis:note:mine"))
+    assert stale.status_code == 409 and stored(assessment, "a-consent-legal-basis").note == "B3"
 
 
 def test_using_the_stored_content_keeps_it_and_shows_it(bob_client, assessment):

@@ -119,13 +119,19 @@ def _inventory_links(assessment, can_edit) -> dict:
 
 
 def _resolutions(post) -> dict:
-    """The conflict buttons: 「自分の入力で上書き」 (key:part:mine) and 「保存済みの内容を使う」 (key:part:stored)."""
+    """The conflict buttons: 「自分の入力で上書き」 (key:part:mine:<version>) and 「保存済みの内容を使う」
+    (key:part:stored). "mine" overwrites only the version its conflict box showed: a save made after
+    the box was shown is a new conflict, not overwritten unseen. A "mine" without a version (a page of
+    an older dxpia) overwrites nothing: it is a conflict again, with the version to overwrite."""
     resolve = {}
     for raw in post.getlist("resolve"):
-        key, _sep, rest = raw.partition(":")
-        part, _sep, choice = rest.partition(":")
-        if part in answer_saving.PARTS and choice in ("mine", "stored"):
-            resolve[(key, part)] = choice
+        key, part, choice, version = (raw.split(":", 3) + ["", "", ""])[:4]
+        if part not in answer_saving.PARTS:
+            continue
+        if choice == "stored":
+            resolve[(key, part)] = "stored"
+        elif choice == "mine":
+            resolve[(key, part)] = ("mine", int(version) if version.isdigit() and len(version) < 10 else -1)
     return resolve
 
 
@@ -350,6 +356,7 @@ def conflict_boxes(conflicts) -> dict[str, list[dict]]:
             "label": PART_LABELS[conflict.part],
             "stored_text": _stored_text(conflict),
             "mine_text": _part_text(conflict.question, conflict.part, conflict.mine),
+            "version": conflict.version,
             "who": conflict.stored.updated_by if conflict.stored else None,
             "when": conflict.stored.updated_at if conflict.stored else None,
         })
