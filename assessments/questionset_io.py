@@ -34,7 +34,10 @@ from assessments.models import (
 FORMAT = "dxpia-questionset"
 FORMAT_VERSION = 1
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# \Z, not $: "$" also matches before a final newline, and a key "set\n" made every page that links
+# to the set (the home page among them) fail for everyone on a NoReverseMatch.
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _TYPES = set(Question.Type.values)
 _MEANINGS = set(Choice.Meaning.values)
 _CATEGORIES = set(Question.RiskCategory.values) | {""}
@@ -270,6 +273,8 @@ def validate_questionset_data(data) -> list[Problem]:
     check = _Checker()
     if not isinstance(data, dict):
         return [Problem("file", _("JSON のオブジェクトではありません。"))]
+    for where in _unencodable_strings(data):
+        check.add(where, _("文字として読めない符号（対になっていないサロゲート）が含まれています。"))
     if data.get("format") != FORMAT:
         check.add("format", _("形式が %(format)r ではありません。") % {"format": FORMAT})
     if data.get("format_version") != FORMAT_VERSION:
@@ -305,6 +310,22 @@ def validate_questionset_data(data) -> list[Problem]:
     if "risks" in data:
         _validate_risks(check, data["risks"], _question_map(data.get("sections")))
     return check.problems
+
+
+def _unencodable_strings(data) -> list[str]:
+    """Where ``data`` holds a string with a lone surrogate (JSON "\\ud800" decodes to one): UTF-8
+    cannot encode it, and the database refused it with a traceback. Walked without recursion."""
+    found, stack = [], [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if _LONE_SURROGATE.search(value):
+                found.append(where or "file")
+        elif isinstance(value, dict):
+            stack.extend((f"{where}.{key}" if where else str(key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
+    return sorted(found)
 
 
 def _question_map(sections) -> dict[str, tuple[str, frozenset[str]]]:

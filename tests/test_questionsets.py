@@ -225,6 +225,24 @@ def test_a_duplicate_question_key_is_refused(tmp_path):
     assert "s0-q1" in message and "重複" in message
 
 
+@pytest.mark.parametrize("where", ["set", "section", "question"])
+def test_a_key_with_a_trailing_newline_is_refused(tmp_path, where, client):
+    """"$" matched before a final newline: a published set "set\n" was imported, and then the home
+    page and the list of sets failed for every visitor on a link to it."""
+    data = make_questionset_data(status="published")
+    owner = {"set": data, "section": data["sections"][0], "question": data["sections"][0]["questions"][0]}[where]
+    owner["key"] += "\n"
+    assert "英小文字・数字・ハイフン" in refused(tmp_path, data)
+    assert client.get("/").status_code == 200
+
+
+def test_a_lone_surrogate_is_refused_with_its_place(tmp_path):
+    data = make_questionset_data()
+    data["sections"][0]["questions"][1]["guidance"] = "案内\ud800"
+    message = refused(tmp_path, json.dumps(data))  # "\ud800" escaped, as a JSON file holds it
+    assert "sections[0].questions[1].guidance" in message and "サロゲート" in message
+
+
 def test_a_duplicate_choice_key_is_refused(tmp_path):
     data = make_questionset_data()
     data["sections"][0]["questions"][0]["choices"][1]["key"] = "done"
