@@ -404,13 +404,23 @@ def _update_answers(request, reply, documents, updates, user) -> None:
     received = [{"title": d["title"], "url": d.get("url", ""), "page": d.get("page", ""), "date": d.get("date"),
                  "note": document_note}
                 for d in documents]
+    from assessments.forms import MAX_SOURCES_PER_QUESTION
+
     changes = {}
     for update in updates:
         answer = answers.get(update.answer.pk)
         if answer is None or answer.pk not in linked:
             raise ValidationError(_("この請求で尋ねていない回答は更新できません。"), code="not_linked")
-        change = answer_saving.AnswerChange(
-            value=update.value, evidence=answer_saving.evidence_dicts(answer) + [source, *received], base=dict(update.base))
+        evidence = answer_saving.evidence_dicts(answer) + [source, *received]
+        if len(evidence) > MAX_SOURCES_PER_QUESTION:
+            # The section page, the background save and the assessment file all refuse more: past it
+            # the answer's sources could no longer be edited, nor the assessment's own file imported.
+            raise ValidationError(
+                _("「%(question)s」の根拠資料は%(max)s件までです。この回答と受け取った文書を加えると%(count)s件になるため、"
+                  "何も保存していません。回答の画面で資料を整理してから記録するか、この回答の更新を外して記録してください。")
+                % {"question": answer.question.text, "max": MAX_SOURCES_PER_QUESTION, "count": len(evidence)},
+                code="too_many_sources")
+        change = answer_saving.AnswerChange(value=update.value, evidence=evidence, base=dict(update.base))
         if update.note is not None:
             change.note = update.note
         changes[answer.question] = change

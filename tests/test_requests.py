@@ -486,6 +486,38 @@ def test_a_reply_whose_answer_changed_meanwhile_saves_nothing(gaps, client):
     assert request.state == State.SENT
 
 
+def test_a_reply_that_would_take_an_answer_past_its_fifty_sources_saves_nothing(gaps, client):
+    """The reply and its documents are added to the answer's sources: past the 50 that every other
+    way of saving allows, the answer's sources could no longer be edited (the section page refused
+    the formset) and the assessment's own file could not be imported again."""
+    from assessments.forms import MAX_SOURCES_PER_QUESTION
+
+    request = record(gaps)
+    pages = urls(gaps["assessment"], request)
+    answer = Answer.objects.get(assessment=gaps["assessment"], question__key="a-consent-legal-basis")
+    full = [{"title": f"資料{n}", "url": "", "page": "", "date": None, "note": ""} for n in range(MAX_SOURCES_PER_QUESTION - 1)]
+    save_now(gaps["assessment"], gaps["owner"], {answer.question: AnswerChange(evidence=full)})
+    answer.refresh_from_db()
+    item = request.items.get(answer=answer)
+    client.force_login(gaps["editor"])
+    prefix = f"a{answer.pk}"
+    choice = next(c for c in answer.question.choices.all() if c.meaning == "answer")
+    data = {"received_on": "2026-05-20", "text": "条例を根拠としています。", "items": [str(item.pk)],
+            "state": "answered", "version": str(request.version), "doc-0-title": "運用規程",
+            f"{prefix}-update": "1", f"{prefix}-value": choice.key, f"{prefix}-note": "",
+            f"{prefix}-value-version": str(answer.value_version), f"{prefix}-note-version": str(answer.note_version),
+            f"{prefix}-evidence-version": str(answer.evidence_version)}
+    response = client.post(pages["reply"], data)
+    page = response.content.decode()
+    assert response.status_code == 400 and "根拠資料は50件までです" in page and "51件になる" in page
+    assert "条例を根拠としています。" in page  # the input is kept
+    assert not Reply.objects.exists() and answer.evidence.count() == MAX_SOURCES_PER_QUESTION - 1
+    # Without the document the reply and the answer's update fit (49 + the reply itself).
+    del data["doc-0-title"]
+    assert client.post(pages["reply"], data).status_code == 302
+    assert answer.evidence.count() == MAX_SOURCES_PER_QUESTION
+
+
 def test_a_refusal_explains_the_appeal(gaps, client):
     request = record(gaps, kind="disclosure", received_on=D(2026, 4, 28))
     services.request_transition(request=request, user=gaps["editor"], kind="refused", on=D(2026, 5, 10), note="",
