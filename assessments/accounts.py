@@ -213,9 +213,21 @@ def may_delete_draft(user, assessment) -> bool:
     return assessment.owner_id == user.pk or OWN in assessment.rights
 
 
+class StaleDelete(Exception):
+    """The draft was changed after the confirmation page was opened (``current``: as it is now)."""
+
+    def __init__(self, current):
+        super().__init__("stale delete")
+        self.current = current
+
+
 @transaction.atomic
-def delete_draft(assessment) -> None:
+def delete_draft(assessment, *, seen_revision: int | None) -> None:
+    """Delete a draft, as it was when the confirmation page showed it (``seen_revision``): a draft
+    someone saved since, or a page that does not say what it showed, is not deleted (StaleDelete)."""
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status != Assessment.Status.DRAFT:
         raise ValueError("not a draft")
+    if seen_revision != locked.revision:
+        raise StaleDelete(locked)
     locked.delete()

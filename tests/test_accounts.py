@@ -14,6 +14,7 @@ from assessments import accounts, people, ratelimit
 from assessments.models import (Assessment, Comment, Membership, Organisation, Profile, Reviewer, ReviewOpinion,
                                 StatusChange)
 from tests.conftest import PASSWORD, ready_for_approval
+from tests.forms_helper import read_form
 from tests.test_workflow import move
 
 pytestmark = pytest.mark.django_db
@@ -349,8 +350,30 @@ def test_the_author_deletes_their_draft_after_a_confirmation_page(bob_client, as
     page = bob_client.get(url)
     assert page.status_code == 200 and "この評価を削除しますか" in page.content.decode()
     assert Assessment.objects.filter(pk=assessment.pk).exists()
-    response = bob_client.post(url)
+    response = bob_client.post(url, read_form(page.content.decode(), form_id="delete-form"))
     assert response["Location"] == reverse("assessment_list")
+    assert not Assessment.objects.filter(pk=assessment.pk).exists()
+
+
+def test_a_draft_saved_after_the_confirmation_page_was_opened_is_not_deleted(client, cast):
+    """The owner opens the confirmation page; the editor then saves an answer. Deleting from that
+    page would throw away work the owner never saw: the page comes back saying so, and only a
+    second press, on the page that now shows the draft as it is, deletes it."""
+    from assessments.answer_saving import AnswerChange
+    from tests.conftest import save_now
+
+    assessment = cast["assessment"]
+    url = reverse("assessment_delete", args=[assessment.pk])
+    client.force_login(cast["owner"])
+    form = read_form(client.get(url).content.decode(), form_id="delete-form")
+    question = assessment.question_set.questions.filter(type="single").first()
+    save_now(assessment, cast["editor"], {question: AnswerChange(note="編集者が保存した補足")})
+    response = client.post(url, form)
+    page = response.content.decode()
+    assert response.status_code == 409 and "削除していません" in page
+    assert Assessment.objects.filter(pk=assessment.pk).exists()
+    assert client.post(url, {}).status_code == 409  # a post that does not say what it saw deletes nothing
+    assert client.post(url, read_form(page, form_id="delete-form")).status_code == 302
     assert not Assessment.objects.filter(pk=assessment.pk).exists()
 
 
@@ -363,7 +386,8 @@ def test_others_cannot_delete_a_draft(client, cast, role, status):
 
 def test_an_owner_of_the_organisation_deletes_a_members_draft(client, cast):
     client.force_login(cast["owner"])
-    assert client.post(reverse("assessment_delete", args=[cast["assessment"].pk])).status_code == 302
+    url = reverse("assessment_delete", args=[cast["assessment"].pk])
+    assert client.post(url, read_form(client.get(url).content.decode(), form_id="delete-form")).status_code == 302
     assert not Assessment.objects.filter(pk=cast["assessment"].pk).exists()
 
 

@@ -403,11 +403,17 @@ def assessment_delete(request, pk):
     assessment = get_assessment_for_request(request, pk)
     if not accounts.may_delete_draft(request.user, assessment):
         raise PermissionDenied
+    context = {"assessment": assessment, "revision": assessment.revision}
     if request.method == "POST":
+        seen = request.POST.get("revision", "")
         try:
-            accounts.delete_draft(assessment)
+            accounts.delete_draft(assessment, seen_revision=int(seen) if seen.isdigit() and len(seen) < 10 else None)
         except ValueError:
             raise PermissionDenied from None
+        except accounts.StaleDelete as stale:
+            # Saved by someone (or another tab) since the page was opened: shown again, not deleted.
+            context.update(revision=stale.current.revision, changed=True)
+            return render(request, "assessments/delete_confirm.html", context, status=409)
         messages.success(request, message_html(_("評価「%(title)s」を削除しました。"), title=lang_ja(assessment.title)))
         return redirect("assessment_list")
-    return render(request, "assessments/delete_confirm.html", {"assessment": assessment})
+    return render(request, "assessments/delete_confirm.html", context)
