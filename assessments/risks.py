@@ -468,15 +468,35 @@ def risk_delete(*, assessment: Assessment, risk_id: int, base_version: int) -> N
     risk.delete()
 
 
+class StaleDismissal(Exception):
+    """The suggestion's dismissal changed after the page was opened (someone set it aside, or brought
+    it back, meanwhile); ``current`` is the dismissal in force now (None: none)."""
+
+    def __init__(self, current: DismissedSuggestion | None):
+        super().__init__("stale dismissal")
+        self.current = current
+
+
+def _check_seen_dismissal(assessment, rule_key: str, seen: int | None) -> None:
+    """``seen``: the pk of the dismissal in force that the page showed, 0 for none (None: no check,
+    an assessment file's import). Another person's dismissal, or its restoring, is not replaced unseen."""
+    if seen is None:
+        return
+    current = DismissedSuggestion.objects.filter(assessment=assessment, rule_key=rule_key, restored_at=None).first()
+    if (current.pk if current else 0) != seen:
+        raise StaleDismissal(current)
+
+
 @transaction.atomic
 def suggestion_dismiss(*, assessment: Assessment, user, rule_key: str, reason: str,
-                       require_arising: bool = True) -> DismissedSuggestion:
+                       require_arising: bool = True, seen: int | None = None) -> DismissedSuggestion:
     """Set a suggestion that arises now aside, with the reason and what it rests on now. An
     assessment file may carry a dismissal whose suggestion does not arise (``require_arising``
     False): it is kept with nothing it rests on, and shown as such."""
     from assessments.answer_values import clean_text
 
     _lock(assessment)
+    _check_seen_dismissal(assessment, rule_key, seen)
     reason = clean_text(reason, max_length=TEXT_LIMIT).strip()
     if not reason:
         raise ValidationError({"reason": _("見送る理由を書いてください。")})
@@ -490,8 +510,9 @@ def suggestion_dismiss(*, assessment: Assessment, user, rule_key: str, reason: s
 
 
 @transaction.atomic
-def suggestion_restore(*, assessment: Assessment, user, rule_key: str) -> bool:
+def suggestion_restore(*, assessment: Assessment, user, rule_key: str, seen: int | None = None) -> bool:
     """Bring a dismissed suggestion back; the dismissal stays on record as restored."""
     _lock(assessment)
+    _check_seen_dismissal(assessment, rule_key, seen)
     return bool(DismissedSuggestion.objects.filter(assessment=assessment, rule_key=rule_key, restored_at=None)
                 .update(restored_at=timezone.now(), restored_by=user))

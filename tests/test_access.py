@@ -5,7 +5,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from assessments.models import Answer, Assessment, Comment, PlannedAction, Reviewer, ReviewOpinion, ReviewSchedule
+from assessments.models import (Answer, Assessment, Comment, DismissedSuggestion, PlannedAction, Reviewer, ReviewOpinion,
+                                ReviewSchedule)
 from tests.forms_helper import read_form
 from tests.test_workflow import move
 
@@ -434,7 +435,8 @@ def risk_request(client, cast, name, method):
         "risk_edit": {**fields, "version": str(risk.version)},
         "risk_delete": {"version": str(risk.version)},
         "suggestion_dismiss": {"reason": "町が根拠を説明した（架空）"},
-        "suggestion_restore": {},
+        "suggestion_restore": {"seen": str(DismissedSuggestion.objects.filter(
+            assessment=assessment, rule_key=rule, restored_at=None).values_list("pk", flat=True).first() or 0)},
     }[name]
     return client.post(url, data)
 

@@ -130,9 +130,35 @@ def test_a_dismissed_suggestion_keeps_its_reason_and_can_be_restored(bob_client,
     page = bob_client.get(url("risk_list", suggested)).content.decode()
     assert f'id="suggestion-{RULE}"' not in page
     assert "法令上の根拠は条例にあると町が説明した（架空）" in page.split(f'id="dismissed-{RULE}"')[1][:2000]
-    bob_client.post(url("suggestion_restore", suggested, RULE))
+    shown = re.search(r'name="seen" value="(\d+)"', page.split(f'id="dismissed-{RULE}"')[1])[1]
+    bob_client.post(url("suggestion_restore", suggested, RULE), {"seen": shown})
     assert f'id="suggestion-{RULE}"' in bob_client.get(url("risk_list", suggested)).content.decode()
     assert DismissedSuggestion.objects.get().restored_at is not None
+
+
+def test_a_dismissal_or_a_restoring_from_a_stale_page_replaces_nothing(client, bob_client, suggested, bob, alice):
+    """Two people on the risk page: one sets the suggestion aside; the other, on the page opened
+    before, sets it aside with another reason. The first reason stays (it was recorded as brought
+    back by the second person), and the second is shown to copy; a restore from a page that showed
+    another dismissal does nothing."""
+    from assessments.models import Membership
+
+    Membership.objects.create(organisation=suggested.organisation, user=alice, role=Membership.Role.EDITOR)
+    client.force_login(alice)
+    dismiss = url("suggestion_dismiss", suggested, RULE)
+    alices_page = client.get(url("risk_list", suggested)).content.decode()
+    seen = re.search(r'name="seen" value="(\d+)"', alices_page.split(f'action="{dismiss}"')[1])[1]
+    assert seen == "0"
+    assert bob_client.post(dismiss, {"reason": "ボブの理由（架空）", "seen": "0"}).status_code == 302
+    response = client.post(dismiss, {"reason": "アリスの理由（架空）", "seen": seen})
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert [(d.reason, d.restored_at) for d in DismissedSuggestion.objects.all()] == [("ボブの理由（架空）", None)]
+    stale = page.split('id="stale-dismissal"')[1][:3000]
+    assert "ボブの理由（架空）" in stale and "アリスの理由（架空）</textarea>" in stale
+    # A restore from a page that showed no dismissal, or another one, changes nothing.
+    assert client.post(url("suggestion_restore", suggested, RULE), {"seen": "0"}).status_code == 302
+    assert DismissedSuggestion.objects.get().restored_at is None
 
 
 def test_a_suggestion_dismissed_before_comes_back_when_it_rests_on_more(bob_client, suggested, bob):

@@ -208,10 +208,13 @@ def risk_delete(request, pk, rid):
 def suggestion_dismiss(request, pk, rule_key):
     assessment = _assessment_to_edit(request, pk)
     form = DismissForm(request.POST)
+    stale = None
     if form.is_valid():
         try:
             services.suggestion_dismiss(assessment=assessment, user=request.user, rule_key=rule_key,
-                                        reason=form.cleaned_data["reason"])
+                                        reason=form.cleaned_data["reason"], seen=_seen(request))
+        except services.StaleDismissal as error:
+            stale = {"rule_key": rule_key, "current": error.current, "reason": form.cleaned_data["reason"]}
         except ValidationError as error:
             form.add_error("reason", error.message_dict.get("reason", error.messages))
         else:
@@ -219,13 +222,25 @@ def suggestion_dismiss(request, pk, rule_key):
             return redirect("risk_list", pk=assessment.pk)
     register = services.risk_register(assessment)
     return render(request, "risks/list.html", _list_context(
-        assessment, register, dismiss_form=form, dismiss_rule=rule_key), status=400)
+        assessment, register, dismiss_form=form, dismiss_rule=rule_key, stale_dismissal=stale),
+        status=409 if stale else 400)
+
+
+def _seen(request) -> int:
+    """The dismissal in force that the page showed (its pk; 0 for none, and for a page that does not
+    say, which then matches only a suggestion nobody has set aside)."""
+    seen = request.POST.get("seen", "")
+    return int(seen) if seen.isdigit() and len(seen) < 12 else 0
 
 
 @login_required
 @require_POST
 def suggestion_restore(request, pk, rule_key):
     assessment = _assessment_to_edit(request, pk)
-    if services.suggestion_restore(assessment=assessment, user=request.user, rule_key=rule_key):
-        messages.success(request, _("見送った示唆を元に戻しました。"))
+    try:
+        if services.suggestion_restore(assessment=assessment, user=request.user, rule_key=rule_key, seen=_seen(request)):
+            messages.success(request, _("見送った示唆を元に戻しました。"))
+    except services.StaleDismissal:
+        messages.error(request, _("このページを開いた後に、この示唆の見送りが変わっていました（別の人または別のタブ）。"
+                                  "何も変えていません。いまの状態を確かめてください。"))
     return redirect("risk_list", pk=assessment.pk)
