@@ -204,6 +204,24 @@ def test_a_stale_deletion_shows_the_action_as_it_is_now_and_goes_through_when_se
     assert not PlannedAction.objects.filter(pk=action.pk).exists()
 
 
+@pytest.mark.django_db
+def test_an_edit_of_an_action_deleted_in_another_tab_keeps_what_was_typed(client, cast):
+    """It used to be a bare 404 and the typed text was gone."""
+    action = make_action(cast)
+    client.force_login(cast["editor"])
+    edit = reverse("action_edit", args=[cast["assessment"].pk, action.pk])
+    form = read_form(client.get(edit).content.decode(), "action-form")
+    action_plan.action_delete(action=action, user=cast["editor"], rights={VIEW, EDIT}, base_version=action.version)
+    form.update(title="古いタブで直した題", detail="詳しい理由 <b>太字</b>")
+    response = client.post(edit, form)
+    page = response.content.decode()
+    assert response.status_code == 409 and "この記録は削除されていました" in page and "保存していません" in page
+    assert "古いタブで直した題</textarea>" in page and "詳しい理由 &lt;b&gt;太字&lt;/b&gt;</textarea>" in page
+    assert reverse("action_plan", args=[cast["assessment"].pk]) in page
+    assert not PlannedAction.objects.exists()
+    assert client.get(edit).status_code == 404  # nothing to open any more
+
+
 def test_a_form_whose_record_was_deleted_meanwhile_is_refused_in_words():
     from assessments.action_plan_forms import VersionForm
     from assessments.views.stale_forms import refuse_stale

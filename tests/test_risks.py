@@ -195,6 +195,20 @@ def test_an_edit_based_on_an_older_version_is_refused_and_shows_what_is_stored(b
     assert risk.title == "古いページからの題名"
 
 
+def test_an_edit_of_a_risk_deleted_in_another_tab_keeps_what_was_typed(bob_client, suggested, bob):
+    """It used to be a bare 404 and the typed text was gone."""
+    risk = add_risk(suggested, bob)
+    edit = url("risk_edit", suggested, risk.pk)
+    mine = read_form(bob_client.get(edit).content.decode(), "risk-form")
+    services.risk_delete(assessment=suggested, risk_id=risk.pk, base_version=risk.version)
+    mine.update(title="古いタブで直した題名", description="何が起きうるかの説明")
+    response = bob_client.post(edit, mine)
+    page = response.content.decode()
+    assert response.status_code == 409 and "削除されていました" in page and not Risk.objects.exists()
+    assert "古いタブで直した題名</textarea>" in page and "何が起きうるかの説明</textarea>" in page
+    assert bob_client.get(edit).status_code == 404
+
+
 def test_a_delete_from_an_older_page_is_refused(bob_client, suggested, bob):
     risk = add_risk(suggested, bob)
     assert bob_client.post(url("risk_delete", suggested, risk.pk), {"version": "0"}).status_code == 409
@@ -275,7 +289,8 @@ def test_the_risk_page_uses_a_constant_number_of_queries(bob_client, suggested, 
                       "version": "0", "origin_rule": "no-such-rule", "questions": ["s0-q0"]}, {400}),
     ("risk_edit", ["RID"], {}, {400}),
     ("risk_edit", ["RID"], {"title": "x", "harms": "breach", "severity": "1", "likelihood": "1", "version": "-1"}, {400}),
-    ("risk_edit", [99999999999999999999], {}, {404}),
+    # A risk that is not there: an edit form sent for it is answered as for one deleted meanwhile.
+    ("risk_edit", [99999999999999999999], {}, {404, 409}),
     ("risk_delete", ["RID"], {"version": "x"}, {409}),
     ("risk_delete", ["RID"], {}, {409}),
     ("suggestion_dismiss", ["no-such-rule"], {"reason": "理由"}, {400}),

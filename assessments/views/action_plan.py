@@ -18,18 +18,24 @@ from assessments.action_plan_forms import ActionForm, RequireForm, ReviewDateFor
 from assessments.models import Assessment, PlannedAction, Question, ReviewSchedule, Risk
 from assessments.templatetags.dxpia import lang_ja, message_html
 from assessments.views.exports import _csv_response, _workbook_response
-from assessments.views.stale_forms import refuse_stale
+from assessments.views.stale_forms import refuse_stale, typed_texts
 
 
 def _allowed(assessment) -> action_plan.PlanRights:
     return action_plan.plan_rights(assessment.status, assessment.rights)
 
 
-def _action_of(assessment, aid) -> PlannedAction:
+def _action_of(assessment, aid, *, gone_ok=False) -> PlannedAction | None:
+    """The assessment's action ``aid``; 404 if there is none (None with ``gone_ok``: a form sent for an
+    action deleted meanwhile is answered with what was typed, not a bare 404)."""
     try:
         return PlannedAction.objects.select_related("question__section", "required_by__profile", "risk").get(
             assessment=assessment, pk=int(aid))
-    except (PlannedAction.DoesNotExist, ValueError, TypeError, OverflowError):
+    except PlannedAction.DoesNotExist:
+        if gone_ok:
+            return None
+        raise Http404 from None
+    except (ValueError, TypeError, OverflowError):
         raise Http404 from None
 
 
@@ -170,7 +176,16 @@ def action_detail(request, pk, aid):
 @login_required
 def action_edit(request, pk, aid):
     assessment = get_assessment_for_request(request, pk, need=VIEW)
-    action = _action_of(assessment, aid)
+    action = _action_of(assessment, aid, gone_ok=request.method == "POST")
+    if action is None:  # deleted after this form was opened
+        allowed = _allowed(assessment)
+        if not (allowed.edit or allowed.require):
+            raise PermissionDenied
+        form = ActionForm(request.POST, risks=_risk_choices(assessment))
+        refuse_stale(form, None)
+        return render(request, "action_plan/form.html", {
+            "assessment": assessment, "form": form, "action": None, "gone": True,
+            "typed": typed_texts(form, ("title", "detail", "responsible_name"))}, status=409)
     if not action_plan.may_change_content(action, _allowed(assessment)):
         raise PermissionDenied
     risks = _risk_choices(assessment)

@@ -17,6 +17,7 @@ from assessments.models import Risk
 from assessments.reports import risk_map
 from assessments.risk_forms import DismissForm, RiskForm
 from assessments.templatetags.dxpia import lang_ja, message_html
+from assessments.views.stale_forms import typed_texts
 
 
 def _editable(assessment) -> bool:
@@ -31,10 +32,16 @@ def _assessment_to_edit(request, pk):
     return assessment
 
 
-def _risk_of(assessment, rid) -> Risk:
+def _risk_of(assessment, rid, *, gone_ok=False) -> Risk | None:
+    """The assessment's risk ``rid``; 404 if there is none (None with ``gone_ok``: a form sent for a
+    risk deleted meanwhile is answered with what was typed, not a bare 404)."""
     try:
         return Risk.objects.prefetch_related("harms", "questions").get(assessment=assessment, pk=int(rid))
-    except (Risk.DoesNotExist, ValueError, TypeError, OverflowError):
+    except Risk.DoesNotExist:
+        if gone_ok:
+            return None
+        raise Http404 from None
+    except (ValueError, TypeError, OverflowError):
         raise Http404 from None
 
 
@@ -91,14 +98,14 @@ def _options(form, part, items_now) -> dict:
     }
 
 
-def _form_page(request, assessment, workspace, part, form, *, risk=None, stale=None, gone=False, status=200):
+def _form_page(request, assessment, workspace, part, form, *, risk=None, stale=None, gone=False, typed=(), status=200):
     by_section = {}
     for question in (workspace.by_key.get(key) for key, _label in form.fields["questions"].choices):
         by_section.setdefault(question.section, []).append(question)
     chosen_questions = set(form["questions"].value() or [])
     return render(request, "risks/form.html", {
         "assessment": assessment, "form": form, "risk": risk, "part": part, "model": part.model,
-        "stale": stale, "gone": gone,
+        "stale": stale, "gone": gone, "typed": typed,
         "question_groups": [(section, [(q, q.key in chosen_questions) for q in questions])
                             for section, questions in by_section.items()],
         "preview": form.level_preview() if form.is_bound else None,
@@ -150,9 +157,13 @@ def _initial_of(risk) -> dict:
 @login_required
 def risk_edit(request, pk, rid):
     assessment = _assessment_to_edit(request, pk)
-    risk = _risk_of(assessment, rid)
+    risk = _risk_of(assessment, rid, gone_ok=request.method == "POST")
     part = services.risk_part(assessment.question_set)
     workspace = selectors.assessment_workspace(assessment)
+    if risk is None:  # deleted after this form was opened
+        form = _form_for(assessment, workspace, part, request.POST)
+        form.is_valid()
+        return _stale(request, assessment, workspace, part, form, None)
     linked = {"linked_questions": list(risk.questions.all()), "linked_items": risk.data_items}
     if request.method != "POST":
         form = _form_for(assessment, workspace, part, initial=_initial_of(risk), **linked)
@@ -177,7 +188,8 @@ def _stale(request, assessment, workspace, part, form, current):
     """The refused input again, beside what is stored now; saving again overwrites it knowingly."""
     if current is None:
         form.add_error(None, _("このリスクは、このページを開いた後に削除されていました。保存していません。"))
-        return _form_page(request, assessment, workspace, part, form, gone=True, status=409)
+        typed = typed_texts(form, ("title", "description", "existing_measures", "residual_note"))
+        return _form_page(request, assessment, workspace, part, form, gone=True, typed=typed, status=409)
     form.add_error(None, _("このページを開いた後に、別のタブまたは別の人がこのリスクを保存していました。"
                            "下の保存済みの内容を確かめ、残したい内容でもう一度保存してください。"))
     form.data = form.data.copy()

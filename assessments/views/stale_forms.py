@@ -24,3 +24,14 @@ def refuse_stale(form, current, *, has_input=True, base: str | None = None) -> N
         form.data[form.add_prefix("version")] = str(current.version)
     else:
         form.data[form.add_prefix("base")] = base
+
+
+def typed_texts(form, names) -> list[tuple[str, str]]:
+    """What was typed into ``form``'s fields ``names`` (label, text), for a page that cannot keep the
+    form itself (its record was deleted meanwhile) but must not lose the input (_typed_copy.html)."""
+    typed = []
+    for name in names:
+        value = form.data.get(form.add_prefix(name), "")
+        if isinstance(value, str) and value.strip():
+            typed.append((str(form.fields[name].label), value))
+    return typed
