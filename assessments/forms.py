@@ -419,6 +419,11 @@ class SectionPage:
                 posted = data.get(part_token_name(question, part)) if data is not None else None
                 if posted is not None and read_part_token(posted) is not None:
                     self.tokens[(question.key, part)] = posted
+                elif data is not None:
+                    # A post that does not say which version it was based on (a broken or hand-made
+                    # form): a part it leaves as stored is no change; one it changes is based on no
+                    # version (-1), so it is a conflict shown with both texts, never an overwrite.
+                    self.tokens[(question.key, part)] = part_token(-1, answer_saving.stored_part(answer, part))
                 else:
                     self.tokens[(question.key, part)] = part_token(
                         answer_saving.part_version(answer, part), answer_saving.stored_part(answer, part)

@@ -809,3 +809,21 @@ def test_a_page_sent_after_the_assessment_was_submitted_saves_nothing_and_shows_
     assert "保存できませんでした" in page and "「提出済み」に変わりました" in page
     assert "窓口で聞いた内容 &lt;b&gt;太字&lt;/b&gt;</textarea>" in page
     assert f'href="{section_url(assessment, "a")}"' in page
+
+
+@pytest.mark.parametrize("token", [None, "garbage"])
+def test_a_post_without_a_readable_version_overwrites_nothing(bob_client, assessment, token):
+    """A page opened before another save, sent without its version token (or with one that cannot
+    be read), was taken as based on the latest version and overwrote it."""
+    tab_one = open_section(bob_client, assessment, "a")
+    post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "ボブの新しい補足"})
+    tab_one["note-a-consent-legal-basis"] = "古いタブの補足"
+    tab_one["note-a-public-comment"] = tab_one.get("note-a-public-comment", "")  # left as it was: no change
+    if token is None:
+        del tab_one["v-a-consent-legal-basis-note"]
+    else:
+        tab_one["v-a-consent-legal-basis-note"] = token
+    response = post_section(bob_client, assessment, "a", data=tab_one)
+    assert response.status_code == 409
+    assert stored(assessment, "a-consent-legal-basis").note == "ボブの新しい補足"
+    assert "古いタブの補足" in response.content.decode().split('id="conflicts-a-consent-legal-basis"')[1][:3000]
