@@ -257,11 +257,11 @@ class SectionForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    title = forms.CharField(label=_("資料名"), required=False, max_length=300)
-    url = forms.CharField(label=_("URL"), required=False, max_length=2000)
-    page = forms.CharField(label=_("ページ"), required=False, max_length=50)
+    title = _TextField(label=_("資料名"), required=False, max_length=300)
+    url = _TextField(label=_("URL"), required=False, max_length=2000)
+    page = _TextField(label=_("ページ"), required=False, max_length=50)
     date = forms.DateField(label=_("日付"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_("メモ"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = _TextField(label=_("メモ"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
         cleaned = super().clean()
@@ -294,17 +294,17 @@ class InventoryRowForm(forms.Form):
     SMALL_SELECT = {"class": "form-select form-select-sm"}
 
     # In the order of answer_saving.ROW_FIELDS: the item and why it is needed first, the rest later.
-    data_item = forms.CharField(label=_("データ項目"), required=False, max_length=200)
-    necessity = forms.CharField(label=_("目的に必要な理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    data_item = _TextField(label=_("データ項目"), required=False, max_length=200)
+    necessity = _TextField(label=_("目的に必要な理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     sensitive = _FixedChoiceField(label=_("要配慮個人情報"), choices=YES_NO, initial="unknown", widget=forms.Select(attrs=SMALL_SELECT))
     children = _FixedChoiceField(label=_("こどものデータ"), choices=YES_NO, initial="unknown", widget=forms.Select(attrs=SMALL_SELECT))
-    purpose = forms.CharField(label=_("利用目的・活用類型"), required=False, max_length=300)
-    legal_basis = forms.CharField(label=_("法的根拠"), required=False, max_length=300)
-    category = forms.CharField(label=_("区分"), required=False, max_length=100)
-    held_by = forms.CharField(label=_("保有部署・元のシステム"), required=False, max_length=200)
-    retention = forms.CharField(label=_("保存期間"), required=False, max_length=200)
+    purpose = _TextField(label=_("利用目的・活用類型"), required=False, max_length=300)
+    legal_basis = _TextField(label=_("法的根拠"), required=False, max_length=300)
+    category = _TextField(label=_("区分"), required=False, max_length=100)
+    held_by = _TextField(label=_("保有部署・元のシステム"), required=False, max_length=200)
+    retention = _TextField(label=_("保存期間"), required=False, max_length=200)
     shared_with_vendor = _FixedChoiceField(label=_("委託先との共有"), choices=YES_NO, initial="unknown", widget=forms.Select(attrs=SMALL_SELECT))
-    note = forms.CharField(label=_("メモ"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = _TextField(label=_("メモ"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
         cleaned = super().clean()

@@ -827,3 +827,20 @@ def test_a_post_without_a_readable_version_overwrites_nothing(bob_client, assess
     assert response.status_code == 409
     assert stored(assessment, "a-consent-legal-basis").note == "ボブの新しい補足"
     assert "古いタブの補足" in response.content.decode().split('id="conflicts-a-consent-legal-basis"')[1][:3000]
+
+
+def test_a_nul_pasted_into_a_source_or_an_inventory_row_is_dropped_like_in_a_note(bob_client, assessment):
+    """Notes and answers strip control characters pasted from PDFs; sources and inventory rows
+    refused them with 「何か文字を入力してください。」 beside a field that was filled."""
+    data = open_section(bob_client, assessment, "b")
+    data.update({"inv-0-data_item": "氏名\x00（全角）", "inv-0-note": "表から\x00貼り付け"})
+    response = post_section(bob_client, assessment, "b", data=data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = InventoryRow.objects.get(answer__assessment=assessment, position=0)
+    assert (row.data_item, row.note) == ("氏名（全角）", "表から貼り付け")
+    sources = [{"title": "契約書\x00の写し", "url": "", "page": "3", "date": "", "note": ""}]
+    form = open_section(bob_client, assessment, "d")
+    response = autosave(bob_client, assessment, question="d-subcontracting", part="evidence", value=sources,
+                        base=part_base(form, "d-subcontracting", "evidence"))
+    assert response.status_code == 200, response.content
+    assert stored(assessment, "d-subcontracting").evidence.get().title == "契約書の写し"
