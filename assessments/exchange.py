@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import action_plan, answer_saving, services
+from assessments import action_plan, answer_saving, reviewing, services
 from assessments.answer_values import MAX_TEXT_LENGTH, clean_answer, clean_text, mark_of
-from assessments.forms import LetterDetailsForm, RowErrors, clean_rows
-from assessments.models import Assessment, DismissedSuggestion, LetterDetails, Project, Question, QuestionSet, Risk
+from assessments.forms import LetterDetailsForm, ResidentViewsForm, RowErrors, clean_rows
+from assessments.models import (Assessment, DismissedSuggestion, LetterDetails, Project, Question, QuestionSet,
+                                ResidentViews, Risk)
 
 FORMAT = "dxpia-assessment"
 FORMAT_VERSION = 1
@@ -58,6 +59,11 @@ def assessment_to_data(assessment: Assessment) -> dict:
     if actions:
         data["actions"] = actions
     data.update(_risks_to_data(assessment))
+    # The residents' and data subjects' views (住民・当事者の意見): printed in the report and part of
+    # what the review body approves, so they travel with the answers; written only when recorded.
+    views = ResidentViews.objects.filter(assessment=assessment).first()
+    if views is not None:
+        data["resident_views"] = reviewing.resident_views_data(views)
     details = LetterDetails.objects.filter(assessment=assessment).first()
     if details is not None:
         data["letter"] = {
@@ -173,6 +179,35 @@ def _letter_values(item) -> dict:
     return form.cleaned_data
 
 
+def _resident_views_values(item) -> dict:
+    """The residents' views of a file, checked by the same form as the review page."""
+    fields = ("sought", "methods", "summary", "response", "reason_not_sought")
+    if not isinstance(item, dict):
+        raise AssessmentFileError("「resident_views」（住民・当事者の意見）が正しくありません。")
+    unknown = sorted(set(item) - set(fields))
+    if unknown:
+        raise AssessmentFileError(f"「resident_views」（住民・当事者の意見）に知らない項目があります: {', '.join(unknown)}")
+    from django.http import QueryDict
+
+    post = QueryDict(mutable=True)
+    for name in fields:
+        value = item.get(name, [] if name == "methods" else "")
+        if name == "methods":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise AssessmentFileError("「resident_views」の「methods」は文字列のリストにしてください。")
+            post.setlist(name, value)
+        elif not isinstance(value, str):
+            raise AssessmentFileError(f"「resident_views」の「{name}」は文字列にしてください。")
+        else:
+            post[name] = value
+    form = ResidentViewsForm(post)
+    if not form.is_valid():
+        problems = [f"{form.fields[name].label if name in form.fields else ''} {' '.join(errors)}".strip()
+                    for name, errors in form.errors.items()]
+        raise AssessmentFileError("住民・当事者の意見が正しくありません: " + "、".join(problems))
+    return {name: form.cleaned_data[name] for name in fields}
+
+
 def dump_assessment(assessment: Assessment) -> str:
     return json.dumps(assessment_to_data(assessment), ensure_ascii=False, indent=2) + "\n"
 
@@ -258,6 +293,9 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
     if outcome.too_large:
         raise AssessmentFileError(outcome.too_large)
     risks = _risks_from_data(assessment, data, user)  # before the actions, which may name them
+    if "resident_views" in data:
+        reviewing.resident_views_save(assessment=assessment, user=user, base=reviewing.stored_base(None),
+                                      **_resident_views_values(data["resident_views"]))
     if "actions" in data:
         try:
             action_plan.actions_from_data(assessment=assessment, user=user, items=data["actions"], questions=questions,

@@ -225,7 +225,7 @@ def approval_check(assessment: Assessment, fingerprint: str | None = None) -> Ap
     return ApprovalCheck(problems=problems, reconsider=reconsider)
 
 
-def _resident_views_data(views: ResidentViews | None) -> dict | None:
+def resident_views_data(views: ResidentViews | None) -> dict | None:
     if views is None:
         return None
     return {"sought": views.sought, "methods": list(views.methods), "summary": views.summary,
@@ -241,7 +241,7 @@ def content_fingerprint(assessment: Assessment) -> str:
 
     data = assessment_to_data(assessment)
     material = {"answers": data["answers"], "inventory": data["inventory"],
-                "resident_views": _resident_views_data(ResidentViews.objects.filter(assessment=assessment).first()),
+                "resident_views": resident_views_data(ResidentViews.objects.filter(assessment=assessment).first()),
                 **risks.fingerprint_material(assessment)}
     plan = action_plan.fingerprint_material(assessment)
     if plan:  # absent when empty: what was approved before there were plans keeps its fingerprint
@@ -418,7 +418,7 @@ def resident_views_save(*, assessment: Assessment, user, sought: str, methods: l
     Assessment.objects.select_for_update().filter(pk=assessment.pk).exists()  # one save at a time, the first too
     _check_base(ResidentViews.objects.filter(assessment=assessment).first(), base)
     views, _created = ResidentViews.objects.select_for_update().get_or_create(assessment=assessment)
-    old = None if _created else _resident_views_data(views)
+    old = None if _created else resident_views_data(views)
     views.sought = sought
     views.methods = methods
     views.summary = clean_text(summary).strip()
@@ -426,7 +426,7 @@ def resident_views_save(*, assessment: Assessment, user, sought: str, methods: l
     views.reason_not_sought = clean_text(reason_not_sought).strip()
     views.full_clean()
     views.save()
-    new = _resident_views_data(views)
+    new = resident_views_data(views)
     if new != old:
         ResidentViewsChange.objects.create(assessment=assessment, user=user, old=old, new=new)
         with in_record_language(assessment):

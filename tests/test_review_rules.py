@@ -155,6 +155,31 @@ def test_residents_views_before_submission_are_recorded_and_saving_the_same_agai
     assert "bob: 住民・当事者の意見を聴いたか、方法、寄せられた意見の要旨、聴かなかった理由" in history
 
 
+def test_the_residents_views_travel_with_the_assessment_file(cast, charlie):
+    """The report prints them and the review body approves them; an export and import used to drop
+    them (the copy's report said 「記録されていません」)."""
+    from assessments.exchange import AssessmentFileError, assessment_from_data, assessment_to_data
+
+    reviewing.resident_views_save(assessment=cast["assessment"], user=cast["editor"], sought="yes",
+                                  methods=["説明会", "アンケート"], summary="データの削除時期を問う声が多かった（架空）",
+                                  response="町は検討中と回答（架空）", reason_not_sought="")
+    data = assessment_to_data(cast["assessment"])
+    assert data["resident_views"]["summary"] == "データの削除時期を問う声が多かった（架空）"
+    copy = assessment_from_data(data, user=charlie)
+    views = ResidentViews.objects.get(assessment=copy)
+    assert (views.sought, views.methods, views.response) == ("yes", ["説明会", "アンケート"], "町は検討中と回答（架空）")
+    assert "データの削除時期を問う声が多かった（架空）" in squash("".join(pdf_text(render.report_pdf(copy))))
+    # Checked as on the review page: a bad one refuses the whole file.
+    before = Assessment.objects.count()
+    for bad, message in (({**data["resident_views"], "sought": "no", "reason_not_sought": ""}, "聴かなかった理由"),
+                         ({**data["resident_views"], "methods": ["街頭演説"]}, "方法"),
+                         ({**data["resident_views"], "login": "bob"}, "login"),
+                         ("聴いた", "resident_views")):
+        with pytest.raises(AssessmentFileError, match=message):
+            assessment_from_data({**data, "resident_views": bad}, user=charlie)
+    assert Assessment.objects.count() == before
+
+
 def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
