@@ -83,6 +83,11 @@ def answer_class(question: scoring.QuestionSpec, value, *, has_rows: bool = Fals
     if found:
         if not is_scored(question):
             return KNOWN
+        if any(c.red_flag for c in found):
+            # A choice the set flags as a serious concern, beside better ones (a-consent-method:
+            # opt-out for some data, a law for the rest): said as the report's 重大な懸念 says it,
+            # not as 「守られている」 because the best of the choices scores full.
+            return NOT
         scores = [c.score for c in found if c.score is not None]
         if not scores:
             return KNOWN

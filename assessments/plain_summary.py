@@ -11,8 +11,12 @@ from assessments.selectors import Workspace
 
 
 def _persons(workspace: Workspace) -> int | None:
+    """The number of people the project covers, as answered; None when the question is hidden (a
+    project said to handle no personal information keeps its earlier answer stored, not shown)."""
     question = next((q for q in workspace.questions if q.screening_role == Question.ScreeningRole.PERSONS_COVERED), None)
-    answer = workspace.answers.get(question.key) if question else None
+    if question is None or question.key not in workspace.result.visible:
+        return None
+    answer = workspace.answers.get(question.key)
     raw = answer.value if answer else None
     if raw in (None, "") or isinstance(raw, (dict, list, bool)):
         return None

@@ -75,6 +75,20 @@ def test_a_multiple_choice_with_what_was_found_and_unknown_counts_what_was_found
     assert answer_class(multiple, ["unknown", "nd"]) == NOT_DISCLOSED
 
 
+def test_a_chosen_serious_concern_is_said_as_such_beside_a_better_choice():
+    """a-consent-method answered opt-out for some data and a law for the rest: the best choice scores
+    full, but the report lists the opt-out as a 重大な懸念; the cover's plain summary said
+    「一人一人から、きちんと、同意をもらっています」 beside it."""
+    consent = scoring.QuestionSpec("c", "a", "同意の方法", "multiple", weight=2, choices=(
+        scoring.ChoiceSpec("written", "書面", 2),
+        scoring.ChoiceSpec("opt-out", "オプトアウト", 0, red_flag="オプトアウトの同意"),
+        scoring.ChoiceSpec("statute", "法令", 2),
+    ))
+    assert answer_class(consent, ["written", "statute"]) == PROTECTED
+    assert answer_class(consent, ["opt-out", "statute"]) == NOT
+    assert answer_class(consent, ["opt-out"]) == NOT
+
+
 TEXTS = {
     ("q", PROTECTED): "{市}は、説明しました。",
     ("q", NOT): "{市}は、説明していません。",
@@ -426,3 +440,20 @@ def test_every_reading_of_the_shipped_sentences_is_the_one_checked_by_hand():
     assert not unchecked, f"readings not checked by hand yet: {sorted(unchecked)[:20]}"
     assert not different, different
     assert pinned["その後、"] == "その後(あと)、" and "守(まも)り方(かた)の、" in pinned.values()
+
+
+def test_a_hidden_number_of_people_is_not_said(plain_set, alice):
+    """A project first given 3,200 people, then said to handle no personal information: the number
+    is kept but hidden, as everywhere; the summary said 「この事業は、3,200人の情報を使います」."""
+    from assessments import answer_saving
+    from assessments.models import Question
+
+    demo = create_demo_assessment()
+    assessment = Assessment.objects.create(project=demo.project, question_set=plain_set, owner=alice,
+                                           organisation=demo.organisation, title="人数")
+    gate = Question.objects.get(question_set=plain_set, key="screening-personal-data")
+    persons = Question.objects.get(question_set=plain_set, screening_role="persons_covered")
+    save_now(assessment, alice, {gate: answer_saving.AnswerChange(value="yes"), persons: answer_saving.AnswerChange(value="3200")})
+    assert "3,200人" in plain_summary.summary_for(selectors.assessment_workspace(assessment)).text
+    save_now(assessment, alice, {gate: answer_saving.AnswerChange(value="no")})
+    assert "3,200人" not in plain_summary.summary_for(selectors.assessment_workspace(assessment)).text
