@@ -3,6 +3,8 @@
 import pytest
 
 from assessments.scoring import (
+    SectionScore,
+    percent_of,
     ChoiceSpec,
     LevelSpec,
     QuestionSpec,
@@ -144,6 +146,15 @@ def test_unknown_choice_keys_and_zero_weights_do_not_score():
 @pytest.mark.parametrize("percent, label", [(100, "良好"), (80, "良好"), (79.9, "課題"), (50, "課題"), (0, "懸念")])
 def test_levels_come_from_their_lower_bounds(percent, label):
     assert level_for(percent, LEVELS).label == label
+
+
+@pytest.mark.parametrize("part, whole, shown", [(9, 16, 56.3), (1, 8, 12.5), (1, 16, 6.3), (2, 3, 66.7), (1, 3, 33.3),
+                                               (7999, 10005, 80.0), (0, 5, 0.0), (5, 5, 100.0)])
+def test_percentages_round_a_half_up_as_a_clerk_recomputing_them_would(part, whole, shown):
+    """Python's round() gave 56.2 for 9 of 16 (halves to even) where a spreadsheet's ROUND gives 56.3:
+    a figure a municipality cannot reproduce is a figure it can dismiss."""
+    assert percent_of(part, whole) == shown
+    assert SectionScore(section="", achieved=part, maximum=whole).percent == shown
 
 
 T = ScreeningThresholds()
