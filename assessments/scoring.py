@@ -260,14 +260,13 @@ def score(
         result.red_flags.extend(
             RedFlag(question=question.key, section=question.section, message=c.red_flag) for c in picked if c.red_flag
         )
-        scores = [c.score for c in picked if c.score is not None]
-        best = question.max_score
-        if not scores or best is None or question.weight == 0:
+        points = contribution(question, value)
+        if points is None:
             continue
         scored_meanings = {c.meaning for c in picked if c.score is not None}
         for target in (section, overall):
-            target.achieved += max(scores) * question.weight
-            target.maximum += best * question.weight
+            target.achieved += points[0]
+            target.maximum += points[1]
             target.scored += 1
             if ANSWER in scored_meanings:
                 target.confirmed += 1
@@ -283,6 +282,56 @@ def score(
             target.level = PENDING
     overall.answered = sum(s.answered for s in sections.values())
     return result
+
+
+def contribution(question: QuestionSpec, value) -> tuple[int, int] | None:
+    """What one shown, answered choice question adds to its section's score: (the best chosen
+    choice's points × the weight, the best choice's points × the weight). None when it adds nothing:
+    not a choice question, no scored choice chosen (該当なし), or no weight."""
+    if not question.is_choice or question.weight == 0 or question.max_score is None:
+        return None
+    scores = [c.score for c in (question.choice(k) for k in chosen_keys(value)) if c is not None and c.score is not None]
+    if not scores:
+        return None
+    return max(scores) * question.weight, question.max_score * question.weight
+
+
+@dataclass(frozen=True)
+class MethodRow:
+    """One scored question as the report's 「採点の方法」 shows it, so that its figures can be
+    recomputed by hand: its weight, each choice's points, the answer and what it added (None: not
+    counted, with ``why``)."""
+
+    question: QuestionSpec
+    chosen: tuple[str, ...]
+    points: tuple[int, int] | None
+    why: str = ""  # "hidden", "unanswered", "not_applicable" when points is None
+
+    @property
+    def listed_choices(self) -> list[ChoiceSpec]:
+        """The choices to list with their points: the answers proper, and a 不明, 未開示 or 該当なし
+        only where it does not score as the chapter's rule says of all of them (0, 0, not counted)."""
+        usual = {UNKNOWN: 0, NOT_DISCLOSED: 0, NOT_APPLICABLE: None}
+        return [c for c in self.question.choices if c.meaning not in usual or c.score != usual[c.meaning]]
+
+
+def method_rows(questions: Sequence[QuestionSpec], answers: Mapping[str, object], visible: set[str]) -> list[MethodRow]:
+    """Every question of the set that can carry a score, with what it added to this assessment's
+    score: summed per section, the points are the section's 得点 (``score`` adds the same)."""
+    rows = []
+    for question in questions:
+        if not question.is_choice or question.max_score is None or question.weight == 0:
+            continue
+        value = answers.get(question.key)
+        chosen = tuple(c.label for c in (question.choice(k) for k in chosen_keys(value)) if c is not None)
+        if question.key not in visible:
+            rows.append(MethodRow(question, chosen, None, "hidden"))
+        elif not chosen:
+            rows.append(MethodRow(question, chosen, None, "unanswered"))
+        else:
+            points = contribution(question, value)
+            rows.append(MethodRow(question, chosen, points, "" if points else "not_applicable"))
+    return rows
 
 
 # --- Screening (modelled on 特定個人情報保護評価 and the WP29 criteria) -------------------------------

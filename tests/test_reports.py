@@ -80,7 +80,7 @@ def test_the_report_contains_the_assessment(demo, caplog):
     titles = [e.title for e in entries]
     for section in demo.question_set.sections.all():
         assert section.title in titles, section.title
-    assert "データ項目一覧" in titles and "付録: 質問セットと出典" in titles
+    assert "データ項目一覧" in titles and "付録: 質問セットと出典" in titles and "採点の方法" in titles
     for entry in entries:
         assert entry.printed == entry.target, entry
         assert squash(entry.title) in squash(pages[entry.target - 1]), entry
@@ -370,6 +370,25 @@ def test_the_sections_chart_is_coloured_by_each_sections_level_with_the_sets_thr
     lines = sorted({round(float(line.get("x1")), 1) for line in svg.iter(f"{ns}line")})
     assert len(lines) == len({0, 100} | {level.min_percent for level in levels})
     assert "判定保留" in svg.find(f"{ns}desc").text
+
+
+def test_the_scoring_method_chapter_lets_a_reader_recompute_every_section(demo):
+    """Each scored question with its weight, its choices' points and what its answer added: summed
+    per section they are the section's 得点 (a clerk could not check 「得点 12 / 46」 before: neither
+    the weights nor the points were printed anywhere public)."""
+    context = render.report_context(demo)
+    method = context["scoring_method"]
+    assert method
+    for section, rows, section_score in method:
+        counted = [row.points for row in rows if row.points]
+        assert (sum(p[0] for p in counted), sum(p[1] for p in counted)) == (section_score.achieved, section_score.maximum), section.key
+    html = render.report_html(demo, context)
+    chapter = html.split('id="scoring-method"')[1].split("</section>")[0]
+    consent = next(row for _s, rows, _sc in method for row in rows if row.question.key == "a-consent-method")
+    assert "（2点）" in chapter and "（0点）" in chapter and f"{consent.points[0]} / {consent.points[1]}" in chapter
+    assert "80%以上" in chapter and "判定保留（確認できない事項が多い）" in chapter
+    weights = {row.question.weight for _s, rows, _sc in method for row in rows}
+    assert weights >= {1, 2, 3}
 
 
 def test_the_commands_write_both_documents(demo, tmp_path, capsys):

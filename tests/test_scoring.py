@@ -280,3 +280,28 @@ def test_unanswered_questions_count_against_the_confirmed_rate():
     # Hidden and 該当なし questions do not count as unanswered.
     na = score(questions, {**answers, **{f"x{i}": "na" for i in range(3, 10)}}, LEVELS, min_confirmed_percent=50)
     assert na.overall.unanswered == 0 and na.overall.confirmed_percent == 100.0
+
+
+def test_the_method_rows_add_up_to_the_score_and_say_why_a_question_is_not_counted():
+    """The report's 「採点の方法」 lists what each question added: summed, the rows are the score (so a
+    reader can recompute it by hand), and every question left out says why."""
+    from assessments.scoring import MethodRow, method_rows
+
+    questions = [
+        status_question("a", weight=2),
+        status_question("b", weight=3),
+        status_question("c"),
+        status_question("d"),
+        status_question("e", condition_question="a", condition_choices=frozenset({"done"})),
+    ]
+    answers = {"a": "partial", "b": "done", "c": "na", "e": "done"}  # e's answer stored, its condition unmet
+    result = score(questions, answers, LEVELS)
+    rows = method_rows(questions, answers, result.visible)
+    counted = [row.points for row in rows if row.points]
+    assert counted == [(1 * 2, 2 * 2), (2 * 3, 2 * 3)]
+    assert (sum(p[0] for p in counted), sum(p[1] for p in counted)) == (result.overall.achieved, result.overall.maximum)
+    assert [(row.question.key, row.why) for row in rows if not row.points] == [
+        ("c", "not_applicable"), ("d", "unanswered"), ("e", "hidden")]
+    # The chapter lists the answers proper; 不明, 未開示 and 該当なし only where they score otherwise.
+    assert all(c.meaning == "answer" for c in rows[0].listed_choices)
+    assert isinstance(rows[0], MethodRow)

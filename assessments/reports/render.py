@@ -105,6 +105,16 @@ def _answer_parts(question, answer):
     return text, display_value(answer.value, snapshot), meaning
 
 
+def _scoring_method(workspace, chapters):
+    """Per scored section: its questions' weights, choices with points and what each added here
+    (scoring.method_rows), beside the section's total, for the chapter 「採点の方法」."""
+    rows = scoring.method_rows(workspace.specs, workspace.values(), workspace.result.visible)
+    by_section = {}
+    for row in rows:
+        by_section.setdefault(row.question.section, []).append(row)
+    return [(c.section, by_section[c.section.key], c.score) for c in chapters if by_section.get(c.section.key)]
+
+
 def _sections_chart(chapters, levels, has_pending: bool):
     """The sections' percentages as bars in the colour of each section's level, with a gridline at
     each of the set's thresholds and a legend of the levels: the chart says what the table above it
@@ -179,6 +189,8 @@ def report_context(assessment: Assessment) -> dict:
         "chart": chart,
         "screening": workspace.screening(),
         "red_flags": [(workspace.by_key[f.question], f.message) for f in result.red_flags],
+        "scoring_method": _scoring_method(workspace, chapters),
+        "levels": sorted(workspace.levels, key=lambda level: -level.min_percent),
         "flagged_rows": workspace.flagged_rows(),
         "inventory_rows": inventory_rows,
         "unknown": [workspace.by_key[q.key] for q in result.unknown],
