@@ -288,11 +288,17 @@ def personal_organisation(user) -> Organisation:
     return organisation
 
 
+# What a person's own organisation is called: Japanese data like every organisation's name (the
+# report and the open data are in Japanese), shown as it is in the lists and pages
+# (templatetags.dxpia.organisation_name); its stored name adds a tag to keep names unique.
+PERSONAL_ORGANISATION = "個人の評価"
+
+
 def personal_organisation_name() -> str:
     """A name for one person's organisation that says nothing of the person: the login name is shown
     to nobody (the sign-up page promises so), yet an organisation's name is shown to reviewers and,
     once published, in the open data. Organisation.name is unique: a taken name means another try."""
-    return f"個人の評価（{uuid.uuid4().hex[:8]}）"
+    return f"{PERSONAL_ORGANISATION}（{uuid.uuid4().hex[:8]}）"
 
 
 def _personal_organisation_names(user):
