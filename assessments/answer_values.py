@@ -222,6 +222,12 @@ def clean_date(raw) -> str | None:
         era, year = match["era"], 1 if match["year"] == "元" else int(match["year"])
         day = era_date(era, year, int(match["month"]), int(match["day"]))
         if day is None:
+            first_year = next(first for _start, name, first in ERAS if name == era)
+            try:
+                datetime.date(first_year + max(year, 1) - 1, int(match["month"]), int(match["day"]))
+            except ValueError:  # no such day in any year of the era (令和9年2月30日): not the era's fault
+                raise ValidationError(_("%(date)s という日付はありません。"), code="no_such_date",
+                                      params={"date": text}) from None
             start, end = era_span(era)
             raise ValidationError(
                 _("%(date)s という日付はありません（%(era)sは%(span)s）。"),
