@@ -527,6 +527,7 @@ def test_a_refusal_explains_the_appeal(gaps, client):
     assert "審査請求" in page and "翌日から起算して3か月以内" in page and "行政不服審査法 第18条第1項・第2項" in page
     assert "処分があった日の翌日から起算して1年を過ぎるとできなくなります" in page
     assert "条例の該当条文を確かめてください。" in page  # the rule is unchecked
+    assert "2026-04-28（令和8年4月28日）" in page  # the municipality's day of receipt, 和暦 beside 西暦
 
 
 def test_a_question_letter_refused_an_answer_offers_no_appeal(gaps, client):
