@@ -68,6 +68,11 @@ class RequestForm(forms.Form):
             self.add_error("received_on", _("受付日は送付日以後の日にしてください。"))
         if received and not sent:
             self.add_error("sent_on", _("受付日を書くときは送付日も書いてください。"))
+        reply_by = cleaned.get("reply_by")
+        if reply_by and sent and reply_by <= sent:
+            # A deadline on or before the day the letter went out cannot be the one it asked for
+            # (a typo: the request would be overdue from the day it is recorded).
+            self.add_error("reply_by", _("回答の期限は、送付日より後の日にしてください。"))
         return cleaned
 
 

@@ -353,6 +353,10 @@ def test_bad_input_is_shown_next_to_the_field_with_the_input_kept(gaps, client):
     assert client.post(reverse("request_new", args=[gaps["assessment"].pk]), data).status_code == 400
     data.update(sent_on=(timezone.localdate() + datetime.timedelta(days=3)).isoformat())
     assert "今日までの日付にしてください。" in client.post(reverse("request_new", args=[gaps["assessment"].pk]), data).content.decode()
+    # A reply-by day on or before the day the letter went out (a typo: overdue from the start).
+    data.update(kind="letter", sent_on="2026-04-30", reply_by="2026-04-30")
+    page = client.post(reverse("request_new", args=[gaps["assessment"].pk]), data).content.decode()
+    assert "回答の期限は、送付日より後の日にしてください。" in page.split('id="id_reply_by"')[1][:1500]
     assert not MunicipalityRequest.objects.exists()
 
 
