@@ -226,7 +226,9 @@ class SectionProgress:
 
     @property
     def complete(self) -> bool:
-        return self.answered == self.visible
+        """Every shown question answered; a section with nothing shown yet (its questions wait for
+        the screening's answer) is not complete, and not shown as done."""
+        return self.visible > 0 and self.answered == self.visible
 
 
 @dataclass

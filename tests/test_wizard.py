@@ -844,3 +844,19 @@ def test_a_nul_pasted_into_a_source_or_an_inventory_row_is_dropped_like_in_a_not
                         base=part_base(form, "d-subcontracting", "evidence"))
     assert response.status_code == 200, response.content
     assert stored(assessment, "d-subcontracting").evidence.get().title == "契約書の写し"
+
+
+def test_a_section_with_nothing_shown_yet_is_not_marked_done(bob, bob_client, misato):
+    """On a new dx-pia v4 assessment, most sections wait for the screening's first answer: the sidebar
+    showed each of A–F as a green 「0/0」, which reads as done."""
+    from assessments import seed
+    from assessments.answer_saving import assessment_create
+    from assessments.models import QuestionSet
+
+    seed.seed_questionsets(seed.SeedReport())
+    v4 = QuestionSet.objects.get(key="dx-pia", version=4)
+    assessment = assessment_create(user=bob, project=misato, question_set=v4, title="新しい評価", standpoint="resident")
+    page = bob_client.get(section_url(assessment, "screening")).content.decode()
+    sidebar = page.split('class="list-group list-group-numbered small"')[1].split("</ol>")[0]
+    assert ">0/0<" not in sidebar and "text-bg-success" not in sidebar
+    assert sidebar.count("まだ表示される質問がありません") == 2 * 6  # title and hidden text, sections A–F
