@@ -462,8 +462,13 @@ def screen(
     incident: str | None,
     criteria: Sequence[str],
     thresholds: ScreeningThresholds,
+    unanswered: frozenset[str] = frozenset(),
 ) -> ScreeningResult:
     """The recommended depth of assessment and the reasons for it.
+
+    ``unanswered``: the screening roles (persons_covered, handlers, serious_incident, criteria) whose
+    question is shown and not answered yet. Not answered is said as such, not as 不明 to ask the
+    municipality about (the assessor has not answered it; nothing is known to be unknown).
 
     ``incident`` is "yes", "no", or None/other for unknown; ``criteria`` are the labels of the
     criteria that apply. The deeper of the two recommendations (PPC thresholds, criteria) wins.
@@ -485,16 +490,21 @@ def screen(
                                   handlers=f"{handlers:,}", threshold=f"{t.handlers_threshold:,}"))
     if had_incident:
         aggravating.append(Reason(gettext_noop("過去1年以内に重大事故があった")))
-    if handlers is None:
+    if "handlers" in unanswered:
+        reasons.append(Reason(gettext_noop("取扱者数がまだ回答されていません。")))
+    elif handlers is None:
         reasons.append(Reason(gettext_noop("取扱者数が不明です。自治体に確認してください。")))
-    if incident not in ("yes", "no"):
+    if "serious_incident" in unanswered:
+        reasons.append(Reason(gettext_noop("過去1年以内の重大事故の有無がまだ回答されていません。")))
+    elif incident not in ("yes", "no"):
         reasons.append(Reason(gettext_noop("過去1年以内の重大事故の有無が不明です。自治体に確認してください。")))
 
     ppc: str | None
     if persons is None:
         ppc = None
         reasons.append(Reason(
-            gettext_noop("対象人数が不明なため、人数のしきい値を当てはめられません。自治体に確認してください。")))
+            gettext_noop("対象人数がまだ回答されていないため、人数のしきい値を当てはめられません。") if "persons_covered" in unanswered
+            else gettext_noop("対象人数が不明なため、人数のしきい値を当てはめられません。自治体に確認してください。")))
     elif persons < t.persons_not_required_below:
         ppc = "not_required"
         reasons.append(Reason(gettext_noop("対象人数%(persons)s人は%(below)s人未満です。"),
@@ -536,4 +546,8 @@ def screen(
     elif criteria:
         reasons.append(Reason(gettext_noop("該当する基準は%(count)sつ: %(criteria)s。"),
                               count=len(criteria), criteria=labels))
+    if "criteria" in unanswered:
+        # The result may still deepen: it is said so rather than given as settled.
+        reasons.append(Reason(gettext_noop("当てはまる基準の質問がまだ回答されていません。%(minimum)sつ以上当てはまると、詳細な評価になります。"),
+                              minimum=t.criteria_for_full))
     return ScreeningResult(depth=_deeper(ppc, wp29), reasons=reasons)

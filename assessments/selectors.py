@@ -310,7 +310,13 @@ class Workspace:
         )
         personal_data_question = by_role.get(Question.ScreeningRole.PERSONAL_DATA)
         personal_data = values.get(personal_data_question.key) if personal_data_question else None
+        visible = self.result.visible
+        unanswered = frozenset(
+            role for role, question in by_role.items()
+            if question.key in visible and values.get(question.key) in (None, "", [])
+        )
         return scoring.screen(
+            unanswered=unanswered,
             personal_data=(personal_data if isinstance(personal_data, str) else "") if personal_data_question else None,
             persons=number(Question.ScreeningRole.PERSONS_COVERED),
             handlers=number(Question.ScreeningRole.HANDLERS),

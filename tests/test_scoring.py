@@ -160,6 +160,18 @@ def test_percentages_round_a_half_up_as_a_clerk_recomputing_them_would(part, who
 T = ScreeningThresholds()
 
 
+def test_screening_says_not_answered_yet_apart_from_unknown():
+    """After the first screening answer, the box said 「取扱者数が不明です。自治体に確認してください。」 of
+    questions nobody had answered yet, and gave a settled depth with the criteria still open."""
+    open_ = frozenset({"handlers", "serious_incident", "persons_covered", "criteria"})
+    texts = [str(r) for r in screen(persons=None, handlers=None, incident=None, criteria=[], thresholds=T, unanswered=open_).reasons]
+    assert "取扱者数がまだ回答されていません。" in texts and not any("不明" in t or "自治体に確認" in t for t in texts)
+    assert any("当てはまる基準の質問がまだ回答されていません。2つ以上当てはまると" in t for t in texts)
+    unknown = [str(r) for r in screen(persons=None, handlers=None, incident="unknown", criteria=[], thresholds=T).reasons]
+    assert "取扱者数が不明です。自治体に確認してください。" in unknown
+    assert "過去1年以内の重大事故の有無が不明です。自治体に確認してください。" in unknown
+
+
 def test_screening_below_1000_persons_is_not_required():
     result = screen(persons=999, handlers=10, incident="no", criteria=[], thresholds=T)
     assert result.depth == "not_required" and "1,000人未満" in result.reasons[0]

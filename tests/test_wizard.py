@@ -716,7 +716,8 @@ def test_a_section_page_reads_the_inventory_rows_only_where_it_shows_them(bob_cl
 
 def test_the_screening_page_states_the_recommended_depth_and_why(bob_client, assessment):
     page = bob_client.get(section_url(assessment, "screening")).content.decode()
-    assert "判定できない" in page and "対象人数が不明" in page
+    # Nothing answered yet is said as not answered yet, not as 不明 to ask the municipality about.
+    assert "判定できない" in page and "対象人数がまだ回答されていない" in page and "対象人数が不明" not in page
     post_section(bob_client, assessment, "screening", {
         "q-screening-persons-covered": "2,400",
         "q-screening-handlers": "30",
