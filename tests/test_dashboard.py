@@ -98,3 +98,11 @@ def test_the_amount_chart_says_what_the_table_says(client, catalogue, published_
             expected = "不明" if amount.strip() == "—" else amount.strip()
             assert f"{name} {expected}" in description, name
     assert "所沢市 不明" in description and "さいたま市 1,924千円" in description
+
+
+def test_the_dashboard_says_which_columns_count_projects_and_which_count_assessments(client):
+    """美里町 showed 「評価された事業 1」 beside 「深刻な懸念 2」 (one project, two assessments) with
+    nothing to say why."""
+    page = client.get(reverse("dashboard")).content.decode()
+    note = page.split('id="level-counts-note"')[1].split("</p>")[0]
+    assert "「評価された事業」は事業の数、レベルの列は評価の数です" in note
