@@ -467,3 +467,14 @@ def test_the_summary_and_the_public_page_put_the_questions_as_the_letter_does(de
     page = client.get(reverse("assessment_summary", args=[demo.pk])).content.decode()
     assert "貴教育委員会" in page[page.index('id="letter-heading"'):] and "貴町（" not in page
     assert "貴教育委員会" in render.letter_text(demo)
+
+
+def test_the_lists_of_unknowns_say_why_they_can_hold_more_than_the_confirmation_rates_counts(demo, client):
+    """The demo's summary showed 「確認率 55.0%（不明 18・未開示 9）」 beside lists of 19 and 10: the lists
+    hold the number and date questions too, and now say so."""
+    result = selectors.assessment_workspace(demo).result
+    assert len(result.unknown) > result.overall.unknown and len(result.not_disclosed) > result.overall.not_disclosed
+    note = "点数のない質問（人数、日付、資料など）の「不明」「未開示」も入るため"
+    client.force_login(demo.owner)
+    assert note in client.get(reverse("assessment_summary", args=[demo.pk])).content.decode()
+    assert squash(note) in squash("".join(pdf_text(render.report_pdf(demo))))
