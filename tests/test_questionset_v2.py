@@ -89,6 +89,7 @@ def test_the_changelog_is_on_the_question_set_page(v2_set, published_set, client
         assert entry["what"][:30] in page and entry["why"][:30] in page
     assert page.count("<td>v2</td>") == len([e for e in v2_data["changelog"] if e["version"] == 2])
     assert "判定保留（確認できない事項が多い）" in page  # the level table explains the rule
+    assert "未回答の質問も分母に数えます" in page  # as the report says and scoring counts
     v1_page = client.get(reverse("questionset_detail", args=["dx-pia", 1])).content.decode()
     assert 'id="changelog"' not in v1_page
 
