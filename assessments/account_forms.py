@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from assessments import accounts, answer_values
@@ -64,7 +65,9 @@ class AccountSettingsForm(forms.Form):
     )
     language = forms.ChoiceField(
         label=_("表示言語"), required=False,
-        choices=[("", _("ブラウザーの設定に従う")), *settings.LANGUAGES],
+        # Each language by its own name (日本語, English), as the switch in the menu names them: a
+        # reader looks for the language they read ("English" showed as 「英語(米国)」).
+        choices=[("", _("ブラウザーの設定に従う")), *((code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES)],
         help_text=_("画面の言語です。質問セット・報告書・自治体への質問書は、質問セットの言語（日本語）のままです。"),
     )
 

@@ -914,3 +914,11 @@ def test_the_mails_are_english(en, world, bob, mailoutbox):
         if fragments:
             found[name] = fragments
     assert_english(found)
+
+
+def test_the_language_setting_names_each_language_in_itself(bob_client):
+    """The account settings' choice showed English as 「英語(米国)」 in the Japanese interface; the
+    menu's switch names it "English"."""
+    page = bob_client.get(reverse("account_settings")).content.decode()
+    select = re.search(r'<select[^>]*name="language"[^>]*>(.*?)</select>', page, re.S)[1]
+    assert ">English</option>" in select and ">日本語</option>" in select and "英語" not in select
