@@ -232,7 +232,9 @@ def _answers_save(assessment: Assessment, user, changes: dict[Question, AnswerCh
             version = part_version(answer, part)
             if _same(part, content, stored_part(answer, part)):
                 versions[part] = version
-            elif change.base.get(part, 0) < version:
+            elif change.base.get(part, 0) != version:
+                # Older than the stored version: someone saved since. Newer (or made up): not a
+                # version this part ever showed; refused too, never taken as a licence to overwrite.
                 outcome.conflicts.append(
                     Conflict(question=question, part=part, stored=answer, version=version, mine=content)
                 )

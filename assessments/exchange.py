@@ -286,9 +286,10 @@ def assessment_from_data(data: dict, *, user, organisation=None) -> Assessment:
         changes.setdefault(inventory, answer_saving.AnswerChange()).rows = _rows(
             "rows", data.get("inventory", []), "データ項目一覧"
         )
-    # A new assessment: every part is based on what assessment_create stored.
-    for change in changes.values():
-        change.base = {part: 1 for part in answer_saving.PARTS}
+    # A new assessment: every part is based on what assessment_create stored (the prefilled inventory).
+    made = {a.question_id: a for a in assessment.answers.all()}
+    for question, change in changes.items():
+        change.base = {part: answer_saving.part_version(made.get(question.pk), part) for part in answer_saving.PARTS}
     outcome = answer_saving.answers_save(assessment=assessment, user=user, changes=changes)
     if outcome.too_large:
         raise AssessmentFileError(outcome.too_large)

@@ -441,10 +441,14 @@ def test_overwriting_with_mine_overwrites_only_the_save_the_box_showed(bob_clien
     # The new box's button overwrites B2, which it showed.
     response = post_section(bob_client, assessment, "a", data=dict(read_form(again), resolve=mine_button(again, "a-consent-legal-basis", "note")))
     assert response.status_code == 302 and stored(assessment, "a-consent-legal-basis").note == "A1"
-    # A button without a version (a page of an older dxpia) overwrites nothing.
+    # A button without a version (a page of an older dxpia), or with one that is not a number (no
+    # 500 for "²", which str.isdigit() takes for a digit), or with a version above the stored one,
+    # overwrites nothing.
     post_section(bob_client, assessment, "a", {"note-a-consent-legal-basis": "B3"})
-    stale = post_section(bob_client, assessment, "a", data=dict(read_form(again), resolve="a-consent-legal-basis:note:mine"))
-    assert stale.status_code == 409 and stored(assessment, "a-consent-legal-basis").note == "B3"
+    for button in ("a-consent-legal-basis:note:mine", "a-consent-legal-basis:note:mine:²",
+                   "a-consent-legal-basis:note:mine:999999999"):
+        stale = post_section(bob_client, assessment, "a", data=dict(read_form(again), resolve=button))
+        assert stale.status_code == 409 and stored(assessment, "a-consent-legal-basis").note == "B3", button
 
 
 def test_using_the_stored_content_keeps_it_and_shows_it(bob_client, assessment):

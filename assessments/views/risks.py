@@ -242,7 +242,7 @@ def _seen(request) -> int:
     """The dismissal in force that the page showed (its pk; 0 for none, and for a page that does not
     say, which then matches only a suggestion nobody has set aside)."""
     seen = request.POST.get("seen", "")
-    return int(seen) if seen.isdigit() and len(seen) < 12 else 0
+    return int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 12 else 0
 
 
 @login_required

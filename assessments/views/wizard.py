@@ -131,7 +131,7 @@ def _resolutions(post) -> dict:
         if choice == "stored":
             resolve[(key, part)] = "stored"
         elif choice == "mine":
-            resolve[(key, part)] = ("mine", int(version) if version.isdigit() and len(version) < 10 else -1)
+            resolve[(key, part)] = ("mine", int(version) if version.isascii() and version.isdigit() and len(version) < 10 else -1)
     return resolve
 
 
@@ -407,7 +407,7 @@ def assessment_delete(request, pk):
     if request.method == "POST":
         seen = request.POST.get("revision", "")
         try:
-            accounts.delete_draft(assessment, seen_revision=int(seen) if seen.isdigit() and len(seen) < 10 else None)
+            accounts.delete_draft(assessment, seen_revision=int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 10 else None)
         except ValueError:
             raise PermissionDenied from None
         except accounts.StaleDelete as stale:
