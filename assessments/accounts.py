@@ -16,6 +16,7 @@ address and the confirmation state: once the address is confirmed, or changed, t
 they expire after settings.PASSWORD_RESET_TIMEOUT.
 """
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -221,13 +222,33 @@ class StaleDelete(Exception):
         self.current = current
 
 
+def draft_stamp(assessment) -> str:
+    """What a deletion's confirmation page keeps of the draft it shows: its revision (answers, the
+    review body, opinions, residents' views, risks and the plan move it) and what moves no revision
+    but would be deleted with it: the requests to the municipality with their events and replies,
+    the letter's settings and the comments. A fixed number of queries."""
+    from django.db.models import Count, Max, Sum
+
+    from assessments.models import Comment, LetterDetails, MunicipalityRequest
+
+    requests = MunicipalityRequest.objects.filter(assessment_id=assessment.pk).aggregate(
+        n=Count("pk", distinct=True), versions=Sum("version"),
+        events=Count("events", distinct=True), replies=Count("replies", distinct=True))
+    comments = Comment.objects.filter(assessment_id=assessment.pk).aggregate(n=Count("pk"), last=Max("pk"))
+    letter = LetterDetails.objects.filter(assessment_id=assessment.pk).values_list("version", flat=True).first()
+    parts = [assessment.revision, requests["n"], requests["versions"], requests["events"], requests["replies"],
+             comments["n"], comments["last"], letter]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
 @transaction.atomic
-def delete_draft(assessment, *, seen_revision: int | None) -> None:
-    """Delete a draft, as it was when the confirmation page showed it (``seen_revision``): a draft
-    someone saved since, or a page that does not say what it showed, is not deleted (StaleDelete)."""
+def delete_draft(assessment, *, seen: str | None) -> None:
+    """Delete a draft, as it was when the confirmation page showed it (``seen``: its draft_stamp): a
+    draft someone saved to since, or a page that does not say what it showed, is not deleted
+    (StaleDelete)."""
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status != Assessment.Status.DRAFT:
         raise ValueError("not a draft")
-    if seen_revision != locked.revision:
+    if seen != draft_stamp(locked):
         raise StaleDelete(locked)
     locked.delete()

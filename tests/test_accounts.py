@@ -373,8 +373,15 @@ def test_a_draft_saved_after_the_confirmation_page_was_opened_is_not_deleted(cli
     assert response.status_code == 409 and "削除していません" in page
     assert Assessment.objects.filter(pk=assessment.pk).exists()
     assert client.post(url, {}).status_code == 409  # a post that does not say what it saw deletes nothing
-    assert client.post(url, {"revision": "²"}).status_code == 409  # nor one that says it in no number
-    assert client.post(url, read_form(page, form_id="delete-form")).status_code == 302
+    assert client.post(url, {"stamp": "²"}).status_code == 409  # nor one that says something else
+    # A request recorded meanwhile moves no revision of the assessment, but would be deleted with it.
+    from assessments.municipality_requests import request_create
+
+    again = read_form(page, form_id="delete-form")
+    request_create(assessment=assessment, user=cast["editor"], values={"kind": "letter", "title": "質問書（架空）"},
+                   questions=[(None, "いつ説明しましたか。")], documents=[], today=timezone.localdate())
+    assert client.post(url, again).status_code == 409
+    assert client.post(url, read_form(client.get(url).content.decode(), form_id="delete-form")).status_code == 302
     assert not Assessment.objects.filter(pk=assessment.pk).exists()
 
 

@@ -403,16 +403,15 @@ def assessment_delete(request, pk):
     assessment = get_assessment_for_request(request, pk)
     if not accounts.may_delete_draft(request.user, assessment):
         raise PermissionDenied
-    context = {"assessment": assessment, "revision": assessment.revision}
+    context = {"assessment": assessment, "stamp": accounts.draft_stamp(assessment)}
     if request.method == "POST":
-        seen = request.POST.get("revision", "")
         try:
-            accounts.delete_draft(assessment, seen_revision=int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 10 else None)
+            accounts.delete_draft(assessment, seen=request.POST.get("stamp"))
         except ValueError:
             raise PermissionDenied from None
         except accounts.StaleDelete as stale:
-            # Saved by someone (or another tab) since the page was opened: shown again, not deleted.
-            context.update(revision=stale.current.revision, changed=True)
+            # Saved to by someone (or another tab) since the page was opened: shown again, not deleted.
+            context.update(stamp=accounts.draft_stamp(stale.current), changed=True)
             return render(request, "assessments/delete_confirm.html", context, status=409)
         messages.success(request, message_html(_("評価「%(title)s」を削除しました。"), title=lang_ja(assessment.title)))
         return redirect("assessment_list")
