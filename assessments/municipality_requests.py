@@ -323,7 +323,14 @@ def request_transition(*, request: MunicipalityRequest, user, kind: str, on: dat
     if kind != State.SENT and _start_of(current) and on < _start_of(current):
         raise ValidationError(_("日付は%(what)s（%(day)s）以後の日にしてください。") % _start_words(current), code="before_sent")
     if kind == State.SENT:
-        current.sent_on = current.sent_on or on
+        sent_on = current.sent_on or on
+        if current.reply_by and current.reply_by <= sent_on:
+            # As RequestForm refuses it: a letter sent on or after the day it asks a reply by would be
+            # overdue from the day it goes out. The record's reply-by day is corrected first.
+            raise ValidationError(
+                _("回答の期限（%(reply_by)s）が、送付日（%(sent)s）以前になります。記録を直して回答の期限を変えてから、送付を記録してください。")
+                % {"reply_by": current.reply_by.isoformat(), "sent": sent_on.isoformat()}, code="before_sent")
+        current.sent_on = sent_on
         schedule(current, rule_of(current.assessment))
     if kind == State.EXTENDED:
         computed = extended_due(current, rule_of(current.assessment))

@@ -360,6 +360,19 @@ def test_bad_input_is_shown_next_to_the_field_with_the_input_kept(gaps, client):
     assert not MunicipalityRequest.objects.exists()
 
 
+def test_sending_a_draft_on_or_after_its_reply_by_day_is_refused_next_to_the_date(gaps, client):
+    """The form refuses a reply-by day on or before the sending day; a draft recorded without a
+    sending day, then marked 送付済み after its reply-by day, went round it and was overdue at once."""
+    request = record(gaps, sent_on=None, reply_by=D(2026, 5, 1))
+    client.force_login(gaps["editor"])
+    response = client.post(urls(gaps["assessment"], request)["state"], {
+        "kind": "sent", "on": "2026-05-10", "note": "", "version": str(request.version)})
+    page = response.content.decode()
+    assert response.status_code == 400 and "回答の期限（2026-05-01）が、送付日（2026-05-10）以前になります" in page
+    request.refresh_from_db()
+    assert request.state == State.DRAFT and request.sent_on is None
+
+
 def test_malformed_posts_give_no_500(gaps, client):
     request = record(gaps)
     pages = urls(gaps["assessment"], request)
