@@ -21,7 +21,8 @@ from collections import defaultdict
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from assessments import scoring, selectors
+from assessments import people, scoring, selectors
+from assessments.reviewing import PERSONAL_ORGANISATION
 from assessments.answer_values import display_value, mark_of
 from assessments.exchange import assessment_to_data
 from assessments.models import (
@@ -129,7 +130,7 @@ def answer_rows(assessments, *, public: bool):
             "assessment__published_at", "assessment__project__key", "assessment__project__municipality__code",
             "assessment__project__municipality__name", "assessment__question_set__key",
             "assessment__question_set__version", "question__section__key", "question__key", "snapshot", "value",
-            "note", "assessment__overall_level",
+            "note", "assessment__overall_level", "assessment__organisation__personal_for",
         )
     )
     # Answers and sources are read side by side in one order (a merge join): memory stays flat. A
@@ -139,7 +140,9 @@ def answer_rows(assessments, *, public: bool):
     for row in answers.iterator(chunk_size=CHUNK):
         place = row[:4]
         (pk, _section_position, _position, _answer_id, title, organisation, status, published_at, project, code,
-         municipality, set_key, set_version, section, key, snapshot, value, note, level) = row
+         municipality, set_key, set_version, section, key, snapshot, value, note, level, personal_for) = row
+        if personal_for is not None:
+            organisation = PERSONAL_ORGANISATION  # as people.organisation_name: no tag that links authors
         while pending is not None and pending[0] < place:
             pending = next(sources, None)
         texts = []
@@ -264,7 +267,7 @@ def public_assessment_data(assessment: Assessment) -> dict:
     data["requests"] = [request_data(r) for r in requests_of(Assessment.objects.filter(pk=assessment.pk), public=True)]
     data["published"] = {
         "id": assessment.pk,
-        "organisation": assessment.organisation.name,
+        "organisation": people.organisation_name(assessment.organisation),
         "municipality": assessment.project.municipality.name if assessment.project.municipality_id else "",
         "municipality_code": assessment.project.municipality.code if assessment.project.municipality_id else "",
         "project_title": assessment.project.title,

@@ -49,6 +49,17 @@ def public_name(user) -> str:
     return display_name(user)
 
 
+def organisation_name(organisation) -> str:
+    """An organisation as pages, reports and the open data name it: a group by its name; a person's
+    own organisation as 「個人の評価」, without the random tag that keeps its stored name unique (a
+    stable tag would link every published assessment of an author who signs as 匿名)."""
+    from assessments.reviewing import PERSONAL_ORGANISATION
+
+    if organisation is None:
+        return ""
+    return PERSONAL_ORGANISATION if organisation.personal_for_id is not None else organisation.name
+
+
 def public_author(assessment) -> str:
     """Who wrote ``assessment``, as the public sees it: the author's public name, with the
     organisation when it is a group (a person's own organisation is not named: its name was made
@@ -56,7 +67,7 @@ def public_author(assessment) -> str:
     organisation = assessment.organisation
     personal = organisation.personal_for_id is not None
     if assessment.owner_id is None:
-        return organisation.name
+        return organisation_name(organisation)
     name = public_name(assessment.owner)
     if personal:
         return name

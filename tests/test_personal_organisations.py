@@ -219,6 +219,7 @@ def test_pages_show_a_personal_organisation_as_kojin_no_hyouka_without_its_tag(c
     assessments past the screen (the accessibility sweep's reflow check), and it means nothing."""
     mine = make(bob, misato, published_set)
     client.force_login(bob)
-    for url in (reverse("assessment_list"), reverse("organisation_list"), reverse("organisation_detail", args=[mine.organisation_id])):
+    for url in (reverse("assessment_list"), reverse("organisation_list"), reverse("organisation_detail", args=[mine.organisation_id]),
+                reverse("assessment_summary", args=[mine.pk]), reverse("assessment_review", args=[mine.pk])):
         page = client.get(url).content.decode()
         assert "個人の評価" in page and mine.organisation.name not in page, url

@@ -287,16 +287,10 @@ def display_name(user):
 
 @register.filter
 def organisation_name(organisation):
-    """An organisation as its pages and lists show it (Japanese data, as its name): a person's own one
-    is 「個人の評価」 (its stored name ends in a random tag that keeps it unique, means nothing to a
-    reader and widened the list of assessments past a phone's screen), a group by its name."""
-    from assessments.reviewing import PERSONAL_ORGANISATION
+    """An organisation as pages name it (people.organisation_name): Japanese data, as its name."""
+    from assessments import people
 
-    if organisation is None:
-        return ""
-    if organisation.personal_for_id is not None:
-        return PERSONAL_ORGANISATION
-    return organisation.name
+    return people.organisation_name(organisation)
 
 
 @register.filter
