@@ -18,6 +18,17 @@ def clean_display_name(value: str) -> str:
     return name
 
 
+
+class LanguageSelect(forms.Select):
+    """The languages' options, each marked with its own language (lang="ja" on 日本語 in the English
+    interface), as the menu's switch marks them."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
 class SignupForm(UserCreationForm):
     display_name = forms.CharField(label=_("表示名"), max_length=60, help_text=DISPLAY_NAME_HELP)
     email = forms.EmailField(
@@ -64,7 +75,7 @@ class AccountSettingsForm(forms.Form):
         help_text=_("変更すると、新しいアドレスに確認のリンクを送ります。確認するまで新しい評価は始められません。"),
     )
     language = forms.ChoiceField(
-        label=_("表示言語"), required=False,
+        label=_("表示言語"), required=False, widget=LanguageSelect,
         # Each language by its own name (日本語, English), as the switch in the menu names them: a
         # reader looks for the language they read ("English" showed as 「英語(米国)」).
         choices=[("", _("ブラウザーの設定に従う")), *((code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES)],

@@ -215,11 +215,28 @@ def test_an_edit_of_an_action_deleted_in_another_tab_keeps_what_was_typed(client
     form.update(title="古いタブで直した題", detail="詳しい理由 <b>太字</b>")
     response = client.post(edit, form)
     page = response.content.decode()
-    assert response.status_code == 409 and "この記録は削除されていました" in page and "保存していません" in page
+    assert response.status_code == 409 and "この対応は、このページを開いた後に削除されていました。保存していません。" in page
     assert "古いタブで直した題</textarea>" in page and "詳しい理由 &lt;b&gt;太字&lt;/b&gt;</textarea>" in page
     assert reverse("action_plan", args=[cast["assessment"].pk]) in page
     assert not PlannedAction.objects.exists()
     assert client.get(edit).status_code == 404  # nothing to open any more
+    assert "対応を加える" not in page  # the page of a deleted action, not the form for a new one
+
+
+@pytest.mark.django_db
+def test_a_status_sent_or_a_deletion_confirmed_for_an_action_deleted_meanwhile_is_no_bare_404(client, cast):
+    action = make_action(cast)
+    client.force_login(cast["editor"])
+    status = reverse("action_status", args=[cast["assessment"].pk, action.pk])
+    delete = reverse("action_delete", args=[cast["assessment"].pk, action.pk])
+    confirm = read_form(client.get(delete).content.decode(), "delete-form")
+    action_plan.action_delete(action=action, user=cast["editor"], rights={VIEW, EDIT}, base_version=action.version)
+    response = client.post(status, {"status": "doing", "note": "窓口で進み具合を聞いた", "version": action.version})
+    page = response.content.decode()
+    assert response.status_code == 409 and "削除されていました" in page and "窓口で進み具合を聞いた</textarea>" in page
+    second = client.post(delete, confirm)
+    assert second.status_code == 302 and second["Location"] == reverse("action_plan", args=[cast["assessment"].pk])
+    assert "すでに削除されていました" in client.get(second["Location"]).content.decode()
 
 
 def test_a_form_whose_record_was_deleted_meanwhile_is_refused_in_words():

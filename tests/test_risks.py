@@ -207,6 +207,10 @@ def test_an_edit_of_a_risk_deleted_in_another_tab_keeps_what_was_typed(bob_clien
     assert response.status_code == 409 and "削除されていました" in page and not Risk.objects.exists()
     assert "古いタブで直した題名</textarea>" in page and "何が起きうるかの説明</textarea>" in page
     assert bob_client.get(edit).status_code == 404
+    assert "リスクを記録する" not in page  # the page of a deleted risk, not the form for a new one
+    # A second confirmation of its deletion: done already, said so, no bare 404.
+    second = bob_client.post(url("risk_delete", suggested, risk.pk), {"version": str(risk.version)})
+    assert second.status_code == 302 and "すでに削除されていました" in bob_client.get(second["Location"]).content.decode()
 
 
 def test_a_delete_from_an_older_page_is_refused(bob_client, suggested, bob):

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from assessments.action_plan_forms import ActionForm, RequireForm, ReviewDateFor
 from assessments.models import Assessment, PlannedAction, Question, ReviewSchedule, Risk
 from assessments.templatetags.dxpia import lang_ja, message_html
 from assessments.views.exports import _csv_response, _workbook_response
-from assessments.views.stale_forms import refuse_stale, typed_texts
+from assessments.views.stale_forms import gone_page, refuse_stale
 
 
 def _allowed(assessment) -> action_plan.PlanRights:
@@ -167,6 +168,17 @@ def _detail(request, assessment, action, *, status_form=None, require_form=None,
     }, status=status)
 
 
+def _action_gone(request, assessment, form, typed_fields):
+    """A form sent for an action deleted after it was opened: what was typed, to copy, and the way
+    back to the plan (for anyone who could have sent it: an editor, or a reviewer's condition)."""
+    allowed = _allowed(assessment)
+    if not (allowed.edit or allowed.require or allowed.progress):
+        raise PermissionDenied
+    return gone_page(request, message=_("この対応は、このページを開いた後に削除されていました。保存していません。"),
+                     form=form, typed_fields=typed_fields,
+                     back_url=reverse("action_plan", args=[assessment.pk]), back_label=_("対応計画に戻る"))
+
+
 @login_required
 def action_detail(request, pk, aid):
     assessment = get_assessment_for_request(request, pk, need=VIEW)
@@ -178,14 +190,7 @@ def action_edit(request, pk, aid):
     assessment = get_assessment_for_request(request, pk, need=VIEW)
     action = _action_of(assessment, aid, gone_ok=request.method == "POST")
     if action is None:  # deleted after this form was opened
-        allowed = _allowed(assessment)
-        if not (allowed.edit or allowed.require):
-            raise PermissionDenied
-        form = ActionForm(request.POST, risks=_risk_choices(assessment))
-        refuse_stale(form, None)
-        return render(request, "action_plan/form.html", {
-            "assessment": assessment, "form": form, "action": None, "gone": True,
-            "typed": typed_texts(form, ("title", "detail", "responsible_name"))}, status=409)
+        return _action_gone(request, assessment, ActionForm(request.POST, risks=[]), ("title", "detail", "responsible_name"))
     if not action_plan.may_change_content(action, _allowed(assessment)):
         raise PermissionDenied
     risks = _risk_choices(assessment)
@@ -222,7 +227,10 @@ def action_edit(request, pk, aid):
 @require_POST
 def action_status(request, pk, aid):
     assessment = get_assessment_for_request(request, pk, need=VIEW)
-    action = _action_of(assessment, aid)
+    action = _action_of(assessment, aid, gone_ok=True)
+    if action is None:
+        return _action_gone(request, assessment, StatusForm(request.POST),
+                            ("note", "declined_reason", "evidence_title", "evidence_url", "evidence_page"))
     if not _allowed(assessment).progress:
         raise PermissionDenied
     form = StatusForm(request.POST)
@@ -248,7 +256,9 @@ def action_status(request, pk, aid):
 @require_POST
 def action_require(request, pk, aid):
     assessment = get_assessment_for_request(request, pk, need=VIEW)
-    action = _action_of(assessment, aid)
+    action = _action_of(assessment, aid, gone_ok=True)
+    if action is None:
+        return _action_gone(request, assessment, RequireForm(request.POST), ("note",))
     if not _allowed(assessment).require:
         raise PermissionDenied
     form = RequireForm(request.POST)
@@ -271,7 +281,12 @@ def action_require(request, pk, aid):
 @login_required
 def action_delete(request, pk, aid):
     assessment = get_assessment_for_request(request, pk, need=VIEW)
-    action = _action_of(assessment, aid)
+    action = _action_of(assessment, aid, gone_ok=request.method == "POST")
+    if action is None:  # deleted meanwhile (a second confirmation page): what was asked is done
+        if not _allowed(assessment).edit:
+            raise PermissionDenied
+        messages.info(request, _("この対応は、すでに削除されていました。"))
+        return redirect("action_plan", pk=assessment.pk)
     if not action_plan.may_change_content(action, _allowed(assessment)):
         raise PermissionDenied
     form = VersionForm(request.POST or None, initial={"version": action.version})

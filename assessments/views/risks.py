@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from assessments.models import Risk
 from assessments.reports import risk_map
 from assessments.risk_forms import DismissForm, RiskForm
 from assessments.templatetags.dxpia import lang_ja, message_html
-from assessments.views.stale_forms import typed_texts
+from assessments.views.stale_forms import gone_page
 
 
 def _editable(assessment) -> bool:
@@ -98,14 +99,14 @@ def _options(form, part, items_now) -> dict:
     }
 
 
-def _form_page(request, assessment, workspace, part, form, *, risk=None, stale=None, gone=False, typed=(), status=200):
+def _form_page(request, assessment, workspace, part, form, *, risk=None, stale=None, status=200):
     by_section = {}
     for question in (workspace.by_key.get(key) for key, _label in form.fields["questions"].choices):
         by_section.setdefault(question.section, []).append(question)
     chosen_questions = set(form["questions"].value() or [])
     return render(request, "risks/form.html", {
         "assessment": assessment, "form": form, "risk": risk, "part": part, "model": part.model,
-        "stale": stale, "gone": gone, "typed": typed,
+        "stale": stale,
         "question_groups": [(section, [(q, q.key in chosen_questions) for q in questions])
                             for section, questions in by_section.items()],
         "preview": form.level_preview() if form.is_bound else None,
@@ -161,9 +162,7 @@ def risk_edit(request, pk, rid):
     part = services.risk_part(assessment.question_set)
     workspace = selectors.assessment_workspace(assessment)
     if risk is None:  # deleted after this form was opened
-        form = _form_for(assessment, workspace, part, request.POST)
-        form.is_valid()
-        return _stale(request, assessment, workspace, part, form, None)
+        return _risk_gone(request, assessment, _form_for(assessment, workspace, part, request.POST))
     linked = {"linked_questions": list(risk.questions.all()), "linked_items": risk.data_items}
     if request.method != "POST":
         form = _form_for(assessment, workspace, part, initial=_initial_of(risk), **linked)
@@ -184,12 +183,16 @@ def risk_edit(request, pk, rid):
     return _form_page(request, assessment, workspace, part, form, risk=risk, status=400)
 
 
+def _risk_gone(request, assessment, form):
+    return gone_page(request, message=_("このリスクは、このページを開いた後に削除されていました。保存していません。"),
+                     form=form, typed_fields=("title", "description", "existing_measures", "residual_note"),
+                     back_url=reverse("risk_list", args=[assessment.pk]), back_label=_("リスクの一覧に戻る"))
+
+
 def _stale(request, assessment, workspace, part, form, current):
     """The refused input again, beside what is stored now; saving again overwrites it knowingly."""
     if current is None:
-        form.add_error(None, _("このリスクは、このページを開いた後に削除されていました。保存していません。"))
-        typed = typed_texts(form, ("title", "description", "existing_measures", "residual_note"))
-        return _form_page(request, assessment, workspace, part, form, gone=True, typed=typed, status=409)
+        return _risk_gone(request, assessment, form)
     form.add_error(None, _("このページを開いた後に、別のタブまたは別の人がこのリスクを保存していました。"
                            "下の保存済みの内容を確かめ、残したい内容でもう一度保存してください。"))
     form.data = form.data.copy()
@@ -202,7 +205,10 @@ def _stale(request, assessment, workspace, part, form, current):
 @login_required
 def risk_delete(request, pk, rid):
     assessment = _assessment_to_edit(request, pk)
-    risk = _risk_of(assessment, rid)
+    risk = _risk_of(assessment, rid, gone_ok=request.method == "POST")
+    if risk is None:  # deleted meanwhile (a second confirmation page): what was asked is done
+        messages.info(request, _("このリスクは、すでに削除されていました。"))
+        return redirect("risk_list", pk=assessment.pk)
     if request.method == "POST":
         try:
             version = int(request.POST.get("version", ""))

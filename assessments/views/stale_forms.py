@@ -3,6 +3,7 @@ another tab or by another person): the page shows the latest record, keeps the i
 now carries the version it was refused for, so sending it again after reading is a deliberate save
 (refused then only for what it says, never again for its age)."""
 
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -35,3 +36,11 @@ def typed_texts(form, names) -> list[tuple[str, str]]:
         if isinstance(value, str) and value.strip():
             typed.append((str(form.fields[name].label), value))
     return typed
+
+
+def gone_page(request, *, message: str, form=None, typed_fields=(), back_url: str, back_label: str):
+    """The page for a form sent for a record deleted after it was opened (409): the message, what was
+    typed into ``typed_fields`` of ``form`` to copy, and the way back."""
+    typed = typed_texts(form, typed_fields) if form is not None else []
+    return render(request, "record_gone.html", {"message": message, "typed": typed, "back_url": back_url,
+                                                "back_label": back_label}, status=409)
