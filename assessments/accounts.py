@@ -30,7 +30,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -191,9 +191,12 @@ def delete_account(user) -> None:
     if personal is not None:
         Assessment.objects.filter(organisation=personal, status=Assessment.Status.DRAFT).delete()
         if personal.assessments.exists():
-            name = str(DELETED_ORGANISATION) % {"number": personal.pk}
-            if Organisation.objects.filter(name=name).exclude(pk=personal.pk).exists():  # names are unique
-                name = str(DELETED_ORGANISATION) % {"number": f"{personal.pk}-{uuid.uuid4().hex[:8]}"}
+            # A name is data, printed on the Japanese report's cover and in the open data: in the
+            # site's language, not in that of the page the account was deleted from.
+            with translation.override(settings.LANGUAGE_CODE):
+                name = str(DELETED_ORGANISATION) % {"number": personal.pk}
+                if Organisation.objects.filter(name=name).exclude(pk=personal.pk).exists():  # names are unique
+                    name = str(DELETED_ORGANISATION) % {"number": f"{personal.pk}-{uuid.uuid4().hex[:8]}"}
             personal.name = name
             personal.personal_for = None
             personal.save(update_fields=["name", "personal_for"])

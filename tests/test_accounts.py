@@ -501,6 +501,17 @@ def test_a_published_personal_assessment_stays_under_a_name_without_the_login(cl
     assert "退会した利用者の評価" in page and "bob" not in page
 
 
+def test_an_account_deleted_from_the_english_interface_leaves_a_japanese_name(client, bob, assessment):
+    """The name is data, on the Japanese report's cover and in the open data: it was stored as
+    "Assessments of a former user (N)" when the account was deleted from the English interface."""
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.PUBLISHED, published_at=timezone.now())
+    client.force_login(bob)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    client.post(reverse("account_delete"), {"password": PASSWORD})
+    name = Assessment.objects.select_related("organisation").get(pk=assessment.pk).organisation.name
+    assert name.startswith("退会した利用者の評価（"), name
+
+
 # --- Display names on pages --------------------------------------------------------------------------
 
 
