@@ -124,6 +124,13 @@ def test_a_question_about_the_whole_municipality_put_to_the_board_names_it_once(
     assert "過去1年以内に、貴教育委員会、または同じ地方公共団体のほかの機関で個人情報の重大な漏えい" in text
     assert "貴教育委員会（教育委員会" not in text
     assert letter.put_to(incident.municipality_question, "貴市").startswith("過去1年以内に、貴市（教育委員会などの機関を含む）で")
+    # What is the municipality's stays the municipality's: its ordinance, its share of the cost.
+    ordinance = Question.objects.get(question_set=v4, key__in=[q.key for q in v4.questions.all()],
+                                     municipality_question__startswith="個人情報保護法施行条例で")
+    put = letter.put_to(ordinance.municipality_question, "貴教育委員会", "貴市")
+    assert put.startswith("個人情報保護法施行条例で、貴市が独自に定めている") and "貴教育委員会が独自" not in put
+    assert "貴市の自己負担" in letter.put_to("交付金の額と貴団体の自己負担の額", "貴教育委員会", "貴市")
+    assert "貴教育委員会が事前に承認" in letter.put_to("再委託について、貴団体が事前に承認した記録", "貴教育委員会", "貴市")
 
 
 def test_the_council_form_is_a_draft_general_question_with_points_per_item(gaps, bob_client):

@@ -35,11 +35,20 @@ WHOLE_MUNICIPALITY = "貴団体（教育委員会などの機関を含む）"
 WHOLE_MUNICIPALITY_TO_THE_BOARD = "貴教育委員会、または同じ地方公共団体のほかの機関"
 
 
-def put_to(text: str, name: str) -> str:
+# Where 貴団体 is the 地方公共団体 itself, whoever is addressed: its ordinance, its own share of the
+# cost, its own policies. Put to the board of education these stay the municipality's (貴市), not
+# 「貴教育委員会が独自に定めている事項」 of an ordinance the board does not make.
+OF_THE_MUNICIPALITY = ("個人情報保護法施行条例で、貴団体が", "貴団体の自己負担", "貴団体独自の")
+
+
+def put_to(text: str, name: str, municipality_name: str = GENERIC_HONORIFIC) -> str:
     """A question of the set as put to the addressee ``name`` (貴市, 貴町 …; see ``honorific``): the
-    set writes the addressee as 貴団体."""
+    set writes the addressee as 貴団体. To the board of education, what is the municipality's is
+    said of the municipality (``municipality_name``: its 貴市, 貴町 or 貴村)."""
     if name == "貴教育委員会":
         text = text.replace(WHOLE_MUNICIPALITY, WHOLE_MUNICIPALITY_TO_THE_BOARD)
+        for phrase in OF_THE_MUNICIPALITY:
+            text = text.replace(phrase, phrase.replace(GENERIC_HONORIFIC, municipality_name))
     return text.replace(GENERIC_HONORIFIC, name)
 
 
@@ -48,8 +57,9 @@ def letter_questions(questions, not_disclosed_keys: set[str], municipality=None,
     ``questions`` are objects with key, municipality_question and section title. A question set
     writes the addressee as 貴団体 (v2); the letter says 貴市, 貴町, 貴村 or 貴教育委員会."""
     name = honorific(municipality, body)
+    own = honorific(municipality)
     return [
-        LetterQuestion(number=index, text=put_to(q.municipality_question, name),
+        LetterQuestion(number=index, text=put_to(q.municipality_question, name, own),
                        section=q.section.title, not_disclosed=q.key in not_disclosed_keys)
         for index, q in enumerate(questions, start=1)
     ]
