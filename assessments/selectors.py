@@ -71,8 +71,9 @@ def questionset_structure(question_set: QuestionSet) -> list[Section]:
 
 
 def default_questionset() -> QuestionSet | None:
-    """The question set new assessments start with: the most recently published."""
-    return QuestionSet.objects.published().order_by("-published_at", "-version").first()
+    """The question set new assessments start with: the most recently published of those they may
+    start on (an older version published after a newer one is not among them)."""
+    return questionsets_for_new_assessments().order_by("-published_at", "-version").first()
 
 
 def questionsets_for_new_assessments():

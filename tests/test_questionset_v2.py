@@ -229,3 +229,25 @@ def test_the_letter_calls_the_addressee_by_its_kind(bob, v2_set, catalogue):
         letter = render.letter_text(assessment)
         assert f"{word}が事前に承認した記録" in letter, kind
         assert "貴団体" not in letter and "市町村が事前に" not in letter
+
+
+def test_the_preselected_set_is_never_a_superseded_version(db):
+    """An older version published after a newer one (published_at later) was preselected on the start
+    page though the page no longer offers it."""
+    import datetime
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from assessments import selectors
+    from assessments.questionset_io import questionset_from_data
+    from tests.conftest import make_questionset_data
+
+    from assessments import services
+
+    older = questionset_from_data(make_questionset_data(key="late", version=1, status="draft"))
+    newer = questionset_from_data(make_questionset_data(key="late", version=2, status="published"))
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + datetime.timedelta(days=1)):
+        services.questionset_publish(question_set=older)  # v1 published after v2
+    assert selectors.default_questionset() == newer
+    assert list(selectors.questionsets_for_new_assessments()) == [newer]
